@@ -1,0 +1,51 @@
+/* etwcap/output.h - sinks: event dump, per-type counts, trace info.
+ *
+ * Sinks take events from any source (the .etl reader or a live session) and
+ * write text or JSON. They never exit and never print diagnostics.
+ */
+#ifndef ETWCAP_OUTPUT_H
+#define ETWCAP_OUTPUT_H
+
+#include <stdio.h>
+
+#include "etwcap/error.h"
+#include "etwcap/event.h"
+#include "etwcap/reader.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- events: one line (text) or one JSON object (JSON Lines) per event ---- */
+
+typedef struct etwcap_events_sink etwcap_events_sink;
+
+/* `info` may be NULL (times then stay raw). */
+etwcap_status etwcap_events_sink_create(etwcap_events_sink **out, FILE *f, int json,
+                                        const etwcap_logfile_info *info);
+etwcap_status etwcap_events_sink_write(etwcap_events_sink *s, const etwcap_event *ev);
+void etwcap_events_sink_free(etwcap_events_sink *s);
+
+/* ---- stats: COUNT lines per event name ---- */
+
+typedef struct etwcap_stats etwcap_stats;
+
+etwcap_status etwcap_stats_create(etwcap_stats **out);
+etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev);
+/* "COUNT <name>:<n>" lines sorted by name (byte order), then "TOTAL:<n>". */
+etwcap_status etwcap_stats_write(etwcap_stats *st, FILE *f);
+uint64_t etwcap_stats_total(const etwcap_stats *st);
+/* Count for one name, 0 when never seen. */
+uint64_t etwcap_stats_count(const etwcap_stats *st, const char *name);
+void etwcap_stats_free(etwcap_stats *st);
+
+/* ---- info: the log-file header and what the buffer walk found ---- */
+
+etwcap_status etwcap_info_write(FILE *f, int json, const char *path,
+                                const etwcap_logfile_info *info,
+                                const etwcap_reader_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,27 @@
+/* cli.h - shared pieces of the etwcap command line. */
+#ifndef ETWCAP_CLI_H
+#define ETWCAP_CLI_H
+
+#include "etwcap/reader.h"
+
+/* Exit statuses: 0 OK, 1 usage, 2 input error (something could not be read;
+ * everything before it was still output), 3 unknown selector. */
+enum { CLI_OK = 0, CLI_USAGE = 1, CLI_INPUT = 2, CLI_SELECTOR = 3 };
+
+typedef int (*cli_cmd_fn)(int argc, char **argv);
+
+int cmd_info(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* Open a trace; diagnostics are printed to stderr as they are found, naming
+ * the file, buffer and offset. Returns NULL after printing why. */
+etwcap_reader *cli_open_trace(const char *path, int no_merge);
+
+/* Close the reader; returns CLI_INPUT when any diagnostic was reported. */
+int cli_close_trace(etwcap_reader *r);
+
+/* Parse an unsigned decimal or 0x-hex number. Returns 0 on success. */
+int cli_parse_u64(const char *s, unsigned long long *out);
+
+#endif

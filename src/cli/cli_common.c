@@ -1,0 +1,62 @@
+/* cli_common.c - opening traces and reporting their problems. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void print_diag(const etwcap_diag *d, void *payload)
+{
+    const char *path = payload;
+    if (d->buffer_index >= 0)
+        fprintf(stderr, "etwcap: %s: buffer %lld at offset %llu (0x%llx): %s\n", path,
+                (long long)d->buffer_index, (unsigned long long)d->offset,
+                (unsigned long long)d->offset, d->message);
+    else
+        fprintf(stderr, "etwcap: %s: %s\n", path, d->message);
+}
+
+etwcap_reader *cli_open_trace(const char *path, int no_merge)
+{
+    etwcap_reader_options opts = ETWCAP_READER_OPTIONS_INIT;
+    opts.no_merge = no_merge;
+    opts.on_diag = print_diag;
+    opts.diag_payload = (void *)path;
+    etwcap_reader *r = NULL;
+    etwcap_diag d = {0};
+    etwcap_status st = etwcap_reader_open(&r, path, &opts, &d);
+    if (st != ETWCAP_OK) {
+        if (d.message[0])
+            print_diag(&d, (void *)path);
+        else
+            fprintf(stderr, "etwcap: %s: %s\n", path, etwcap_status_str(st));
+        return NULL;
+    }
+    return r;
+}
+
+int cli_close_trace(etwcap_reader *r)
+{
+    size_t n = etwcap_reader_diag_count(r);
+    const etwcap_reader_stats *st = etwcap_reader_stats_get(r);
+    if (n)
+        fprintf(stderr,
+                "etwcap: %s: %zu problem(s) found; %llu buffer(s) skipped; output covers what "
+                "was readable\n",
+                etwcap_reader_path(r), n, (unsigned long long)st->buffers_skipped);
+    etwcap_reader_close(r);
+    return n ? CLI_INPUT : CLI_OK;
+}
+
+int cli_parse_u64(const char *s, unsigned long long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end || *s == '-')
+        return -1;
+    *out = v;
+    return 0;
+}

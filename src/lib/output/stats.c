@@ -1,0 +1,230 @@
+/* stats.c - per-type event counts (`etwcap stats`).
+ *
+ * Names are built once per distinct event type: a small cache keyed by the
+ * fields that decide the name maps each event to its counter without
+ * formatting the name again, which keeps the per-event cost low.
+ */
+#include "etwcap/names.h"
+#include "etwcap/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct counter {
+    char *name;
+    uint64_t count;
+} counter;
+
+/* Key of an event type: everything etwcap_event_name looks at, except for
+ * TraceLogging events, whose name comes from the event itself. */
+typedef struct type_key {
+    etwcap_guid provider;
+    uint16_t id;
+    uint16_t hook_id;
+    uint16_t task;
+    uint16_t pad2;
+    uint8_t opcode;
+    uint8_t version;
+    uint8_t kind;
+    uint8_t pad;
+} type_key;
+
+typedef struct slot {
+    type_key key;
+    size_t counter; /* index + 1; 0 = empty */
+} slot;
+
+struct etwcap_stats {
+    counter *counters;
+    size_t ncounters, capcounters;
+    /* name -> counter, open addressing */
+    size_t *by_name;
+    size_t name_cap;
+    /* type -> counter, open addressing */
+    slot *types;
+    size_t type_cap, ntypes;
+    uint64_t total;
+};
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+etwcap_status etwcap_stats_create(etwcap_stats **out)
+{
+    etwcap_stats *st = calloc(1, sizeof *st);
+    if (!st)
+        return ETWCAP_ERR_NOMEM;
+    st->name_cap = 256;
+    st->type_cap = 256;
+    st->by_name = calloc(st->name_cap, sizeof *st->by_name);
+    st->types = calloc(st->type_cap, sizeof *st->types);
+    if (!st->by_name || !st->types) {
+        etwcap_stats_free(st);
+        return ETWCAP_ERR_NOMEM;
+    }
+    *out = st;
+    return ETWCAP_OK;
+}
+
+static int grow_names(etwcap_stats *st)
+{
+    size_t cap = st->name_cap * 2;
+    size_t *t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < st->ncounters; i++) {
+        size_t h = (size_t)hash_bytes(st->counters[i].name, strlen(st->counters[i].name));
+        size_t k = h & (cap - 1);
+        while (t[k])
+            k = (k + 1) & (cap - 1);
+        t[k] = i + 1;
+    }
+    free(st->by_name);
+    st->by_name = t;
+    st->name_cap = cap;
+    return 0;
+}
+
+/* Counter index for `name`, created when new; SIZE_MAX on allocation failure. */
+static size_t counter_for_name(etwcap_stats *st, const char *name)
+{
+    size_t n = strlen(name);
+    size_t k = (size_t)hash_bytes(name, n) & (st->name_cap - 1);
+    while (st->by_name[k]) {
+        counter *c = &st->counters[st->by_name[k] - 1];
+        if (strcmp(c->name, name) == 0)
+            return st->by_name[k] - 1;
+        k = (k + 1) & (st->name_cap - 1);
+    }
+    if (st->ncounters == st->capcounters) {
+        size_t cap = st->capcounters ? st->capcounters * 2 : 64;
+        counter *c = realloc(st->counters, cap * sizeof *c);
+        if (!c)
+            return SIZE_MAX;
+        st->counters = c;
+        st->capcounters = cap;
+    }
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return SIZE_MAX;
+    memcpy(copy, name, n + 1);
+    size_t idx = st->ncounters++;
+    st->counters[idx].name = copy;
+    st->counters[idx].count = 0;
+    st->by_name[k] = idx + 1;
+    if (st->ncounters * 2 > st->name_cap && grow_names(st) != 0)
+        return SIZE_MAX;
+    return idx;
+}
+
+static int grow_types(etwcap_stats *st)
+{
+    size_t cap = st->type_cap * 2;
+    slot *t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < st->type_cap; i++) {
+        if (!st->types[i].counter)
+            continue;
+        size_t k = (size_t)hash_bytes(&st->types[i].key, sizeof(type_key)) & (cap - 1);
+        while (t[k].counter)
+            k = (k + 1) & (cap - 1);
+        t[k] = st->types[i];
+    }
+    free(st->types);
+    st->types = t;
+    st->type_cap = cap;
+    return 0;
+}
+
+etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
+{
+    char name[512];
+    st->total++;
+    if (etwcap_event_find_ext(ev, ETWCAP_EXT_EVENT_SCHEMA_TL)) {
+        etwcap_event_name(ev, name, sizeof name);
+        size_t c = counter_for_name(st, name);
+        if (c == SIZE_MAX)
+            return ETWCAP_ERR_NOMEM;
+        st->counters[c].count++;
+        return ETWCAP_OK;
+    }
+    type_key key;
+    memset(&key, 0, sizeof key);
+    key.provider = ev->provider;
+    key.id = ev->id;
+    key.hook_id = ev->hook_id;
+    key.task = ev->task;
+    key.opcode = ev->opcode;
+    key.version = ev->version;
+    key.kind = (uint8_t)ev->kind;
+    size_t k = (size_t)hash_bytes(&key, sizeof key) & (st->type_cap - 1);
+    while (st->types[k].counter) {
+        if (memcmp(&st->types[k].key, &key, sizeof key) == 0) {
+            st->counters[st->types[k].counter - 1].count++;
+            return ETWCAP_OK;
+        }
+        k = (k + 1) & (st->type_cap - 1);
+    }
+    etwcap_event_name(ev, name, sizeof name);
+    size_t c = counter_for_name(st, name);
+    if (c == SIZE_MAX)
+        return ETWCAP_ERR_NOMEM;
+    st->counters[c].count++;
+    st->types[k].key = key;
+    st->types[k].counter = c + 1;
+    if (++st->ntypes * 2 > st->type_cap && grow_types(st) != 0)
+        return ETWCAP_ERR_NOMEM;
+    return ETWCAP_OK;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const counter *)a)->name, ((const counter *)b)->name);
+}
+
+etwcap_status etwcap_stats_write(etwcap_stats *st, FILE *f)
+{
+    counter *sorted = malloc((st->ncounters ? st->ncounters : 1) * sizeof *sorted);
+    if (!sorted)
+        return ETWCAP_ERR_NOMEM;
+    if (st->ncounters)
+        memcpy(sorted, st->counters, st->ncounters * sizeof *sorted);
+    qsort(sorted, st->ncounters, sizeof *sorted, by_name);
+    for (size_t i = 0; i < st->ncounters; i++)
+        fprintf(f, "COUNT %s:%llu\n", sorted[i].name, (unsigned long long)sorted[i].count);
+    fprintf(f, "TOTAL:%llu\n", (unsigned long long)st->total);
+    free(sorted);
+    return ferror(f) ? ETWCAP_ERR_IO : ETWCAP_OK;
+}
+
+uint64_t etwcap_stats_total(const etwcap_stats *st)
+{
+    return st->total;
+}
+
+uint64_t etwcap_stats_count(const etwcap_stats *st, const char *name)
+{
+    for (size_t i = 0; i < st->ncounters; i++)
+        if (strcmp(st->counters[i].name, name) == 0)
+            return st->counters[i].count;
+    return 0;
+}
+
+void etwcap_stats_free(etwcap_stats *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->ncounters; i++)
+        free(st->counters[i].name);
+    free(st->counters);
+    free(st->by_name);
+    free(st->types);
+    free(st);
+}

@@ -1,0 +1,216 @@
+/* lz77.c - MS-XCA "Plain LZ77" decompression (etl-format.md §1.5, MS-XCA §2.4).
+ *
+ * Stream layout (MS-XCA §2.3/2.4):
+ *   - a 32-bit little-endian flag word, its bits consumed most significant
+ *     first, one per symbol; after 32 symbols the next flag word follows;
+ *   - flag 0: one literal byte;
+ *   - flag 1: a u16 token, distance = (token >> 3) + 1 (1..8192) and a 3-bit
+ *     length. A length field of 7 continues into a 4-bit value taken from a
+ *     "nibble byte" shared by two consecutive long matches (the first reads a
+ *     new byte and uses its low nibble, the second uses the high nibble of
+ *     that same byte). A nibble of 15 continues into a byte; a byte of 255
+ *     continues into a u16 (a u16 of 0 into a u32) that holds the whole
+ *     length minus 3. The copy length is always the decoded value + 3, and a
+ *     copy may overlap its own output (distance < length).
+ *
+ * End of stream: decoding stops successfully when the input is used up at a
+ * symbol boundary. The reference compressor pads the last flag word with 1
+ * bits, so the spec's decoder stops when a match flag finds no input left; a
+ * literal flag with no input left is treated the same way here.
+ *
+ * Error reporting: *err_pos is the input offset of the symbol that failed (the
+ * flag word, the literal, or the match token). On OVERFLOW the output is
+ * filled up to dst_cap with the valid prefix of the failing symbol, so
+ * *out_len == dst_cap.
+ *
+ * Not enforced: MS-XCA rejects a u16/u32 length below 22 (15 + 7, i.e. one
+ * that the shorter escapes could have held). Such a value still has a single
+ * meaning (length = value + 3) and is accepted.
+ */
+#include "reader/lz77.h"
+
+#include <string.h>
+
+#include "common/bytes.h"
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#endif
+
+/* Number of leading zero bits of a non-zero 32-bit value. */
+static inline unsigned lz77_clz32(uint32_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_clz(x);
+#elif defined(_MSC_VER)
+    unsigned long idx; /* the intrinsic's signature; only holds a bit index */
+    _BitScanReverse(&idx, x);
+    return 31u - (unsigned)idx;
+#else
+    unsigned n = 0;
+    while (!(x & 0x80000000u)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+const char *etwcap_lz77_status_str(etwcap_lz77_status st)
+{
+    switch (st) {
+    case ETWCAP_LZ77_OK:
+        return "ok";
+    case ETWCAP_LZ77_TRUNCATED:
+        return "compressed data truncated";
+    case ETWCAP_LZ77_BAD_DISTANCE:
+        return "match distance before start of output";
+    case ETWCAP_LZ77_OVERFLOW:
+        return "decompressed data exceeds output buffer";
+    }
+    return "unknown lz77 status";
+}
+
+/* Copy a match of `len` bytes from `dist` bytes back; the caller checked that
+ * dist <= current output size and len <= space left. */
+static inline void lz77_copy_match(uint8_t *d, size_t dist, size_t len, size_t out_avail)
+{
+    const uint8_t *s = d - dist;
+    if (dist >= len) {
+        /* No overlap. Short matches far enough back copy a fixed 16 bytes
+         * (within dst_cap; the bytes past `len` are rewritten later). */
+        if (len <= 16 && dist >= 16 && out_avail >= 16)
+            memcpy(d, s, 16);
+        else
+            memcpy(d, s, len);
+    } else if (dist == 1) {
+        memset(d, *s, len); /* run of one byte */
+    } else {
+        /* Overlapping copy (MS-XCA: output feeds itself), byte by byte. */
+        for (size_t i = 0; i < len; i++)
+            d[i] = s[i];
+    }
+}
+
+static etwcap_lz77_status lz77_fail(etwcap_lz77_status st, size_t op, size_t pos, size_t *out_len,
+                                    size_t *err_pos)
+{
+    *out_len = op;
+    if (err_pos)
+        *err_pos = pos;
+    return st;
+}
+
+etwcap_lz77_status etwcap_lz77_decompress(const uint8_t *src, size_t src_len, uint8_t *dst,
+                                          size_t dst_cap, size_t *out_len, size_t *err_pos)
+{
+    size_t ip = 0;     /* input position */
+    size_t op = 0;     /* output position */
+    size_t nib = 0;    /* position of the half-used nibble byte; 0 = none (0 is a flag word) */
+    uint32_t flags = 0; /* remaining flag bits, left-aligned; bits past `nflags` are 0 */
+    unsigned nflags = 0;
+
+    for (;;) {
+        if (nflags == 0) {
+            if (ip == src_len)
+                break; /* input used up at a flag word boundary */
+            if (src_len - ip < 4)
+                return lz77_fail(ETWCAP_LZ77_TRUNCATED, op, ip, out_len, err_pos);
+            flags = etwcap_rd32(src + ip);
+            ip += 4;
+            nflags = 32;
+        }
+
+        if (!(flags & 0x80000000u)) {
+            /* A run of 0 flags: that many literal bytes in a row. */
+            unsigned run = flags ? lz77_clz32(flags) : nflags;
+            size_t in_avail = src_len - ip;
+            size_t out_avail = dst_cap - op;
+            size_t k = run < in_avail ? run : in_avail;
+            if (k > out_avail) {
+                if (out_avail)
+                    memcpy(dst + op, src + ip, out_avail);
+                return lz77_fail(ETWCAP_LZ77_OVERFLOW, dst_cap, ip + out_avail, out_len, err_pos);
+            }
+            if (k <= 16 && in_avail >= 16 && out_avail >= 16)
+                memcpy(dst + op, src + ip, 16); /* fixed size: bytes past k are rewritten */
+            else if (k)
+                memcpy(dst + op, src + ip, k);
+            ip += k;
+            op += k;
+            if (k < run)
+                break; /* input used up */
+            nflags -= run;
+            if (nflags == 0)
+                continue;
+            flags <<= run; /* run < 32 here */
+        }
+
+        /* Flag 1: a match. */
+        flags <<= 1;
+        nflags--;
+        size_t sym = ip;
+        if (src_len - ip < 2) {
+            if (ip == src_len)
+                break; /* MS-XCA §2.4: end of input at a match flag = done */
+            return lz77_fail(ETWCAP_LZ77_TRUNCATED, op, sym, out_len, err_pos);
+        }
+        uint32_t token = etwcap_rd16(src + ip);
+        ip += 2;
+        size_t len = token & 7u; /* match length minus 3 */
+        size_t dist = (size_t)(token >> 3) + 1;
+        if (len == 7) {
+            unsigned hb;
+            if (nib == 0) {
+                if (ip == src_len)
+                    return lz77_fail(ETWCAP_LZ77_TRUNCATED, op, sym, out_len, err_pos);
+                nib = ip;
+                hb = src[ip++] & 15u;
+            } else {
+                hb = src[nib] >> 4;
+                nib = 0;
+            }
+            len = 7 + (size_t)hb;
+            if (hb == 15) {
+                if (ip == src_len)
+                    return lz77_fail(ETWCAP_LZ77_TRUNCATED, op, sym, out_len, err_pos);
+                unsigned b = src[ip++];
+                if (b != 255) {
+                    len = 22 + (size_t)b;
+                } else {
+                    /* u16 (or u32 after a u16 of 0) = whole length minus 3. */
+                    if (src_len - ip < 2)
+                        return lz77_fail(ETWCAP_LZ77_TRUNCATED, op, sym, out_len, err_pos);
+                    uint32_t v = etwcap_rd16(src + ip);
+                    ip += 2;
+                    if (v == 0) {
+                        if (src_len - ip < 4)
+                            return lz77_fail(ETWCAP_LZ77_TRUNCATED, op, sym, out_len, err_pos);
+                        v = etwcap_rd32(src + ip);
+                        ip += 4;
+                    }
+                    len = v;
+                }
+            }
+        }
+        if (dist > op)
+            return lz77_fail(ETWCAP_LZ77_BAD_DISTANCE, op, sym, out_len, err_pos);
+        size_t out_avail = dst_cap - op;
+        if (out_avail < 3 || len > out_avail - 3) {
+            /* Emit the part that fits, then report the overflow. */
+            if (out_avail) {
+                uint8_t *d = dst + op;
+                const uint8_t *s = d - dist;
+                for (size_t i = 0; i < out_avail; i++)
+                    d[i] = s[i];
+            }
+            return lz77_fail(ETWCAP_LZ77_OVERFLOW, dst_cap, sym, out_len, err_pos);
+        }
+        len += 3;
+        lz77_copy_match(dst + op, dist, len, out_avail);
+        op += len;
+    }
+
+    *out_len = op;
+    return ETWCAP_LZ77_OK;
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Build etwcap every way CI does and run the whole test suite each time.
+#
+# Usage: tests/run-all.sh [STEP ...]      (default: all steps, in this order)
+#   gcc    Linux gcc build, -Werror, RelWithDebInfo, ctest
+#   asan   clang build with ASan + UBSan (ETWCAP_SANITIZE=ON), ctest
+#   mingw  mingw-w64 cross build, -Werror, ctest running the .exe under Wine
+#   fuzz   optional: replay the fuzz regression corpus through fuzz/run.sh
+#          (skipped while fuzz/run.sh is absent or clang lacks libFuzzer)
+#
+# Environment:
+#   ETWCAP_CI_DIR     build root (default: <repo>/build-ci); one dir per step
+#   ETWCAP_JOBS       parallel build/test jobs (default: nproc)
+#   ETWCAP_CI_CLEAN=1 wipe each step's build dir first (the cmocka and Wine
+#                     caches under $ETWCAP_CI_DIR/deps are kept)
+#   ETWCAP_FAIL_FAST=1 stop after the first failing step
+#
+# Needs the packages from scripts/deps.sh. Each step stops at its first
+# failing command; the script goes on with the next step, prints one summary
+# line per step at the end and exits non-zero if any step failed.
+# Full logs: $ETWCAP_CI_DIR/logs/<step>.log.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CI_DIR=${ETWCAP_CI_DIR:-$ROOT/build-ci}
+mkdir -p "$CI_DIR/logs"
+CI_DIR=$(cd "$CI_DIR" && pwd)
+JOBS=${ETWCAP_JOBS:-$(nproc 2>/dev/null || echo 2)}
+ALL_STEPS=(gcc asan mingw fuzz)
+
+GENERATOR=()
+if command -v ninja >/dev/null 2>&1; then
+    GENERATOR=(-G Ninja)
+fi
+
+# ---------------------------------------------------------------- helpers --
+STEP=""
+# run LABEL CMD...: print the label, run the command, abort the step on failure.
+run() {
+    local label=$1
+    shift
+    echo "==> [$STEP] $label"
+    "$@"
+    local rc=$?
+    if [ $rc -ne 0 ]; then
+        echo "!!! [$STEP] FAILED: $label (exit $rc)" >&2
+        exit $rc
+    fi
+}
+
+# fresh_dir DIR: the step's build dir, wiped first when ETWCAP_CI_CLEAN=1.
+fresh_dir() {
+    if [ "${ETWCAP_CI_CLEAN:-0}" = 1 ]; then
+        rm -rf "$1"
+    fi
+    mkdir -p "$1"
+}
+
+# configure_build DIR CMAKE-ARGS...
+configure_build() {
+    local dir=$1
+    shift
+    fresh_dir "$dir"
+    run "configure" cmake -S "$ROOT" -B "$dir" "${GENERATOR[@]}" "$@"
+    run "build" cmake --build "$dir" -j "$JOBS"
+}
+
+run_ctest() {
+    run "ctest" ctest --test-dir "$1" --output-on-failure --no-tests=error -j "$JOBS"
+}
+
+# ------------------------------------------------------------------ steps --
+step_gcc() {
+    configure_build "$CI_DIR/gcc" \
+        -DCMAKE_C_COMPILER=gcc \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DETWCAP_WERROR=ON
+    run_ctest "$CI_DIR/gcc"
+}
+
+step_asan() {
+    local cc=clang
+    command -v clang-14 >/dev/null 2>&1 && cc=clang-14
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    local sym
+    for sym in llvm-symbolizer-14 llvm-symbolizer; do
+        if command -v "$sym" >/dev/null 2>&1; then
+            ASAN_SYMBOLIZER_PATH=$(command -v "$sym")
+            export ASAN_SYMBOLIZER_PATH
+            break
+        fi
+    done
+    # -O1 keeps sanitized tests quick while leaving stack traces readable.
+    configure_build "$CI_DIR/asan" \
+        -DCMAKE_C_COMPILER="$cc" \
+        -DCMAKE_BUILD_TYPE=Debug \
+        -DCMAKE_C_FLAGS_DEBUG="-g -O1" \
+        -DETWCAP_SANITIZE=ON
+    run_ctest "$CI_DIR/asan"
+}
+
+# Wine: headless (no X, no Xvfb), one prefix kept under $CI_DIR/deps.
+wine_setup() {
+    export WINEPREFIX="$CI_DIR/deps/wineprefix"
+    export WINEDEBUG=-all
+    export WINEARCH=win64
+    # No Mono/Gecko installer prompts; console programs need neither.
+    export WINEDLLOVERRIDES="mscoree,mshtml="
+    unset DISPLAY WAYLAND_DISPLAY
+    if [ ! -f "$WINEPREFIX/system.reg" ]; then
+        mkdir -p "$WINEPREFIX"
+        run "wineboot -i (first run: creates the Wine prefix)" wineboot -i </dev/null
+        run "wineserver -w" wineserver -w
+    fi
+    # A persistent wineserver, detached from our output pipes: tests then
+    # start fast and ctest never waits on a lingering server holding a pipe.
+    run "start wineserver" wineserver -p </dev/null >/dev/null 2>&1
+    trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
+}
+
+step_mingw() {
+    local cmocka="$CI_DIR/deps/cmocka-mingw"
+    run "cmocka for mingw (Debian source package)" \
+        bash "$ROOT/scripts/build-cmocka-mingw.sh" "$cmocka"
+    configure_build "$CI_DIR/mingw" \
+        -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/mingw-w64.cmake" \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMOCKA_ROOT="$cmocka" \
+        -DCMOCKA_STATIC=ON \
+        -DETWCAP_WERROR=ON
+    wine_setup
+    run_ctest "$CI_DIR/mingw"
+}
+
+# Optional hook. Contract for fuzz/run.sh: `fuzz/run.sh --replay` builds the
+# fuzz targets with clang -fsanitize=fuzzer,address,undefined into
+# $ETWCAP_FUZZ_BUILD_DIR and runs each over its committed corpus only
+# (no new fuzzing), exiting non-zero on any crash, leak or UB report.
+step_fuzz() {
+    if [ ! -f "$ROOT/fuzz/run.sh" ]; then
+        echo "--- [fuzz] fuzz/run.sh absent: step skipped"
+        exit 77
+    fi
+    local cc=clang probe
+    command -v clang-14 >/dev/null 2>&1 && cc=clang-14
+    probe=$(mktemp -d)
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        >"$probe/probe.c"
+    if ! "$cc" -fsanitize=fuzzer,address "$probe/probe.c" -o "$probe/probe" >/dev/null 2>&1; then
+        rm -rf "$probe"
+        echo "--- [fuzz] $cc does not support -fsanitize=fuzzer: step skipped"
+        exit 77
+    fi
+    rm -rf "$probe"
+    export CC="$cc"
+    export ETWCAP_FUZZ_BUILD_DIR="$CI_DIR/fuzz"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    fresh_dir "$ETWCAP_FUZZ_BUILD_DIR"
+    run "fuzz regression replay" bash "$ROOT/fuzz/run.sh" --replay
+}
+
+# ------------------------------------------------------------------- main --
+if [ $# -gt 0 ]; then
+    STEPS=("$@")
+else
+    STEPS=("${ALL_STEPS[@]}")
+fi
+for s in "${STEPS[@]}"; do
+    case " ${ALL_STEPS[*]} " in
+    *" $s "*) ;;
+    *)
+        echo "run-all.sh: unknown step '$s' (steps: ${ALL_STEPS[*]})" >&2
+        exit 2
+        ;;
+    esac
+done
+
+SUMMARY=()
+failed=0
+T0=$SECONDS
+for s in "${STEPS[@]}"; do
+    log="$CI_DIR/logs/$s.log"
+    echo
+    echo "=================== [$s] ==================="
+    t=$SECONDS
+    # Subshell: a step's exports, traps and exits stay inside it.
+    (STEP=$s && "step_$s") 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    dt=$((SECONDS - t))
+    # ctest's closing line, e.g. "100% tests passed, 0 tests failed out of 12".
+    counts=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$log" | tail -n1 |
+        sed -E 's/([0-9]+) tests failed out of ([0-9]+)/\1 of \2 tests failed/')
+    if [ $rc -eq 0 ]; then
+        status=PASS
+    elif [ $rc -eq 77 ]; then
+        status=SKIP
+    else
+        status=FAIL
+        failed=$((failed + 1))
+    fi
+    SUMMARY+=("$(printf '%-4s  %-6s %5ss  %s' "$status" "$s" "$dt" "${counts:+ctest: $counts}")")
+    if [ "$status" = FAIL ] && [ "${ETWCAP_FAIL_FAST:-0}" = 1 ]; then
+        echo "!!! [$s] failed; ETWCAP_FAIL_FAST=1, not running the remaining steps" >&2
+        break
+    fi
+done
+
+echo
+echo "=================== summary ($((SECONDS - T0))s, logs in $CI_DIR/logs) ==================="
+for line in "${SUMMARY[@]}"; do
+    echo "  $line"
+done
+if [ $failed -ne 0 ]; then
+    echo "run-all.sh: $failed step(s) FAILED"
+    exit 1
+fi
+echo "run-all.sh: all steps OK"

@@ -115,7 +115,11 @@ wine_setup() {
     fi
     # A persistent wineserver, detached from our output pipes: tests then
     # start fast and ctest never waits on a lingering server holding a pipe.
-    run "start wineserver" wineserver -p </dev/null >/dev/null 2>&1
+    echo "==> [$STEP] start a persistent wineserver"
+    wineserver -p </dev/null >/dev/null 2>&1 || {
+        echo "!!! [$STEP] FAILED: wineserver -p" >&2
+        exit 1
+    }
     trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
 }
 
@@ -194,9 +198,9 @@ for s in "${STEPS[@]}"; do
     # ctest's closing line, e.g. "100% tests passed, 0 tests failed out of 12".
     counts=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$log" | tail -n1 |
         sed -E 's/([0-9]+) tests failed out of ([0-9]+)/\1 of \2 tests failed/')
-    if [ $rc -eq 0 ]; then
+    if [ "$rc" -eq 0 ]; then
         status=PASS
-    elif [ $rc -eq 77 ]; then
+    elif [ "$rc" -eq 77 ]; then
         status=SKIP
     else
         status=FAIL

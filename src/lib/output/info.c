@@ -55,7 +55,8 @@ etwcap_status etwcap_info_write(FILE *f, int json, const char *path,
         fprintf(f, "LogFileMode:        0x%08x\n", in->log_file_mode);
         fprintf(f, "FileLayout:         %u.%u\n", in->layout_major, in->layout_minor);
         fprintf(f, "TimerResolution:    %u\n", in->timer_resolution);
-        fprintf(f, "UtcOffsetMinutes:   %d\n", (int)-in->tz_bias_minutes);
+        /* TraceEvent prints TIME_ZONE_INFORMATION.Bias (minutes west of UTC) under this name. */
+        fprintf(f, "UtcOffsetMinutes:   %d\n", (int)in->tz_bias_minutes);
         fprintf(f, "EventsLost:         %u\n", in->events_lost);
         fprintf(f, "BuffersLost:        %u\n", in->buffers_lost);
         return ferror(f) ? ETWCAP_ERR_IO : ETWCAP_OK;
@@ -108,7 +109,7 @@ etwcap_status etwcap_info_write(FILE *f, int json, const char *path,
     etwcap_json_key(&j, "timer_resolution");
     etwcap_json_u64(&j, in->timer_resolution);
     etwcap_json_key(&j, "utc_offset_minutes");
-    etwcap_json_i64(&j, -(int64_t)in->tz_bias_minutes);
+    etwcap_json_i64(&j, in->tz_bias_minutes);
     etwcap_json_key(&j, "events_lost");
     etwcap_json_u64(&j, in->events_lost);
     etwcap_json_key(&j, "buffers_lost");

@@ -72,17 +72,27 @@ const char *etwcap_lz77_status_str(etwcap_lz77_status st)
 }
 
 /* Copy a match of `len` bytes from `dist` bytes back; the caller checked that
- * dist <= current output size and len <= space left. */
+ * dist <= current output size and len <= out_avail. */
 static inline void lz77_copy_match(uint8_t *d, size_t dist, size_t len, size_t out_avail)
 {
     const uint8_t *s = d - dist;
-    if (dist >= len) {
-        /* No overlap. Short matches far enough back copy a fixed 16 bytes
-         * (within dst_cap; the bytes past `len` are rewritten later). */
-        if (len <= 16 && dist >= 16 && out_avail >= 16)
-            memcpy(d, s, 16);
-        else
-            memcpy(d, s, len);
+    if (dist >= 16 && out_avail - len >= 15) {
+        /* Fixed 16-byte blocks, rounded up past `len` (still within dst_cap;
+         * the extra bytes are rewritten later). With dist >= 16 a block never
+         * reads bytes it writes, so this also serves overlapping matches. */
+        size_t i = 0;
+        do {
+            memcpy(d + i, s + i, 16);
+            i += 16;
+        } while (i < len);
+    } else if (dist >= 8 && out_avail - len >= 7) {
+        size_t i = 0;
+        do {
+            memcpy(d + i, s + i, 8);
+            i += 8;
+        } while (i < len);
+    } else if (dist >= len) {
+        memcpy(d, s, len);
     } else if (dist == 1) {
         memset(d, *s, len); /* run of one byte */
     } else {
@@ -104,9 +114,9 @@ static etwcap_lz77_status lz77_fail(etwcap_lz77_status st, size_t op, size_t pos
 etwcap_lz77_status etwcap_lz77_decompress(const uint8_t *src, size_t src_len, uint8_t *dst,
                                           size_t dst_cap, size_t *out_len, size_t *err_pos)
 {
-    size_t ip = 0;     /* input position */
-    size_t op = 0;     /* output position */
-    size_t nib = 0;    /* position of the half-used nibble byte; 0 = none (0 is a flag word) */
+    size_t ip = 0;      /* input position */
+    size_t op = 0;      /* output position */
+    size_t nib = 0;     /* position of the half-used nibble byte; 0 = none (0 is a flag word) */
     uint32_t flags = 0; /* remaining flag bits, left-aligned; bits past `nflags` are 0 */
     unsigned nflags = 0;
 

@@ -1,0 +1,1539 @@
+/* testgen.c - the test-trace writer (see testgen.h). */
+#include "testgen.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "lz77_compress.h"
+
+#define TG_BUFHDR 0x48u
+#define TG_MAX_BUFFER (16u * 1024u * 1024u)
+#define TG_MAX_RECORD 0xFFFFu
+#define TG_MAX_HDR_RECS 8
+
+/* An open (being filled) or flushed buffer. `data` holds the whole
+ * uncompressed buffer; its 0x48-byte header is filled in when written. */
+typedef struct tg_buffer {
+    uint8_t *data;
+    uint32_t size;     /* capacity: BufferSize of an uncompressed buffer */
+    uint32_t used;     /* Offset: header + records, 8-aligned */
+    uint32_t cpu;
+    uint64_t seq;      /* SequenceNumber (flushed buffers) */
+    int compressed;
+    int is_header;     /* the file's first buffer */
+    int64_t max_ts;    /* TimeStamp */
+    size_t records;
+    uint32_t hdr_recs[TG_MAX_HDR_RECS]; /* offsets of logfile header records */
+    size_t n_hdr_recs;
+} tg_buffer;
+
+struct testgen_trace {
+    testgen_options o;
+    char *session_name, *logfile_name, *tz_std, *tz_dl;
+    unsigned header_bits;
+    tg_buffer *open;   /* one per CPU; data == NULL when none is open */
+    int *compress_next;
+    uint32_t cur_cpu;
+    int header_open;   /* the header buffer (open[0]) has not been flushed yet */
+    tg_buffer *flushed;
+    size_t n_flushed, cap_flushed;
+    size_t n_records;
+    int64_t max_ts;
+    int have_ts;
+    uint32_t msg_seq;
+    char err[256];
+};
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static int tg_fail(testgen_trace *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->err, sizeof t->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *testgen_error(const testgen_trace *t)
+{
+    return t ? t->err : "no trace";
+}
+
+/* ---- byte builder --------------------------------------------------------- */
+
+void testgen_buf_free(testgen_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = 0;
+}
+
+void testgen_buf_reset(testgen_buf *b)
+{
+    b->len = 0;
+    b->failed = 0;
+}
+
+static uint8_t *tg_grow(testgen_buf *b, size_t n)
+{
+    if (b->failed)
+        return NULL;
+    if (n > ((size_t)-1) / 2 - b->len) {
+        b->failed = 1;
+        return NULL;
+    }
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *p = realloc(b->data, cap);
+        if (!p) {
+            b->failed = 1;
+            return NULL;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    uint8_t *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
+void testgen_put_bytes(testgen_buf *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    uint8_t *d = tg_grow(b, n);
+    if (d)
+        memcpy(d, p, n);
+}
+
+void testgen_put_zeros(testgen_buf *b, size_t n)
+{
+    if (n == 0)
+        return;
+    uint8_t *d = tg_grow(b, n);
+    if (d)
+        memset(d, 0, n);
+}
+
+void testgen_put_u8(testgen_buf *b, uint8_t v)
+{
+    uint8_t *d = tg_grow(b, 1);
+    if (d)
+        d[0] = v;
+}
+
+void testgen_put_u16(testgen_buf *b, uint16_t v)
+{
+    uint8_t *d = tg_grow(b, 2);
+    if (d)
+        etwcap_wr16(d, v);
+}
+
+void testgen_put_u32(testgen_buf *b, uint32_t v)
+{
+    uint8_t *d = tg_grow(b, 4);
+    if (d)
+        etwcap_wr32(d, v);
+}
+
+void testgen_put_u64(testgen_buf *b, uint64_t v)
+{
+    uint8_t *d = tg_grow(b, 8);
+    if (d)
+        etwcap_wr64(d, v);
+}
+
+void testgen_put_ptr(testgen_buf *b, unsigned psize, uint64_t v)
+{
+    if (psize == 8)
+        testgen_put_u64(b, v);
+    else if (psize == 4)
+        testgen_put_u32(b, (uint32_t)v);
+    else
+        b->failed = 1;
+}
+
+static void tg_wr_guid(uint8_t *p, const etwcap_guid *g)
+{
+    etwcap_wr32(p, g->data1);
+    etwcap_wr16(p + 4, g->data2);
+    etwcap_wr16(p + 6, g->data3);
+    memcpy(p + 8, g->data4, 8);
+}
+
+void testgen_put_guid(testgen_buf *b, const etwcap_guid *g)
+{
+    uint8_t *d = tg_grow(b, 16);
+    if (d)
+        tg_wr_guid(d, g);
+}
+
+void testgen_put_cstr(testgen_buf *b, const char *s)
+{
+    if (!s)
+        s = "";
+    testgen_put_bytes(b, s, strlen(s) + 1);
+}
+
+/* Decode one UTF-8 sequence at s; returns the code point (U+FFFD for invalid
+ * input) and advances *len bytes. */
+static uint32_t tg_utf8_next(const unsigned char *s, size_t *len)
+{
+    unsigned char c = s[0];
+    uint32_t cp;
+    size_t n;
+    if (c < 0x80) {
+        *len = 1;
+        return c;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        cp = c & 0x1Fu;
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        cp = c & 0x0Fu;
+        n = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        cp = c & 0x07u;
+        n = 4;
+    } else {
+        *len = 1;
+        return 0xFFFD;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *len = i;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    *len = n;
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0xFFFD;
+    return cp;
+}
+
+void testgen_put_utf16(testgen_buf *b, const char *utf8)
+{
+    const unsigned char *s = (const unsigned char *)(utf8 ? utf8 : "");
+    while (*s) {
+        size_t n;
+        uint32_t cp = tg_utf8_next(s, &n);
+        s += n;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            testgen_put_u16(b, (uint16_t)(0xD800 + (cp >> 10)));
+            testgen_put_u16(b, (uint16_t)(0xDC00 + (cp & 0x3FF)));
+        } else {
+            testgen_put_u16(b, (uint16_t)cp);
+        }
+    }
+}
+
+void testgen_put_wstr(testgen_buf *b, const char *utf8)
+{
+    testgen_put_utf16(b, utf8);
+    testgen_put_u16(b, 0);
+}
+
+static int tg_parse_u64_dec(const char **ps, uint64_t *out)
+{
+    const char *s = *ps;
+    uint64_t v = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    while (*s >= '0' && *s <= '9') {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+        s++;
+    }
+    *ps = s;
+    *out = v;
+    return 0;
+}
+
+int testgen_put_sid(testgen_buf *b, const char *sid)
+{
+    uint64_t rev, auth, sub[15];
+    size_t n = 0;
+    const char *s = sid;
+    if (!s || (s[0] != 'S' && s[0] != 's') || s[1] != '-')
+        goto bad;
+    s += 2;
+    if (tg_parse_u64_dec(&s, &rev) || rev > 255 || *s != '-')
+        goto bad;
+    s++;
+    if (tg_parse_u64_dec(&s, &auth) || auth > 0xFFFFFFFFFFFFull)
+        goto bad;
+    while (*s == '-') {
+        s++;
+        if (n == 15 || tg_parse_u64_dec(&s, &sub[n]) || sub[n] > 0xFFFFFFFFu)
+            goto bad;
+        n++;
+    }
+    if (*s)
+        goto bad;
+    testgen_put_u8(b, (uint8_t)rev);
+    testgen_put_u8(b, (uint8_t)n);
+    for (int i = 5; i >= 0; i--)
+        testgen_put_u8(b, (uint8_t)(auth >> (8 * i)));
+    for (size_t i = 0; i < n; i++)
+        testgen_put_u32(b, (uint32_t)sub[i]);
+    return b->failed ? -1 : 0;
+bad:
+    b->failed = 1;
+    return -1;
+}
+
+/* ---- GUIDs and time -------------------------------------------------------- */
+
+static int tg_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int testgen_guid_parse(const char *s, etwcap_guid *out)
+{
+    if (!s)
+        return -1;
+    size_t len = strlen(s);
+    if (len == 38 && s[0] == '{' && s[37] == '}') {
+        s++;
+        len = 36;
+    }
+    if (len != 36)
+        return -1;
+    uint8_t bytes[16];
+    size_t bi = 0;
+    for (size_t i = 0; i < 36;) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return -1;
+            i++;
+            continue;
+        }
+        int hi = tg_hexval((unsigned char)s[i]), lo = tg_hexval((unsigned char)s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        bytes[bi++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    out->data1 = (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 |
+                 bytes[3];
+    out->data2 = (uint16_t)(bytes[4] << 8 | bytes[5]);
+    out->data3 = (uint16_t)(bytes[6] << 8 | bytes[7]);
+    memcpy(out->data4, bytes + 8, 8);
+    return 0;
+}
+
+void testgen_guid_format(const etwcap_guid *g, char out[37], int upper)
+{
+    const char *fmt = upper ? "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X"
+                            : "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x";
+    snprintf(out, 37, fmt, (unsigned)g->data1, (unsigned)g->data2, (unsigned)g->data3,
+             g->data4[0], g->data4[1], g->data4[2], g->data4[3], g->data4[4], g->data4[5],
+             g->data4[6], g->data4[7]);
+}
+
+static int64_t tg_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int tg_digits(const char **ps, int n, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*ps)[i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (unsigned)(c - '0');
+    }
+    *ps += n;
+    *out = v;
+    return 0;
+}
+
+int testgen_parse_time(const char *s, int64_t *filetime)
+{
+    unsigned y, mo, d, h, mi, sec, frac = 0;
+    if (!s || tg_digits(&s, 4, &y) || *s++ != '-' || tg_digits(&s, 2, &mo) || *s++ != '-' ||
+        tg_digits(&s, 2, &d) || (*s != 'T' && *s != 't' && *s != ' '))
+        return -1;
+    s++;
+    if (tg_digits(&s, 2, &h) || *s++ != ':' || tg_digits(&s, 2, &mi) || *s++ != ':' ||
+        tg_digits(&s, 2, &sec))
+        return -1;
+    if (*s == '.') {
+        s++;
+        int n = 0;
+        while (*s >= '0' && *s <= '9') {
+            if (n == 7)
+                return -1;
+            frac = frac * 10 + (unsigned)(*s - '0');
+            n++;
+            s++;
+        }
+        if (n == 0)
+            return -1;
+        for (; n < 7; n++)
+            frac *= 10;
+    }
+    if (*s == 'Z' || *s == 'z')
+        s++;
+    if (*s || y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] || (mo == 2 && !leap && d > 28))
+        return -1;
+    int64_t days = tg_days_from_civil(y, mo, d) + 134774; /* 1601-01-01 .. 1970-01-01 */
+    int64_t secs = days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + sec;
+    *filetime = secs * 10000000 + frac;
+    return 0;
+}
+
+static int64_t tg_scale(int64_t d, int64_t num, int64_t den)
+{
+    /* d * num / den without overflowing for the values traces use. */
+    int64_t q = d / den, r = d % den;
+    return q * num + r * num / den;
+}
+
+int64_t testgen_to_filetime(const testgen_trace *t, int64_t raw)
+{
+    const testgen_options *o = &t->o;
+    int64_t d = raw - o->header_timestamp;
+    switch (o->clock_type) {
+    case TESTGEN_CLOCK_SYSTEM_TIME:
+        return raw;
+    case TESTGEN_CLOCK_CPU_CYCLES:
+        return o->cpu_mhz ? o->start_time + tg_scale(d, 10, (int64_t)o->cpu_mhz) : o->start_time;
+    default:
+        return o->perf_freq > 0 ? o->start_time + tg_scale(d, 10000000, o->perf_freq)
+                                : o->start_time;
+    }
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+void testgen_options_init(testgen_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->pointer_size = 8;
+    o->num_cpus = 1;
+    o->buffer_size = 0x10000;
+    o->clock_type = TESTGEN_CLOCK_QPC;
+    o->perf_freq = 10000000;
+    o->cpu_mhz = 2400;
+    o->start_time = 133485182450000000; /* 2024-01-02T03:04:05Z */
+    o->boot_time = o->start_time - 36000000000;
+    o->os_major = 10;
+    o->os_minor = 0;
+    o->os_build = 19045;
+    o->session_name = "etwcap-testgen";
+    o->logfile_name = "C:\\traces\\testgen.etl";
+    o->log_file_mode = TESTGEN_MODE_SEQUENTIAL;
+    o->timer_resolution = 156250;
+    o->header_timestamp = 10000000;
+    o->logger_id = 0x20;
+    o->proc_index = 1;
+    o->compression_format = 3;
+}
+
+static size_t tg_utf16_units(const char *utf8)
+{
+    testgen_buf b = TESTGEN_BUF_INIT;
+    testgen_put_utf16(&b, utf8);
+    size_t n = b.len / 2;
+    testgen_buf_free(&b);
+    return n;
+}
+
+int testgen_options_check(const testgen_options *o, char *why, size_t why_cap)
+{
+    const char *msg = NULL;
+    char tmp[160];
+    unsigned bits = o->logfile_header_bits ? o->logfile_header_bits : o->pointer_size * 8;
+    uint32_t hbs = o->header_buffer_size ? o->header_buffer_size : o->buffer_size;
+    if (o->pointer_size != 4 && o->pointer_size != 8)
+        msg = "pointer size must be 4 or 8";
+    else if (bits != 32 && bits != 64)
+        msg = "logfile header must be 32 or 64 bits";
+    else if (o->num_cpus < 1 || o->num_cpus > (o->proc_index ? 2048u : 256u))
+        msg = o->proc_index ? "number of CPUs must be 1..2048" : "number of CPUs must be 1..256 "
+                                                                 "without proc_index";
+    else if (o->buffer_size < 0x100 || o->buffer_size > TG_MAX_BUFFER || o->buffer_size % 8)
+        msg = "buffer size must be a multiple of 8 in 256..16777216";
+    else if (hbs < 0x200 || hbs > TG_MAX_BUFFER || hbs % 8)
+        msg = "header buffer size must be a multiple of 8 in 512..16777216";
+    else if (o->clock_type > 3)
+        msg = "clock type must be 0..3";
+    else if (o->tz_standard_name && tg_utf16_units(o->tz_standard_name) > 31)
+        msg = "time zone standard name longer than 31 UTF-16 units";
+    else if (o->tz_daylight_name && tg_utf16_units(o->tz_daylight_name) > 31)
+        msg = "time zone daylight name longer than 31 UTF-16 units";
+    else if (hbs < TG_BUFHDR + 0x20 + 0x118 + 2 * (tg_utf16_units(o->session_name) + 1) +
+                       2 * (tg_utf16_units(o->logfile_name) + 1)) {
+        snprintf(tmp, sizeof tmp, "header buffer of %u bytes is too small for the header record",
+                 (unsigned)hbs);
+        msg = tmp;
+    }
+    if (msg) {
+        if (why && why_cap)
+            snprintf(why, why_cap, "%s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+static char *tg_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* ---- buffers -------------------------------------------------------------- */
+
+static int tg_open_buffer(testgen_trace *t, uint32_t cpu, int compressed, int is_header)
+{
+    tg_buffer *b = &t->open[cpu];
+    uint32_t size = is_header && t->o.header_buffer_size ? t->o.header_buffer_size
+                                                         : t->o.buffer_size;
+    memset(b, 0, sizeof *b);
+    b->data = malloc(size);
+    if (!b->data)
+        return tg_fail(t, "out of memory");
+    memset(b->data, 0, TG_BUFHDR);
+    memset(b->data + TG_BUFHDR, 0xFF, size - TG_BUFHDR);
+    b->size = size;
+    b->used = TG_BUFHDR;
+    b->cpu = cpu;
+    b->compressed = compressed;
+    b->is_header = is_header;
+    return 0;
+}
+
+/* Move the open buffer of `cpu` to the flushed list. */
+static int tg_flush_one(testgen_trace *t, uint32_t cpu)
+{
+    tg_buffer *b = &t->open[cpu];
+    if (!b->data)
+        return 0;
+    if (b->records == 0) {
+        free(b->data);
+        memset(b, 0, sizeof *b);
+        return 0;
+    }
+    if (t->n_flushed == t->cap_flushed) {
+        size_t cap = t->cap_flushed ? t->cap_flushed * 2 : 16;
+        tg_buffer *p = realloc(t->flushed, cap * sizeof *p);
+        if (!p)
+            return tg_fail(t, "out of memory");
+        t->flushed = p;
+        t->cap_flushed = cap;
+    }
+    b->seq = t->n_flushed;
+    t->flushed[t->n_flushed++] = *b;
+    if (b->is_header)
+        t->header_open = 0;
+    memset(b, 0, sizeof *b);
+    return 0;
+}
+
+/* Flush a CPU's buffer; the header buffer always goes first in the file. */
+static int tg_flush(testgen_trace *t, uint32_t cpu)
+{
+    if (t->header_open && cpu != 0 && t->open[cpu].data && t->open[cpu].records &&
+        tg_flush_one(t, 0))
+        return -1;
+    return tg_flush_one(t, cpu);
+}
+
+int testgen_flush(testgen_trace *t, uint32_t cpu)
+{
+    if (cpu >= t->o.num_cpus)
+        return tg_fail(t, "CPU %u out of range (trace has %u)", (unsigned)cpu,
+                       (unsigned)t->o.num_cpus);
+    if (!t->open[cpu].data || t->open[cpu].records == 0)
+        return 0;
+    return tg_flush(t, cpu);
+}
+
+int testgen_begin_buffer(testgen_trace *t, uint32_t cpu, int compressed)
+{
+    if (cpu >= t->o.num_cpus)
+        return tg_fail(t, "CPU %u out of range (trace has %u)", (unsigned)cpu,
+                       (unsigned)t->o.num_cpus);
+    if (t->open[cpu].data && tg_flush(t, cpu))
+        return -1;
+    t->compress_next[cpu] = compressed ? 1 : 0;
+    t->cur_cpu = cpu;
+    return tg_open_buffer(t, cpu, t->compress_next[cpu], 0);
+}
+
+int testgen_set_cpu(testgen_trace *t, uint32_t cpu)
+{
+    if (cpu >= t->o.num_cpus)
+        return tg_fail(t, "CPU %u out of range (trace has %u)", (unsigned)cpu,
+                       (unsigned)t->o.num_cpus);
+    t->cur_cpu = cpu;
+    return 0;
+}
+
+uint32_t testgen_get_cpu(const testgen_trace *t)
+{
+    return t->cur_cpu;
+}
+
+size_t testgen_buffer_count(const testgen_trace *t)
+{
+    return t->n_flushed;
+}
+
+size_t testgen_record_count(const testgen_trace *t)
+{
+    return t->n_records;
+}
+
+const testgen_options *testgen_get_options(const testgen_trace *t)
+{
+    return &t->o;
+}
+
+/* Place one finished record into the current CPU's buffer. */
+static int tg_place(testgen_trace *t, const uint8_t *rec, size_t len, int64_t ts, int is_hdr_rec)
+{
+    uint32_t cpu = t->cur_cpu;
+    if (len == 0)
+        return tg_fail(t, "empty record");
+    if (len > TG_MAX_RECORD)
+        return tg_fail(t, "record of %zu bytes is larger than 65535", len);
+    if (len > t->o.buffer_size - TG_BUFHDR)
+        return tg_fail(t, "record of %zu bytes does not fit in a %u-byte buffer", len,
+                       (unsigned)t->o.buffer_size);
+    tg_buffer *b = &t->open[cpu];
+    if (b->data && len > b->size - b->used) {
+        if (tg_flush(t, cpu))
+            return -1;
+    }
+    if (!b->data && tg_open_buffer(t, cpu, t->compress_next[cpu], 0))
+        return -1;
+    if (is_hdr_rec && b->n_hdr_recs == TG_MAX_HDR_RECS)
+        return tg_fail(t, "more than %d header records in one buffer", TG_MAX_HDR_RECS);
+    memcpy(b->data + b->used, rec, len);
+    uint32_t end = b->used + (uint32_t)len;
+    uint32_t aligned = (uint32_t)etwcap_align8(end);
+    memset(b->data + end, 0, aligned - end);
+    if (is_hdr_rec)
+        b->hdr_recs[b->n_hdr_recs++] = b->used;
+    b->used = aligned;
+    if (b->records == 0 || ts > b->max_ts)
+        b->max_ts = ts;
+    b->records++;
+    t->n_records++;
+    if (!t->have_ts || ts > t->max_ts)
+        t->max_ts = ts;
+    t->have_ts = 1;
+    return 0;
+}
+
+/* ---- records ---------------------------------------------------------------- */
+
+static unsigned tg_hdr_psize(uint8_t h)
+{
+    switch (h) {
+    case ETWCAP_HDR_SYSTEM32:
+    case ETWCAP_HDR_COMPACT32:
+    case ETWCAP_HDR_FULL32:
+    case ETWCAP_HDR_INSTANCE32:
+    case ETWCAP_HDR_PERFINFO32:
+    case ETWCAP_HDR_EVENT32:
+        return 4;
+    case ETWCAP_HDR_SYSTEM64:
+    case ETWCAP_HDR_COMPACT64:
+    case ETWCAP_HDR_FULL64:
+    case ETWCAP_HDR_INSTANCE64:
+    case ETWCAP_HDR_PERFINFO64:
+    case ETWCAP_HDR_EVENT64:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+static int tg_build_kernel(testgen_trace *t, const testgen_record *r, testgen_buf *b)
+{
+    uint8_t h = r->header_type;
+    size_t hsize = (h == ETWCAP_HDR_SYSTEM32 || h == ETWCAP_HDR_SYSTEM64)   ? 0x20
+                   : (h == ETWCAP_HDR_COMPACT32 || h == ETWCAP_HDR_COMPACT64) ? 0x18
+                                                                              : 0x10;
+    if (r->pmc_count > 7)
+        return tg_fail(t, "at most 7 PMC counters");
+    size_t total = hsize + (r->has_pebs ? 8 : 0) + 8 * (size_t)r->pmc_count + r->payload_len;
+    if (total > TG_MAX_RECORD)
+        return tg_fail(t, "record of %zu bytes is larger than 65535", total);
+    uint16_t vword = (uint16_t)(r->version | (r->has_pebs ? 0x8000u : 0) | (r->pmc_count << 8));
+    testgen_put_u16(b, vword);
+    testgen_put_u8(b, h);
+    testgen_put_u8(b, 0xC0);
+    testgen_put_u16(b, (uint16_t)total);
+    testgen_put_u8(b, r->opcode);
+    testgen_put_u8(b, r->group);
+    if (hsize == 0x10) {
+        testgen_put_u64(b, (uint64_t)r->timestamp);
+    } else {
+        testgen_put_u32(b, r->tid);
+        testgen_put_u32(b, r->pid);
+        testgen_put_u64(b, (uint64_t)r->timestamp);
+        if (hsize == 0x20) {
+            testgen_put_u32(b, r->kernel_time);
+            testgen_put_u32(b, r->user_time);
+        }
+    }
+    if (r->has_pebs)
+        testgen_put_u64(b, r->pebs_index);
+    for (unsigned i = 0; i < r->pmc_count; i++)
+        testgen_put_u64(b, r->pmc[i]);
+    testgen_put_bytes(b, r->payload, r->payload_len);
+    return 0;
+}
+
+static int tg_build_classic(testgen_trace *t, const testgen_record *r, testgen_buf *b)
+{
+    uint8_t h = r->header_type;
+    int inst = h == ETWCAP_HDR_INSTANCE32 || h == ETWCAP_HDR_INSTANCE64;
+    size_t total = (inst ? 0x48 : 0x30) + r->payload_len;
+    if (total > TG_MAX_RECORD)
+        return tg_fail(t, "record of %zu bytes is larger than 65535", total);
+    testgen_put_u16(b, (uint16_t)total);
+    testgen_put_u8(b, h);
+    testgen_put_u8(b, 0xC0);
+    testgen_put_u8(b, r->opcode);
+    testgen_put_u8(b, r->level);
+    testgen_put_u16(b, r->version);
+    testgen_put_u32(b, r->tid);
+    testgen_put_u32(b, r->pid);
+    testgen_put_u64(b, (uint64_t)r->timestamp);
+    testgen_put_guid(b, &r->guid);
+    testgen_put_u32(b, r->kernel_time);
+    testgen_put_u32(b, r->user_time);
+    if (inst) {
+        testgen_put_u32(b, r->instance_id);
+        testgen_put_u32(b, r->parent_instance_id);
+        testgen_put_guid(b, &r->parent_guid);
+    }
+    testgen_put_bytes(b, r->payload, r->payload_len);
+    return 0;
+}
+
+static int tg_build_event(testgen_trace *t, const testgen_record *r, testgen_buf *b)
+{
+    size_t pos = 0x50;
+    if (r->ext_count > ETWCAP_MAX_EXT_ITEMS)
+        return tg_fail(t, "more than %d extended items", ETWCAP_MAX_EXT_ITEMS);
+    for (size_t i = 0; i < r->ext_count; i++) {
+        if (r->ext[i].size && !r->ext[i].data)
+            return tg_fail(t, "extended item %zu has no data", i);
+        pos += 8 + r->ext[i].size;
+        if (i + 1 < r->ext_count)
+            pos = etwcap_align8(pos);
+    }
+    if (r->ext_count)
+        pos = etwcap_align8(pos);
+    size_t total = pos + r->payload_len;
+    if (total > TG_MAX_RECORD)
+        return tg_fail(t, "record of %zu bytes is larger than 65535", total);
+    uint16_t flags = r->flags;
+    if (r->ext_count)
+        flags |= TESTGEN_EVENT_FLAG_EXTENDED_INFO;
+    testgen_put_u16(b, (uint16_t)total);
+    testgen_put_u16(b, (uint16_t)(0xC000u | r->header_type));
+    testgen_put_u16(b, flags);
+    testgen_put_u16(b, r->event_property);
+    testgen_put_u32(b, r->tid);
+    testgen_put_u32(b, r->pid);
+    testgen_put_u64(b, (uint64_t)r->timestamp);
+    testgen_put_guid(b, &r->guid);
+    testgen_put_u16(b, r->id);
+    testgen_put_u8(b, (uint8_t)r->version);
+    testgen_put_u8(b, r->channel);
+    testgen_put_u8(b, r->level);
+    testgen_put_u8(b, r->opcode);
+    testgen_put_u16(b, r->task);
+    testgen_put_u64(b, r->keyword);
+    testgen_put_u32(b, r->kernel_time);
+    testgen_put_u32(b, r->user_time);
+    testgen_put_guid(b, &r->activity_id);
+    for (size_t i = 0; i < r->ext_count; i++) {
+        const testgen_ext *e = &r->ext[i];
+        testgen_put_u16(b, e->reserved1 ? e->reserved1 : (uint16_t)(8 + e->size));
+        testgen_put_u16(b, e->type);
+        testgen_put_u16(b, i + 1 < r->ext_count ? 1 : 0);
+        testgen_put_u16(b, e->size);
+        testgen_put_bytes(b, e->data, e->size);
+        testgen_put_zeros(b, etwcap_align8(b->len) - b->len);
+    }
+    testgen_put_bytes(b, r->payload, r->payload_len);
+    return 0;
+}
+
+static int tg_build_message(testgen_trace *t, const testgen_record *r, testgen_buf *b)
+{
+    uint16_t f = r->message_flags;
+    size_t total = 8;
+    if (f & TESTGEN_MSG_SEQUENCE)
+        total += 4;
+    if (f & TESTGEN_MSG_COMPONENT_ID)
+        total += 4;
+    else if (f & TESTGEN_MSG_GUID)
+        total += 16;
+    if (f & TESTGEN_MSG_TIMESTAMP)
+        total += 8;
+    if (f & TESTGEN_MSG_SYSTEMINFO)
+        total += 8;
+    total += r->payload_len;
+    if (total > TG_MAX_RECORD)
+        return tg_fail(t, "record of %zu bytes is larger than 65535", total);
+    testgen_put_u16(b, (uint16_t)total);
+    testgen_put_u8(b, 0);
+    testgen_put_u8(b, 0x90);
+    testgen_put_u16(b, r->message_number);
+    testgen_put_u16(b, f);
+    if (f & TESTGEN_MSG_SEQUENCE)
+        testgen_put_u32(b, r->sequence);
+    if (f & TESTGEN_MSG_COMPONENT_ID)
+        testgen_put_u32(b, r->component_id);
+    else if (f & TESTGEN_MSG_GUID)
+        testgen_put_guid(b, &r->guid);
+    if (f & TESTGEN_MSG_TIMESTAMP)
+        testgen_put_u64(b, (uint64_t)r->timestamp);
+    if (f & TESTGEN_MSG_SYSTEMINFO) {
+        testgen_put_u32(b, r->tid);
+        testgen_put_u32(b, r->pid);
+    }
+    testgen_put_bytes(b, r->payload, r->payload_len);
+    return 0;
+}
+
+int testgen_append(testgen_trace *t, const testgen_record *r)
+{
+    testgen_buf b = TESTGEN_BUF_INIT;
+    int rc;
+    if (r->payload_len && !r->payload)
+        return tg_fail(t, "payload length %zu without payload", r->payload_len);
+    switch (r->header_type) {
+    case ETWCAP_HDR_SYSTEM32:
+    case ETWCAP_HDR_SYSTEM64:
+    case ETWCAP_HDR_COMPACT32:
+    case ETWCAP_HDR_COMPACT64:
+    case ETWCAP_HDR_PERFINFO32:
+    case ETWCAP_HDR_PERFINFO64:
+        rc = tg_build_kernel(t, r, &b);
+        break;
+    case ETWCAP_HDR_FULL32:
+    case ETWCAP_HDR_FULL64:
+    case ETWCAP_HDR_INSTANCE32:
+    case ETWCAP_HDR_INSTANCE64:
+        rc = tg_build_classic(t, r, &b);
+        break;
+    case ETWCAP_HDR_EVENT32:
+    case ETWCAP_HDR_EVENT64:
+        rc = tg_build_event(t, r, &b);
+        break;
+    case ETWCAP_HDR_MESSAGE:
+        rc = tg_build_message(t, r, &b);
+        break;
+    default:
+        return tg_fail(t, "unsupported header type 0x%02x", (unsigned)r->header_type);
+    }
+    if (rc == 0 && b.failed)
+        rc = tg_fail(t, "out of memory");
+    /* A message without a timestamp sorts with its neighbours: use the CPU's
+     * last timestamp for the buffer bookkeeping. */
+    int64_t ts = r->timestamp;
+    if (r->header_type == ETWCAP_HDR_MESSAGE && !(r->message_flags & TESTGEN_MSG_TIMESTAMP)) {
+        const tg_buffer *ob = &t->open[t->cur_cpu];
+        ts = ob->data && ob->records ? ob->max_ts : 0;
+    }
+    if (rc == 0)
+        rc = tg_place(t, b.data, b.len, ts, 0);
+    testgen_buf_free(&b);
+    return rc;
+}
+
+int testgen_append_raw(testgen_trace *t, const uint8_t *bytes, size_t len)
+{
+    const tg_buffer *ob = &t->open[t->cur_cpu];
+    int64_t ts = ob->data && ob->records ? ob->max_ts : 0;
+    return tg_place(t, bytes, len, ts, 0);
+}
+
+int testgen_system(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode, uint16_t version,
+                   uint32_t pid, uint32_t tid, int64_t ts, const void *payload, size_t len)
+{
+    if (hdr != ETWCAP_HDR_SYSTEM32 && hdr != ETWCAP_HDR_SYSTEM64 && hdr != ETWCAP_HDR_COMPACT32 &&
+        hdr != ETWCAP_HDR_COMPACT64)
+        return tg_fail(t, "testgen_system needs a SYSTEM or COMPACT header type, not 0x%02x",
+                       (unsigned)hdr);
+    testgen_record r;
+    memset(&r, 0, sizeof r);
+    r.header_type = hdr;
+    r.group = group;
+    r.opcode = opcode;
+    r.version = version;
+    r.pid = pid;
+    r.tid = tid;
+    r.timestamp = ts;
+    r.payload = payload;
+    r.payload_len = len;
+    return testgen_append(t, &r);
+}
+
+int testgen_perfinfo(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode,
+                     uint16_t version, int64_t ts, const void *payload, size_t len)
+{
+    if (hdr != ETWCAP_HDR_PERFINFO32 && hdr != ETWCAP_HDR_PERFINFO64)
+        return tg_fail(t, "testgen_perfinfo needs a PERFINFO header type, not 0x%02x",
+                       (unsigned)hdr);
+    testgen_record r;
+    memset(&r, 0, sizeof r);
+    r.header_type = hdr;
+    r.group = group;
+    r.opcode = opcode;
+    r.version = version;
+    r.timestamp = ts;
+    r.payload = payload;
+    r.payload_len = len;
+    return testgen_append(t, &r);
+}
+
+int testgen_classic(testgen_trace *t, uint8_t hdr, const etwcap_guid *class_guid, uint8_t opcode,
+                    uint8_t level, uint16_t version, uint32_t pid, uint32_t tid, int64_t ts,
+                    const void *payload, size_t len)
+{
+    if (hdr != ETWCAP_HDR_FULL32 && hdr != ETWCAP_HDR_FULL64 && hdr != ETWCAP_HDR_INSTANCE32 &&
+        hdr != ETWCAP_HDR_INSTANCE64)
+        return tg_fail(t, "testgen_classic needs a FULL or INSTANCE header type, not 0x%02x",
+                       (unsigned)hdr);
+    testgen_record r;
+    memset(&r, 0, sizeof r);
+    r.header_type = hdr;
+    r.guid = *class_guid;
+    r.opcode = opcode;
+    r.level = level;
+    r.version = version;
+    r.pid = pid;
+    r.tid = tid;
+    r.timestamp = ts;
+    r.payload = payload;
+    r.payload_len = len;
+    return testgen_append(t, &r);
+}
+
+int testgen_event(testgen_trace *t, uint8_t hdr, const etwcap_guid *provider,
+                  const testgen_descriptor *d, uint32_t pid, uint32_t tid, int64_t ts,
+                  const testgen_ext *ext, size_t n_ext, const void *payload, size_t len)
+{
+    if (hdr != ETWCAP_HDR_EVENT32 && hdr != ETWCAP_HDR_EVENT64)
+        return tg_fail(t, "testgen_event needs an EVENT_HEADER type, not 0x%02x", (unsigned)hdr);
+    testgen_record r;
+    memset(&r, 0, sizeof r);
+    r.header_type = hdr;
+    r.guid = *provider;
+    r.id = d->id;
+    r.version = d->version;
+    r.channel = d->channel;
+    r.level = d->level;
+    r.opcode = d->opcode;
+    r.task = d->task;
+    r.keyword = d->keyword;
+    r.pid = pid;
+    r.tid = tid;
+    r.timestamp = ts;
+    r.ext = ext;
+    r.ext_count = n_ext;
+    r.payload = payload;
+    r.payload_len = len;
+    return testgen_append(t, &r);
+}
+
+int testgen_message(testgen_trace *t, uint16_t message_number, uint16_t flags,
+                    const etwcap_guid *guid, uint32_t component_id, int64_t ts, uint32_t pid,
+                    uint32_t tid, const void *args, size_t len)
+{
+    testgen_record r;
+    memset(&r, 0, sizeof r);
+    r.header_type = ETWCAP_HDR_MESSAGE;
+    r.message_number = message_number;
+    r.message_flags = flags;
+    if (guid)
+        r.guid = *guid;
+    r.component_id = component_id;
+    if (flags & TESTGEN_MSG_SEQUENCE)
+        r.sequence = ++t->msg_seq;
+    r.timestamp = ts;
+    r.pid = pid;
+    r.tid = tid;
+    r.payload = args;
+    r.payload_len = len;
+    return testgen_append(t, &r);
+}
+
+/* ---- the logfile header ----------------------------------------------------- */
+
+static void tg_put_tz_name(testgen_buf *b, const char *name)
+{
+    size_t start = b->len;
+    testgen_put_utf16(b, name ? name : "");
+    size_t used = b->len - start;
+    testgen_put_zeros(b, 64 - used); /* wchar[32], checked to be <= 31 units */
+}
+
+int testgen_logfile_header(testgen_trace *t, int64_t ts)
+{
+    const testgen_options *o = &t->o;
+    unsigned p = t->header_bits / 8;
+    uint8_t layout_major = o->layout_major, layout_minor = o->layout_minor;
+    if (layout_major == 0 && layout_minor == 0) {
+        int big = (o->log_file_mode & TESTGEN_MODE_COMPRESSED) || o->buffer_size > 0x100000 ||
+                  o->num_cpus > 256;
+        layout_major = big ? 2 : 1;
+        layout_minor = big ? 0 : 5;
+    }
+    testgen_buf pl = TESTGEN_BUF_INIT;
+    testgen_put_u32(&pl, o->buffer_size);
+    testgen_put_u8(&pl, o->os_major);
+    testgen_put_u8(&pl, o->os_minor);
+    testgen_put_u8(&pl, layout_major);
+    testgen_put_u8(&pl, layout_minor);
+    testgen_put_u32(&pl, o->os_build);
+    testgen_put_u32(&pl, o->num_cpus);
+    testgen_put_u64(&pl, (uint64_t)o->end_time); /* patched when written */
+    testgen_put_u32(&pl, o->timer_resolution);
+    testgen_put_u32(&pl, o->max_file_size);
+    testgen_put_u32(&pl, o->log_file_mode);
+    testgen_put_u32(&pl, 0); /* BuffersWritten, patched when written */
+    testgen_put_u32(&pl, o->start_buffers);
+    testgen_put_u32(&pl, o->pointer_size);
+    testgen_put_u32(&pl, o->events_lost);
+    testgen_put_u32(&pl, o->cpu_mhz);
+    testgen_put_ptr(&pl, p, 0); /* LoggerName: timer source on Win7+ */
+    testgen_put_ptr(&pl, p, 0); /* LogFileName */
+    /* TIME_ZONE_INFORMATION, 0xAC bytes */
+    testgen_put_u32(&pl, (uint32_t)o->tz_bias);
+    tg_put_tz_name(&pl, o->tz_standard_name);
+    testgen_put_zeros(&pl, 16 + 4); /* StandardDate, StandardBias */
+    tg_put_tz_name(&pl, o->tz_daylight_name);
+    testgen_put_zeros(&pl, 16);                      /* DaylightDate */
+    testgen_put_u32(&pl, o->tz_daylight_name ? (uint32_t)-60 : 0); /* DaylightBias */
+    testgen_put_zeros(&pl, 4);                       /* padding */
+    testgen_put_u64(&pl, (uint64_t)o->boot_time);
+    testgen_put_u64(&pl, (uint64_t)o->perf_freq);
+    testgen_put_u64(&pl, (uint64_t)o->start_time);
+    testgen_put_u32(&pl, o->clock_type);
+    testgen_put_u32(&pl, o->buffers_lost);
+    if (!pl.failed && pl.len != (p == 8 ? 0x118u : 0x110u)) {
+        testgen_buf_free(&pl);
+        return tg_fail(t, "internal error: logfile header is %zu bytes", pl.len);
+    }
+    testgen_put_wstr(&pl, o->session_name);
+    testgen_put_wstr(&pl, o->logfile_name);
+
+    testgen_record r;
+    memset(&r, 0, sizeof r);
+    r.header_type = p == 8 ? ETWCAP_HDR_SYSTEM64 : ETWCAP_HDR_SYSTEM32;
+    r.group = TESTGEN_GROUP_HEADER;
+    r.opcode = 0;
+    r.version = 2;
+    r.pid = o->header_pid;
+    r.tid = o->header_tid;
+    r.timestamp = ts;
+    r.payload = pl.data;
+    r.payload_len = pl.len;
+    testgen_buf rec = TESTGEN_BUF_INIT;
+    int rc = pl.failed ? tg_fail(t, "out of memory") : tg_build_kernel(t, &r, &rec);
+    if (rc == 0 && rec.failed)
+        rc = tg_fail(t, "out of memory");
+    if (rc == 0)
+        rc = tg_place(t, rec.data, rec.len, ts, 1);
+    testgen_buf_free(&rec);
+    testgen_buf_free(&pl);
+    return rc;
+}
+
+/* ---- creation ---------------------------------------------------------------- */
+
+testgen_trace *testgen_new(const testgen_options *o)
+{
+    if (!o || testgen_options_check(o, NULL, 0))
+        return NULL;
+    testgen_trace *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->o = *o;
+    t->session_name = tg_strdup(o->session_name ? o->session_name : "");
+    t->logfile_name = tg_strdup(o->logfile_name ? o->logfile_name : "");
+    t->tz_std = tg_strdup(o->tz_standard_name);
+    t->tz_dl = tg_strdup(o->tz_daylight_name);
+    t->o.session_name = t->session_name;
+    t->o.logfile_name = t->logfile_name;
+    t->o.tz_standard_name = t->tz_std;
+    t->o.tz_daylight_name = t->tz_dl;
+    t->header_bits = o->logfile_header_bits ? o->logfile_header_bits : o->pointer_size * 8;
+    t->open = calloc(o->num_cpus, sizeof *t->open);
+    t->compress_next = calloc(o->num_cpus, sizeof *t->compress_next);
+    if (!t->session_name || !t->logfile_name || (o->tz_standard_name && !t->tz_std) ||
+        (o->tz_daylight_name && !t->tz_dl) || !t->open || !t->compress_next) {
+        testgen_free(t);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < o->num_cpus; i++)
+        t->compress_next[i] = o->compress ? 1 : 0;
+    if (tg_open_buffer(t, 0, o->compress_header ? 1 : 0, 1)) {
+        testgen_free(t);
+        return NULL;
+    }
+    t->header_open = 1;
+    t->cur_cpu = 0;
+    if (testgen_logfile_header(t, o->header_timestamp)) {
+        testgen_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void testgen_free(testgen_trace *t)
+{
+    if (!t)
+        return;
+    if (t->open)
+        for (uint32_t i = 0; i < t->o.num_cpus; i++)
+            free(t->open[i].data);
+    for (size_t i = 0; i < t->n_flushed; i++)
+        free(t->flushed[i].data);
+    free(t->open);
+    free(t->flushed);
+    free(t->compress_next);
+    free(t->session_name);
+    free(t->logfile_name);
+    free(t->tz_std);
+    free(t->tz_dl);
+    free(t);
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+static void tg_fill_header(const testgen_trace *t, const tg_buffer *b, uint8_t *h,
+                           uint32_t on_disk)
+{
+    uint16_t flag = 0, type = TESTGEN_BUFFER_TYPE_GENERIC;
+    if (b->is_header) {
+        flag |= TESTGEN_BUFFER_FLAG_FLUSH_MARKER;
+        type = TESTGEN_BUFFER_TYPE_HEADER;
+    }
+    memset(h, 0, TG_BUFHDR);
+    etwcap_wr32(h + 0x00, on_disk);
+    etwcap_wr32(h + 0x04, b->used); /* SavedOffset */
+    etwcap_wr32(h + 0x08, b->used); /* CurrentOffset */
+    etwcap_wr64(h + 0x10, b->is_header ? 0 : (uint64_t)b->max_ts);
+    etwcap_wr64(h + 0x18, b->seq);
+    if (t->o.proc_index) {
+        flag |= TESTGEN_BUFFER_FLAG_PROC_INDEX;
+        etwcap_wr16(h + 0x28, (uint16_t)b->cpu);
+    } else {
+        h[0x28] = (uint8_t)b->cpu;
+        h[0x29] = 8; /* Alignment, as in Windows 7 files */
+    }
+    etwcap_wr16(h + 0x2A, t->o.logger_id);
+    etwcap_wr32(h + 0x2C, 3); /* State: Flush */
+    etwcap_wr32(h + 0x30, b->used);
+    if (b->compressed) {
+        flag |= TESTGEN_BUFFER_FLAG_COMPRESSED;
+        etwcap_wr32(h + 0x2C, t->o.compression_format);
+    }
+    etwcap_wr16(h + 0x34, flag);
+    etwcap_wr16(h + 0x36, type);
+}
+
+static int tg_finish(testgen_trace *t)
+{
+    if (t->header_open && tg_flush_one(t, 0))
+        return -1;
+    for (uint32_t cpu = 0; cpu < t->o.num_cpus; cpu++)
+        if (tg_flush_one(t, cpu))
+            return -1;
+    int64_t end = t->o.end_time ? t->o.end_time : testgen_to_filetime(t, t->max_ts);
+    for (size_t i = 0; i < t->n_flushed; i++) {
+        tg_buffer *b = &t->flushed[i];
+        for (size_t k = 0; k < b->n_hdr_recs; k++) {
+            uint8_t *pl = b->data + b->hdr_recs[k] + 0x20;
+            etwcap_wr64(pl + 0x10, (uint64_t)end);
+            etwcap_wr32(pl + 0x24, (uint32_t)t->n_flushed);
+        }
+    }
+    return 0;
+}
+
+int testgen_write_mem(testgen_trace *t, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (tg_finish(t))
+        return -1;
+    testgen_buf f = TESTGEN_BUF_INIT;
+    uint8_t *tmp = NULL;
+    size_t tmp_cap = 0;
+    for (size_t i = 0; i < t->n_flushed; i++) {
+        const tg_buffer *b = &t->flushed[i];
+        if (!b->compressed) {
+            size_t at = f.len;
+            testgen_put_bytes(&f, b->data, b->size);
+            if (!f.failed)
+                tg_fill_header(t, b, f.data + at, b->size);
+            continue;
+        }
+        size_t n = b->used - TG_BUFHDR;
+        size_t bound = testgen_lz77_bound(n);
+        if (bound > tmp_cap) {
+            uint8_t *p = realloc(tmp, bound);
+            if (!p) {
+                f.failed = 1;
+                break;
+            }
+            tmp = p;
+            tmp_cap = bound;
+        }
+        size_t clen = testgen_lz77_compress(b->data + TG_BUFHDR, n, tmp, tmp_cap);
+        if (clen == 0 && n != 0) {
+            free(tmp);
+            testgen_buf_free(&f);
+            return tg_fail(t, "compressing buffer %zu failed", i);
+        }
+        size_t disk = TG_BUFHDR + clen;
+        size_t pad = t->o.compressed_align8 ? etwcap_align8(disk) - disk : 0;
+        if (disk + pad > 0xFFFFFFFFu) {
+            free(tmp);
+            testgen_buf_free(&f);
+            return tg_fail(t, "compressed buffer %zu too large", i);
+        }
+        size_t at = f.len;
+        testgen_put_zeros(&f, TG_BUFHDR);
+        testgen_put_bytes(&f, tmp, clen);
+        testgen_put_zeros(&f, pad);
+        if (!f.failed)
+            tg_fill_header(t, b, f.data + at, (uint32_t)(disk + pad));
+    }
+    free(tmp);
+    if (f.failed) {
+        testgen_buf_free(&f);
+        return tg_fail(t, "out of memory");
+    }
+    *out = f.data;
+    *out_len = f.len;
+    return 0;
+}
+
+int testgen_write(testgen_trace *t, const char *path)
+{
+    uint8_t *data;
+    size_t len;
+    if (testgen_write_mem(t, &data, &len))
+        return -1;
+    FILE *fp = fopen(path, "wb");
+    if (!fp) {
+        free(data);
+        return tg_fail(t, "cannot create %s", path);
+    }
+    size_t w = fwrite(data, 1, len, fp);
+    int bad = w != len;
+    if (fclose(fp) != 0)
+        bad = 1;
+    free(data);
+    if (bad)
+        return tg_fail(t, "cannot write %s", path);
+    return 0;
+}
+
+/* ---- payload helpers ---------------------------------------------------------- */
+
+static int tg_psize_ok(testgen_buf *b, unsigned psize)
+{
+    if (psize == 4 || psize == 8)
+        return 1;
+    b->failed = 1;
+    return 0;
+}
+
+int testgen_payload_process(testgen_buf *b, unsigned psize, unsigned version,
+                            const testgen_process *p)
+{
+    if (!tg_psize_ok(b, psize) || version < 3 || version > 4) {
+        b->failed = 1;
+        return -1;
+    }
+    testgen_put_ptr(b, psize, p->unique_key);
+    testgen_put_u32(b, p->pid);
+    testgen_put_u32(b, p->ppid);
+    testgen_put_u32(b, p->session_id);
+    testgen_put_u32(b, (uint32_t)p->exit_status);
+    testgen_put_ptr(b, psize, p->directory_table_base);
+    if (version >= 4)
+        testgen_put_u32(b, p->flags);
+    const char *sid = p->sid ? p->sid : "S-1-5-18";
+    if (!*sid) {
+        testgen_put_u32(b, 0);
+    } else {
+        /* TOKEN_USER: SID pointer, Attributes, padding to 2 * psize. */
+        testgen_put_ptr(b, psize, psize == 8 ? 0xFFFFC08A1B2C3D40ull : 0x8A1B2C40u);
+        testgen_put_u32(b, 0);
+        if (psize == 8)
+            testgen_put_u32(b, 0);
+        if (testgen_put_sid(b, sid))
+            return -1;
+    }
+    testgen_put_cstr(b, p->image_name);
+    testgen_put_wstr(b, p->command_line);
+    if (version >= 4) {
+        testgen_put_wstr(b, p->package_full_name);
+        testgen_put_wstr(b, p->application_id);
+    }
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_thread(testgen_buf *b, unsigned psize, unsigned version,
+                           const testgen_thread *th)
+{
+    if (!tg_psize_ok(b, psize) || version < 2 || version > 4) {
+        b->failed = 1;
+        return -1;
+    }
+    testgen_put_u32(b, th->pid);
+    testgen_put_u32(b, th->tid);
+    testgen_put_ptr(b, psize, th->stack_base);
+    testgen_put_ptr(b, psize, th->stack_limit);
+    testgen_put_ptr(b, psize, th->user_stack_base);
+    testgen_put_ptr(b, psize, th->user_stack_limit);
+    testgen_put_ptr(b, psize, th->start_addr);
+    testgen_put_ptr(b, psize, th->win32_start_addr);
+    testgen_put_ptr(b, psize, th->teb_base);
+    testgen_put_u32(b, th->sub_process_tag);
+    if (version >= 3) {
+        testgen_put_u8(b, th->base_priority);
+        testgen_put_u8(b, th->page_priority);
+        testgen_put_u8(b, th->io_priority);
+        testgen_put_u8(b, th->thread_flags);
+        if (th->name)
+            testgen_put_wstr(b, th->name);
+    }
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_image(testgen_buf *b, unsigned psize, const testgen_image *img)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_ptr(b, psize, img->base);
+    testgen_put_ptr(b, psize, img->size);
+    testgen_put_u32(b, img->pid);
+    testgen_put_u32(b, img->checksum);
+    testgen_put_u32(b, img->time_date_stamp);
+    testgen_put_u8(b, img->signature_level);
+    testgen_put_u8(b, img->signature_type);
+    testgen_put_u16(b, 0);
+    testgen_put_ptr(b, psize, img->default_base);
+    testgen_put_zeros(b, 16);
+    testgen_put_wstr(b, img->file_name);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_sample(testgen_buf *b, unsigned psize, uint64_t ip, uint32_t tid,
+                           uint16_t count, uint8_t flags, uint8_t rank)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_ptr(b, psize, ip);
+    testgen_put_u32(b, tid);
+    testgen_put_u16(b, count);
+    testgen_put_u8(b, flags);
+    testgen_put_u8(b, rank);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_stackwalk(testgen_buf *b, unsigned psize, int64_t event_ts, uint32_t pid,
+                              uint32_t tid, const uint64_t *frames, size_t n)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_u64(b, (uint64_t)event_ts);
+    testgen_put_u32(b, pid);
+    testgen_put_u32(b, tid);
+    for (size_t i = 0; i < n; i++)
+        testgen_put_ptr(b, psize, frames[i]);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_stack_key_ref(testgen_buf *b, unsigned psize, int64_t event_ts,
+                                  uint32_t pid, uint32_t tid, uint64_t key)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_u64(b, (uint64_t)event_ts);
+    testgen_put_u32(b, pid);
+    testgen_put_u32(b, tid);
+    testgen_put_ptr(b, psize, key);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_stack_key_def(testgen_buf *b, unsigned psize, uint64_t key,
+                                  const uint64_t *frames, size_t n)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_ptr(b, psize, key);
+    for (size_t i = 0; i < n; i++)
+        testgen_put_ptr(b, psize, frames[i]);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_header_ext(testgen_buf *b, const uint32_t masks[8],
+                               uint32_t kernel_event_version)
+{
+    for (int i = 0; i < 8; i++)
+        testgen_put_u32(b, masks ? masks[i] : 0);
+    testgen_put_u32(b, kernel_event_version);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_image_id(testgen_buf *b, unsigned psize, uint64_t base, uint64_t size,
+                             uint32_t pid, uint32_t time_date_stamp, const char *orig_name)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_ptr(b, psize, base);
+    testgen_put_ptr(b, psize, size);
+    testgen_put_u32(b, pid);
+    testgen_put_u32(b, time_date_stamp);
+    testgen_put_wstr(b, orig_name);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_dbgid_rsds(testgen_buf *b, unsigned psize, uint64_t base, uint32_t pid,
+                               const etwcap_guid *sig, uint32_t age, const char *pdb_name)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_ptr(b, psize, base);
+    testgen_put_u32(b, pid);
+    testgen_put_guid(b, sig);
+    testgen_put_u32(b, age);
+    testgen_put_cstr(b, pdb_name);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_clr_method_verbose(testgen_buf *b, unsigned version,
+                                       const testgen_clr_method *m)
+{
+    if (version > 2) {
+        b->failed = 1;
+        return -1;
+    }
+    testgen_put_u64(b, m->method_id);
+    testgen_put_u64(b, m->module_id);
+    testgen_put_u64(b, m->start);
+    testgen_put_u32(b, m->size);
+    testgen_put_u32(b, m->token);
+    testgen_put_u32(b, m->flags);
+    testgen_put_wstr(b, m->ns);
+    testgen_put_wstr(b, m->name);
+    testgen_put_wstr(b, m->signature);
+    if (version >= 1)
+        testgen_put_u16(b, m->clr_instance_id);
+    if (version >= 2)
+        testgen_put_u64(b, m->rejit_id);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_payload_clr_module(testgen_buf *b, unsigned version, const testgen_clr_module *m)
+{
+    if (version > 2) {
+        b->failed = 1;
+        return -1;
+    }
+    testgen_put_u64(b, m->module_id);
+    testgen_put_u64(b, m->assembly_id);
+    testgen_put_u32(b, m->flags);
+    testgen_put_u32(b, m->reserved1);
+    testgen_put_wstr(b, m->il_path);
+    testgen_put_wstr(b, m->native_path);
+    if (version >= 1)
+        testgen_put_u16(b, m->clr_instance_id);
+    if (version >= 2) {
+        testgen_put_guid(b, &m->managed_pdb_sig);
+        testgen_put_u32(b, m->managed_pdb_age);
+        testgen_put_wstr(b, m->managed_pdb_path);
+        testgen_put_guid(b, &m->native_pdb_sig);
+        testgen_put_u32(b, m->native_pdb_age);
+        testgen_put_wstr(b, m->native_pdb_path);
+    }
+    return b->failed ? -1 : 0;
+}
+
+/* ---- extended item data --------------------------------------------------------- */
+
+int testgen_ext_stack(testgen_buf *b, unsigned psize, uint64_t match_id, const uint64_t *frames,
+                      size_t n)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_u64(b, match_id);
+    for (size_t i = 0; i < n; i++)
+        testgen_put_ptr(b, psize, frames[i]);
+    return b->failed ? -1 : 0;
+}
+
+int testgen_ext_stack_key(testgen_buf *b, unsigned psize, uint64_t match_id, uint64_t key)
+{
+    if (!tg_psize_ok(b, psize))
+        return -1;
+    testgen_put_u64(b, match_id);
+    if (psize == 8) {
+        testgen_put_u64(b, key);
+    } else {
+        testgen_put_u32(b, (uint32_t)key);
+        testgen_put_u32(b, 0);
+    }
+    return b->failed ? -1 : 0;
+}
+
+int testgen_ext_container_id(testgen_buf *b, const etwcap_guid *g, int upper)
+{
+    char s[37];
+    testgen_guid_format(g, s, upper);
+    testgen_put_bytes(b, s, 36);
+    return b->failed ? -1 : 0;
+}

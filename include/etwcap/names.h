@@ -32,6 +32,20 @@ size_t etwcap_provider_name(const etwcap_event *ev, char *out, size_t cap);
  * kind of the event rather than on one GUID. */
 int etwcap_provider_lookup(const char *name_or_guid, etwcap_guid *out, int *is_kernel);
 
+/* 1 when the event's name depends on the event's content (TraceLogging
+ * events, the CLR's GCDynamicEvent), not only on its provider, kind, id,
+ * opcode and HookId: a cache of names keyed by those fields must then name
+ * the event itself. */
+int etwcap_event_name_varies(const etwcap_event *ev);
+
+/* 1 when the event belongs to the provider found by etwcap_provider_lookup
+ * (pass its *out and *is_kernel). Kernel and classic events carry a class
+ * GUID, not the provider's: KernelTraceControl's ImageID events, for
+ * example, belong to KernelTraceControl 28ad2447-105b-4fe2-9599-e59b2aa9a634,
+ * and every kernel class TraceEvent prints as "Windows Kernel" matches
+ * is_kernel. */
+int etwcap_event_from_provider(const etwcap_event *ev, const etwcap_guid *provider, int is_kernel);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,6 +23,10 @@
  * filled up to dst_cap with the valid prefix of the failing symbol, so
  * *out_len == dst_cap.
  *
+ * Speed: copies move fixed 8/16-byte blocks where the room allows, so bytes of
+ * dst between *out_len and dst_cap may be overwritten; nothing is ever read
+ * past src + src_len or written past dst + dst_cap.
+ *
  * Not enforced: MS-XCA rejects a u16/u32 length below 22 (15 + 7, i.e. one
  * that the shorter escapes could have held). Such a value still has a single
  * meaning (length = value + 3) and is accepted.
@@ -77,9 +81,9 @@ static inline void lz77_copy_match(uint8_t *d, size_t dist, size_t len, size_t o
 {
     const uint8_t *s = d - dist;
     if (dist >= 16 && out_avail - len >= 15) {
-        /* Fixed 16-byte blocks, rounded up past `len` (still within dst_cap;
-         * the extra bytes are rewritten later). With dist >= 16 a block never
-         * reads bytes it writes, so this also serves overlapping matches. */
+        /* Fixed 16-byte blocks, rounded up past `len` but within dst_cap (the
+         * extra bytes are not output yet). With dist >= 16 a block never reads
+         * bytes it writes, so this also serves overlapping matches. */
         size_t i = 0;
         do {
             memcpy(d + i, s + i, 16);
@@ -143,7 +147,7 @@ etwcap_lz77_status etwcap_lz77_decompress(const uint8_t *src, size_t src_len, ui
                 return lz77_fail(ETWCAP_LZ77_OVERFLOW, dst_cap, ip + out_avail, out_len, err_pos);
             }
             if (k <= 16 && in_avail >= 16 && out_avail >= 16)
-                memcpy(dst + op, src + ip, 16); /* fixed size: bytes past k are rewritten */
+                memcpy(dst + op, src + ip, 16); /* fixed size; bytes past k are not output yet */
             else if (k)
                 memcpy(dst + op, src + ip, k);
             ip += k;

@@ -1,0 +1,261 @@
+/* cmd_stacks.c - `etwcap stacks`: CPU-sample stacks, symbolized, as folded
+ * text, speedscope JSON or an SVG flame graph.
+ *
+ * Pipeline: reader -> state -> stack assembly -> symbolizer -> flame.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compat/compat.h"
+#include "etwcap/flame.h"
+#include "etwcap/stack.h"
+#include "etwcap/state.h"
+#include "etwcap/symbol.h"
+
+static const char usage_text[] =
+    "usage: etwcap stacks FILE [--process NAME | --pid N] [--format folded|speedscope|svg]\n"
+    "                     [--symbols PATH[;PATH]] [-o OUT]\n"
+    "CPU-sample stacks of the selected processes (all when none is selected), root to leaf,\n"
+    "symbolized from CLR method events, PDBs and PE exports found under --symbols.\n"
+    "A summary (samples, stacks, resolved frames) goes to stderr.\n";
+
+#define MAX_FRAMES 512
+
+typedef struct stacks_run {
+    etwcap_state *state;
+    etwcap_symbolizer *sym;
+    etwcap_flame *flame;
+    const char *process; /* selection by image name, or NULL */
+    int has_pid;
+    uint32_t pid;
+    etwcap_status err;
+    /* measured coverage of the selection */
+    uint64_t samples, with_stack, reaches_user, user_frames, user_resolved;
+} stacks_run;
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Image name equal to NAME, with or without ".exe", ignoring case. */
+static int image_matches(const char *image, const char *name)
+{
+    if (!image)
+        return 0;
+    size_t i = 0;
+    for (; image[i] && name[i]; i++)
+        if (lower((unsigned char)image[i]) != lower((unsigned char)name[i]))
+            return 0;
+    if (!name[i] && !image[i])
+        return 1;
+    return !name[i] && (!strcmp(image + i, ".exe") || !strcmp(image + i, ".EXE"));
+}
+
+static int selected(const stacks_run *r, const etwcap_stacked *s)
+{
+    if (r->has_pid)
+        return s->pid == r->pid;
+    if (r->process) {
+        const etwcap_process *p = etwcap_state_process_at(r->state, s->proc);
+        return p && image_matches(p->image, r->process);
+    }
+    return 1;
+}
+
+static void on_stack(const etwcap_stacked *s, void *payload)
+{
+    stacks_run *r = payload;
+    if (!s->is_sample || r->err != ETWCAP_OK)
+        return;
+    /* TraceLog's rule: samples of thread 0 are idle unless DPC/ISR (§8). */
+    if (s->tid == 0 && !(s->sample_flags & 3u))
+        return;
+    if (!selected(r, s))
+        return;
+    r->samples++;
+    uint64_t ipframe = s->ip;
+    const uint64_t *frames = s->nframes ? s->frames : &ipframe;
+    size_t n = s->nframes ? s->nframes : 1;
+    if (n > MAX_FRAMES - 1)
+        n = MAX_FRAMES - 1;
+    if (s->nframes)
+        r->with_stack++;
+    if (s->has_user)
+        r->reaches_user++;
+
+    static const size_t name_cap = 640;
+    char *names = malloc((n + 1) * name_cap);
+    const char **order = malloc((n + 1) * sizeof *order);
+    if (!names || !order) {
+        free(names);
+        free(order);
+        r->err = ETWCAP_ERR_NOMEM;
+        return;
+    }
+    const etwcap_process *p = etwcap_state_process_at(r->state, s->proc);
+    snprintf(names, name_cap, "%s (%u)", p && p->image ? p->image : "?", (unsigned)s->pid);
+    order[0] = names;
+    /* frames are innermost first; the flame wants root first. */
+    for (size_t k = 0; k < n; k++) {
+        uint64_t addr = frames[n - 1 - k];
+        etwcap_frame_symbol fs;
+        etwcap_symbolize(r->sym, s->proc, addr, s->timestamp, &fs);
+        if (!etwcap_addr_is_kernel(addr)) {
+            r->user_frames++;
+            if (fs.resolution != ETWCAP_RES_NONE)
+                r->user_resolved++;
+        }
+        char *buf = names + (k + 1) * name_cap;
+        if (fs.resolution == ETWCAP_RES_MODULE)
+            snprintf(buf, name_cap, "%s!?", fs.module); /* PerfView groups these */
+        else
+            etwcap_frame_symbol_format(&fs, addr, buf, name_cap);
+        order[k + 1] = buf;
+    }
+    if (etwcap_flame_add(r->flame, order, n + 1, 1) != ETWCAP_OK)
+        r->err = ETWCAP_ERR_NOMEM;
+    free(names);
+    free(order);
+}
+
+static void on_note(const char *message, void *payload)
+{
+    (void)payload;
+    fprintf(stderr, "etwcap: symbols: %s\n", message);
+}
+
+static void list_processes(const etwcap_state *st)
+{
+    fprintf(stderr, "processes in the trace:\n");
+    for (size_t i = 0; i < etwcap_state_process_count(st); i++) {
+        const etwcap_process *p = etwcap_state_process_at(st, i);
+        if (p->image)
+            fprintf(stderr, "  %6u  %s\n", (unsigned)p->pid, p->image);
+    }
+}
+
+static int selection_exists(const stacks_run *r)
+{
+    if (!r->has_pid && !r->process)
+        return 1;
+    for (size_t i = 0; i < etwcap_state_process_count(r->state); i++) {
+        const etwcap_process *p = etwcap_state_process_at(r->state, i);
+        if ((r->has_pid && p->pid == r->pid) || (r->process && image_matches(p->image, r->process)))
+            return 1;
+    }
+    return 0;
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+    return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+int cmd_stacks(int argc, char **argv)
+{
+    stacks_run run;
+    memset(&run, 0, sizeof run);
+    const char *path = NULL, *format = "folded", *out_path = NULL, *symbols = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long n;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage_text, stdout);
+            return CLI_OK;
+        } else if (!strcmp(a, "--process") && v) {
+            run.process = v;
+            i++;
+        } else if (!strcmp(a, "--pid") && v && cli_parse_u64(v, &n) == 0 && n <= 0xFFFFFFFFu) {
+            run.has_pid = 1;
+            run.pid = (uint32_t)n;
+            i++;
+        } else if (!strcmp(a, "--format") && v) {
+            format = v;
+            i++;
+        } else if (!strcmp(a, "--symbols") && v) {
+            symbols = v;
+            i++;
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
+            out_path = v;
+            i++;
+        } else if (a[0] == '-' || path) {
+            fprintf(stderr, "etwcap stacks: bad argument '%s'\n", a);
+            fputs(usage_text, stderr);
+            return CLI_USAGE;
+        } else {
+            path = a;
+        }
+    }
+    if (!path || (strcmp(format, "folded") && strcmp(format, "speedscope") &&
+                  strcmp(format, "svg"))) {
+        fputs(usage_text, stderr);
+        return CLI_USAGE;
+    }
+    etwcap_reader *r = cli_open_trace(path, 0);
+    if (!r)
+        return CLI_INPUT;
+    etwcap_stack_asm *sa = NULL;
+    if (etwcap_state_create(&run.state) != ETWCAP_OK ||
+        etwcap_symbolizer_create(&run.sym, run.state, symbols, on_note, NULL) != ETWCAP_OK ||
+        etwcap_flame_create(&run.flame) != ETWCAP_OK ||
+        etwcap_stack_asm_create(&sa, on_stack, &run) != ETWCAP_OK) {
+        fprintf(stderr, "etwcap: out of memory\n");
+        run.err = ETWCAP_ERR_NOMEM;
+    }
+    etwcap_event ev;
+    while (run.err == ETWCAP_OK && etwcap_reader_next(r, &ev) == ETWCAP_OK) {
+        etwcap_status st = etwcap_state_update(run.state, &ev);
+        if (st == ETWCAP_OK) {
+            uint32_t pid = etwcap_state_event_pid(run.state, &ev);
+            size_t proc = pid == ETWCAP_NO_ID
+                              ? SIZE_MAX
+                              : etwcap_state_find_process(run.state, pid, ev.timestamp);
+            st = etwcap_stack_asm_update(sa, &ev, pid, proc);
+        }
+        if (st != ETWCAP_OK)
+            run.err = st;
+    }
+    if (run.err == ETWCAP_OK && sa)
+        run.err = etwcap_stack_asm_finish(sa);
+    int rc = cli_close_trace(r);
+    if (run.err == ETWCAP_OK && !selection_exists(&run)) {
+        fprintf(stderr, "etwcap: no process matches the selection\n");
+        list_processes(run.state);
+        rc = CLI_SELECTOR;
+    } else if (run.err != ETWCAP_OK) {
+        fprintf(stderr, "etwcap: %s\n", etwcap_status_str(run.err));
+        rc = CLI_INPUT;
+    } else {
+        FILE *out = out_path ? etwcap_fopen(out_path, "wb") : stdout;
+        etwcap_status ws = ETWCAP_ERR_IO;
+        if (out) {
+            if (!strcmp(format, "folded"))
+                ws = etwcap_flame_write_folded(run.flame, out);
+            else if (!strcmp(format, "speedscope"))
+                ws = etwcap_flame_write_speedscope(run.flame, out, path);
+            else
+                ws = etwcap_flame_write_svg(run.flame, out, path);
+            if (out != stdout && fclose(out) != 0)
+                ws = ETWCAP_ERR_IO;
+        }
+        if (ws != ETWCAP_OK) {
+            fprintf(stderr, "etwcap: cannot write %s\n", out_path ? out_path : "output");
+            rc = CLI_INPUT;
+        }
+        fprintf(stderr,
+                "etwcap stacks: %llu samples; %llu with a stack (%.2f%%), %llu reaching user mode "
+                "(%.2f%%); %llu user frames, %llu resolved to a module or method (%.2f%%)\n",
+                (unsigned long long)run.samples, (unsigned long long)run.with_stack,
+                pct(run.with_stack, run.samples), (unsigned long long)run.reaches_user,
+                pct(run.reaches_user, run.samples), (unsigned long long)run.user_frames,
+                (unsigned long long)run.user_resolved, pct(run.user_resolved, run.user_frames));
+    }
+    etwcap_stack_asm_free(sa);
+    etwcap_flame_free(run.flame);
+    etwcap_symbolizer_free(run.sym);
+    etwcap_state_free(run.state);
+    return rc;
+}

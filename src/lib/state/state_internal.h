@@ -1,0 +1,64 @@
+/* state_internal.h - pieces shared by the files of src/lib/state/. */
+#ifndef ETWCAP_STATE_INTERNAL_H
+#define ETWCAP_STATE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/u64map.h"
+#include "etwcap/decode.h"
+#include "etwcap/state.h"
+
+
+/* One period of a thread's life: owner pid from `start` to `end`. */
+typedef struct etwcap_thread_span {
+    uint32_t tid;
+    uint32_t pid;
+    int64_t start;
+    int64_t end;
+    size_t prev; /* older span of the same tid, or SIZE_MAX */
+} etwcap_thread_span;
+
+/* NT path prefix -> DOS path prefix, from SysConfig volume mapping events. */
+typedef struct etwcap_volmap {
+    char **nt;
+    char **dos;
+    size_t n, cap;
+} etwcap_volmap;
+
+void etwcap_volmap_free(etwcap_volmap *v);
+
+struct etwcap_state {
+    etwcap_process *procs;
+    size_t nprocs, capprocs;
+    etwcap_u64map pid_latest; /* pid -> newest process record */
+    etwcap_thread_span *threads;
+    size_t nthreads, capthreads;
+    etwcap_u64map tid_latest; /* tid -> newest span */
+    etwcap_volmap volumes;
+    /* The last Image event, for pairing ImageID records with the same
+     * timestamp that come after it (§3.5). */
+    size_t pending_image_proc;
+    size_t pending_image_mod;
+    int64_t pending_image_ts;
+    uint64_t pending_image_base;
+    /* ImageID records that came before their Image event. */
+    etwcap_image_id_info early_id;
+    char early_pdb[260];
+    int has_early_id;
+    int64_t early_id_ts;
+};
+
+int etwcap_threads_begin(etwcap_state *st, uint32_t tid, uint32_t pid, int64_t ts);
+void etwcap_threads_end(etwcap_state *st, uint32_t tid, int64_t ts);
+
+size_t etwcap_state_process_for(etwcap_state *st, uint32_t pid, int64_t ts);
+char *etwcap_state_dup_w(etwcap_wspan w);
+
+etwcap_status etwcap_state_on_image(etwcap_state *st, const etwcap_event *ev);
+etwcap_status etwcap_state_on_image_id(etwcap_state *st, const etwcap_event *ev);
+etwcap_status etwcap_state_on_method(etwcap_state *st, const etwcap_event *ev);
+etwcap_status etwcap_state_on_clr_module(etwcap_state *st, const etwcap_event *ev);
+etwcap_status etwcap_state_on_other(etwcap_state *st, const etwcap_event *ev);
+
+#endif

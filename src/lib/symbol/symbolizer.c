@@ -1,0 +1,302 @@
+/* symbolizer.c - an address in a traced process to "module!function".
+ *
+ * Order (issue: decoding/stacks/symbols): the JIT'd/R2R method covering the
+ * address; a PDB of our own reading; the nearest PE export; module+0xRVA.
+ * PE and PDB files are found in the user's search folders, flat or in
+ * symbol-server layout, and used only when their identity matches the
+ * module in the trace (TimeDateStamp/SizeOfImage for PE, GUID/age for PDB).
+ * Each module's lookup result is cached, misses included.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/u64map.h"
+#include "compat/compat.h"
+#include "etwcap/state.h"
+#include "etwcap/symbol.h"
+
+typedef struct module_syms {
+    etwcap_pe *pe;
+    etwcap_pdb *pdb;
+} module_syms;
+
+struct etwcap_symbolizer {
+    const etwcap_state *st;
+    char **dirs;
+    size_t ndirs;
+    etwcap_u64map cache; /* hash of (path, stamp, size) -> index into syms */
+    module_syms *syms;
+    size_t nsyms, capsyms;
+    etwcap_symbol_note_cb note;
+    void *note_payload;
+};
+
+const char *etwcap_resolution_name(etwcap_resolution r)
+{
+    switch (r) {
+    case ETWCAP_RES_CLR:
+        return "clr-event";
+    case ETWCAP_RES_PDB:
+        return "pdb";
+    case ETWCAP_RES_EXPORT:
+        return "export";
+    case ETWCAP_RES_MODULE:
+        return "module";
+    default:
+        return "unresolved";
+    }
+}
+
+etwcap_status etwcap_symbolizer_create(etwcap_symbolizer **out, const etwcap_state *st,
+                                       const char *search_path, etwcap_symbol_note_cb note,
+                                       void *note_payload)
+{
+    etwcap_symbolizer *s = calloc(1, sizeof *s);
+    if (!s || etwcap_u64map_init(&s->cache) != 0) {
+        free(s);
+        return ETWCAP_ERR_NOMEM;
+    }
+    s->st = st;
+    s->note = note;
+    s->note_payload = note_payload;
+    for (const char *p = search_path; p && *p;) {
+        const char *e = strchr(p, ';');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n) {
+            char **d = realloc(s->dirs, (s->ndirs + 1) * sizeof *d);
+            char *dir = malloc(n + 1);
+            if (!d || !dir) {
+                free(d == s->dirs ? NULL : d);
+                free(dir);
+                etwcap_symbolizer_free(s);
+                return ETWCAP_ERR_NOMEM;
+            }
+            memcpy(dir, p, n);
+            dir[n] = '\0';
+            s->dirs = d;
+            s->dirs[s->ndirs++] = dir;
+        }
+        p = e ? e + 1 : p + n;
+    }
+    *out = s;
+    return ETWCAP_OK;
+}
+
+void etwcap_symbolizer_free(etwcap_symbolizer *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nsyms; i++) {
+        etwcap_pe_close(s->syms[i].pe);
+        etwcap_pdb_close(s->syms[i].pdb);
+    }
+    free(s->syms);
+    for (size_t i = 0; i < s->ndirs; i++)
+        free(s->dirs[i]);
+    free(s->dirs);
+    etwcap_u64map_free(&s->cache);
+    free(s);
+}
+
+/* File name part of a Windows or POSIX path. */
+static const char *file_part(const char *path)
+{
+    const char *b = path;
+    for (; *path; path++)
+        if (*path == '\\' || *path == '/')
+            b = path + 1;
+    return b;
+}
+
+static void note(etwcap_symbolizer *s, const char *fmt, const char *a, const char *b)
+{
+    if (!s->note)
+        return;
+    char msg[8800]; /* two paths of up to 4096 bytes plus text */
+    snprintf(msg, sizeof msg, fmt, a, b);
+    s->note(msg, s->note_payload);
+}
+
+/* Try `dir/name` and `dir/name/<key>/name`; open as PE or PDB. */
+static void *find_file(etwcap_symbolizer *s, const char *name, const char *key, int pdb)
+{
+    char path[4096];
+    for (size_t d = 0; d < s->ndirs; d++) {
+        for (int layout = 0; layout < 2; layout++) {
+            if (layout == 0)
+                snprintf(path, sizeof path, "%s/%s", s->dirs[d], name);
+            else
+                snprintf(path, sizeof path, "%s/%s/%s/%s", s->dirs[d], name, key, name);
+            FILE *probe = etwcap_fopen(path, "rb");
+            if (!probe)
+                continue;
+            fclose(probe);
+            etwcap_diag diag;
+            memset(&diag, 0, sizeof diag);
+            if (pdb) {
+                etwcap_pdb *p = NULL;
+                if (etwcap_pdb_open(&p, path, &diag) == ETWCAP_OK)
+                    return p;
+            } else {
+                etwcap_pe *p = NULL;
+                if (etwcap_pe_open(&p, path, &diag) == ETWCAP_OK)
+                    return p;
+            }
+            note(s, "%s: %s; not used", path, diag.message);
+        }
+    }
+    return NULL;
+}
+
+static uint64_t module_key(const etwcap_module *m)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = m->nt_path ? m->nt_path : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ m->time_date_stamp) * 1099511628211ULL;
+    return (h ^ m->size) * 1099511628211ULL;
+}
+
+static const module_syms *syms_for(etwcap_symbolizer *s, const etwcap_module *m)
+{
+    if (s->ndirs == 0 || !m->path)
+        return NULL;
+    uint64_t key = module_key(m);
+    size_t idx = etwcap_u64map_get(&s->cache, key);
+    if (idx != SIZE_MAX)
+        return &s->syms[idx];
+    if (s->nsyms == s->capsyms) {
+        size_t cap = s->capsyms ? s->capsyms * 2 : 32;
+        module_syms *n = realloc(s->syms, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        s->syms = n;
+        s->capsyms = cap;
+    }
+    module_syms *ms = &s->syms[s->nsyms];
+    memset(ms, 0, sizeof *ms);
+    const char *name = file_part(m->path);
+    char stamp[32];
+    snprintf(stamp, sizeof stamp, "%08X%x", (unsigned)m->time_date_stamp, (unsigned)m->size);
+    etwcap_pe *pe = find_file(s, name, stamp, 0);
+    if (pe) {
+        const etwcap_pe_identity *id = etwcap_pe_identity_get(pe);
+        if (m->time_date_stamp && id->time_date_stamp != m->time_date_stamp) {
+            note(s, "%s: TimeDateStamp differs from the traced image; not used", name, "");
+            etwcap_pe_close(pe);
+            pe = NULL;
+        }
+    }
+    ms->pe = pe;
+    /* The PDB identity: from the trace's ImageID records, else the PE. */
+    int has = m->has_pdb;
+    etwcap_guid guid = m->pdb_guid;
+    uint32_t age = m->pdb_age;
+    const char *pdb_name = m->pdb_name;
+    if (!has && pe && etwcap_pe_identity_get(pe)->has_rsds) {
+        const etwcap_pe_identity *id = etwcap_pe_identity_get(pe);
+        has = 1;
+        guid = id->pdb_guid;
+        age = id->pdb_age;
+        pdb_name = id->pdb_name;
+    }
+    if (has && pdb_name) {
+        char gkey[48];
+        snprintf(gkey, sizeof gkey, "%08X%04X%04X%02X%02X%02X%02X%02X%02X%02X%02X%x",
+                 (unsigned)guid.data1, guid.data2, guid.data3, guid.data4[0], guid.data4[1],
+                 guid.data4[2], guid.data4[3], guid.data4[4], guid.data4[5], guid.data4[6],
+                 guid.data4[7], (unsigned)age);
+        etwcap_pdb *pdb = find_file(s, file_part(pdb_name), gkey, 1);
+        if (pdb) {
+            const etwcap_pdb_identity *pid = etwcap_pdb_identity_get(pdb);
+            if (!etwcap_guid_equal(&pid->guid, &guid) || pid->age != age) {
+                note(s, "%s: GUID/age do not match the traced image %s; not used",
+                     file_part(pdb_name), name);
+                etwcap_pdb_close(pdb);
+                pdb = NULL;
+            }
+        }
+        ms->pdb = pdb;
+    }
+    if (etwcap_u64map_put(&s->cache, key, s->nsyms) != 0) {
+        etwcap_pe_close(ms->pe);
+        etwcap_pdb_close(ms->pdb);
+        return NULL;
+    }
+    return &s->syms[s->nsyms++];
+}
+
+/* Module display name: file name without its extension. */
+static void module_name(const char *path, char *out, size_t cap)
+{
+    const char *f = file_part(path);
+    size_t n = strlen(f);
+    const char *dot = strrchr(f, '.');
+    if (dot && dot != f)
+        n = (size_t)(dot - f);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, f, n);
+    out[n] = '\0';
+}
+
+void etwcap_symbolize(etwcap_symbolizer *s, size_t proc, uint64_t addr, int64_t ts,
+                      etwcap_frame_symbol *out)
+{
+    memset(out, 0, sizeof *out);
+    out->resolution = ETWCAP_RES_NONE;
+    const etwcap_method *meth = etwcap_state_method_at(s->st, proc, addr, ts);
+    if (meth && meth->method_name) {
+        out->resolution = ETWCAP_RES_CLR;
+        out->method = meth;
+        out->offset = addr - meth->start;
+        const etwcap_clr_module *cm = etwcap_state_clr_module(s->st, proc, meth->module_id);
+        module_name(cm && cm->il_path ? cm->il_path : "?", out->module, sizeof out->module);
+        if (meth->method_namespace && meth->method_namespace[0])
+            snprintf(out->function, sizeof out->function, "%s.%s", meth->method_namespace,
+                     meth->method_name);
+        else
+            snprintf(out->function, sizeof out->function, "%s", meth->method_name);
+        return;
+    }
+    const etwcap_module *m = etwcap_state_module_at(s->st, proc, addr, ts);
+    if (!m)
+        return;
+    module_name(m->path ? m->path : "?", out->module, sizeof out->module);
+    uint32_t rva = (uint32_t)(addr - m->base);
+    out->resolution = ETWCAP_RES_MODULE;
+    out->offset = rva;
+    const module_syms *ms = syms_for(s, m);
+    const char *name = NULL;
+    uint32_t off = 0;
+    if (ms && ms->pdb && etwcap_pdb_lookup(ms->pdb, rva, &name, &off) == 0) {
+        out->resolution = ETWCAP_RES_PDB;
+    } else if (ms && ms->pe && etwcap_pe_export_lookup(ms->pe, rva, &name, &off) == 0) {
+        out->resolution = ETWCAP_RES_EXPORT;
+    }
+    if (name) {
+        snprintf(out->function, sizeof out->function, "%s", name);
+        out->offset = off;
+    }
+}
+
+size_t etwcap_frame_symbol_format(const etwcap_frame_symbol *fs, uint64_t addr, char *buf,
+                                  size_t cap)
+{
+    int n;
+    switch (fs->resolution) {
+    case ETWCAP_RES_CLR:
+    case ETWCAP_RES_PDB:
+    case ETWCAP_RES_EXPORT:
+        n = snprintf(buf, cap, "%s!%s", fs->module, fs->function);
+        break;
+    case ETWCAP_RES_MODULE:
+        n = snprintf(buf, cap, "%s+0x%llx", fs->module, (unsigned long long)fs->offset);
+        break;
+    default:
+        n = snprintf(buf, cap, "0x%llx", (unsigned long long)addr);
+        break;
+    }
+    return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
+}

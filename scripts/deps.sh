@@ -23,6 +23,7 @@ PACKAGES=(
     dpkg-dev
     # misc tooling used by tests and scripts
     python3 libssl-dev git ca-certificates xz-utils file
+    chromium  # headless render of the SVG flame graph (tests/cli/test_svg_chromium.sh)
 )
 PACKAGES+=("$@")
 
@@ -59,9 +60,12 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 echo "deps.sh: installing: ${missing[*]}"
-APT_OPTS=(-y -q -o Dpkg::Use-Pty=0
+# Wait for a dpkg/apt lock held by something else (e.g. a boot-time apt job)
+# instead of failing at once.
+LOCK_WAIT=(-o DPkg::Lock::Timeout=600)
+APT_OPTS=(-y -q -o Dpkg::Use-Pty=0 "${LOCK_WAIT[@]}"
           -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-"${SUDO[@]}" apt-get update -q </dev/null
+"${SUDO[@]}" apt-get update -q "${LOCK_WAIT[@]}" </dev/null
 "${SUDO[@]}" apt-get install "${APT_OPTS[@]}" "${missing[@]}" </dev/null
 
 still=()

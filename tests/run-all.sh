@@ -40,12 +40,14 @@ run() {
     local label=$1
     shift
     echo "==> [$STEP] $label"
+    local t=$SECONDS rc
     "$@"
-    local rc=$?
+    rc=$?
     if [ $rc -ne 0 ]; then
-        echo "!!! [$STEP] FAILED: $label (exit $rc)" >&2
+        echo "!!! [$STEP] FAILED: $label (exit $rc, $((SECONDS - t))s)" >&2
         exit $rc
     fi
+    echo "<-- [$STEP] $label: ok ($((SECONDS - t))s)"
 }
 
 # fresh_dir DIR: the step's build dir, wiped first when ETWCAP_CI_CLEAN=1.
@@ -74,6 +76,7 @@ step_gcc() {
     configure_build "$CI_DIR/gcc" \
         -DCMAKE_C_COMPILER=gcc \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
         -DETWCAP_WERROR=ON
     run_ctest "$CI_DIR/gcc"
 }
@@ -113,14 +116,26 @@ wine_setup() {
         run "wineboot -i (first run: creates the Wine prefix)" wineboot -i </dev/null
         run "wineserver -w" wineserver -w
     fi
-    # A persistent wineserver, detached from our output pipes: tests then
-    # start fast and ctest never waits on a lingering server holding a pipe.
-    echo "==> [$STEP] start a persistent wineserver"
+    # A persistent wineserver plus Wine's own background processes
+    # (services.exe, winedevice.exe, ...), all started here with stdio on
+    # /dev/null. Otherwise the first test starts them, they inherit its
+    # stdout pipe and ctest waits for that pipe to close: forever under a
+    # persistent server, a few seconds per test without one.
+    echo "==> [$STEP] start a persistent wineserver and Wine's services"
     wineserver -p </dev/null >/dev/null 2>&1 || {
         echo "!!! [$STEP] FAILED: wineserver -p" >&2
         exit 1
     }
     trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
+    local wine
+    wine=$(command -v wine64 || command -v wine) || {
+        echo "!!! [$STEP] FAILED: no wine64 or wine on PATH (run scripts/deps.sh)" >&2
+        exit 1
+    }
+    "$wine" wineboot </dev/null >/dev/null 2>&1 || {
+        echo "!!! [$STEP] FAILED: $wine wineboot" >&2
+        exit 1
+    }
 }
 
 step_mingw() {

@@ -26,6 +26,7 @@ set(CMAKE_MAKEFILE_DEPENDS
   "CMakeFiles/3.25.1/CMakeSystem.cmake"
   "CMakeFiles/VerifyGlobs.cmake"
   "CMakeFiles/cmake.verify_globs"
+  "/work/main/tests/CMakeLists.txt"
   )
 
 # The corresponding makefile is:
@@ -37,10 +38,26 @@ set(CMAKE_MAKEFILE_OUTPUTS
 # Byproducts of CMake generate step:
 set(CMAKE_MAKEFILE_PRODUCTS
   "CMakeFiles/CMakeDirectoryInformation.cmake"
+  "tests/CMakeFiles/CMakeDirectoryInformation.cmake"
   )
 
 # Dependency information for all targets:
 set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/etwcap_lib.dir/DependInfo.cmake"
   "CMakeFiles/etwcap.dir/DependInfo.cmake"
+  "CMakeFiles/etwcap_testgen.dir/DependInfo.cmake"
+  "CMakeFiles/etwcap-testgen.dir/DependInfo.cmake"
+  "CMakeFiles/example.dir/DependInfo.cmake"
+  "tests/CMakeFiles/etwcap_testutil.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_decode_clr.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_decode_kernel.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_decode_kernel_fields.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_decode_tl.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_flame.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_lz77.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_names.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_pe_pdb.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_reader.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_stack.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_testgen.dir/DependInfo.cmake"
   )

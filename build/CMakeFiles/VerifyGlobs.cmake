@@ -8,7 +8,9 @@ set(OLD_GLOB
   "/work/main/src/cli/cli_common.c"
   "/work/main/src/cli/cmd_events.c"
   "/work/main/src/cli/cmd_info.c"
+  "/work/main/src/cli/cmd_stacks.c"
   "/work/main/src/cli/cmd_stats.c"
+  "/work/main/src/cli/cmd_symbolize.c"
   "/work/main/src/cli/main.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
@@ -30,8 +32,44 @@ endif()
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/src/lib/*/*.c")
 set(OLD_GLOB
   "/work/main/src/lib/common/guid.c"
+  "/work/main/src/lib/common/u64map.c"
   "/work/main/src/lib/common/utf16.c"
+  "/work/main/src/lib/decode/clr_enum.c"
+  "/work/main/src/lib/decode/clr_fields.c"
+  "/work/main/src/lib/decode/clr_fields_gc.c"
+  "/work/main/src/lib/decode/clr_fields_gchist.c"
+  "/work/main/src/lib/decode/clr_fields_loader.c"
+  "/work/main/src/lib/decode/clr_fields_method.c"
+  "/work/main/src/lib/decode/clr_fields_misc.c"
+  "/work/main/src/lib/decode/clr_fields_prov.c"
+  "/work/main/src/lib/decode/clr_method.c"
+  "/work/main/src/lib/decode/clr_module.c"
+  "/work/main/src/lib/decode/clr_stack.c"
+  "/work/main/src/lib/decode/cursor.c"
+  "/work/main/src/lib/decode/decode.c"
+  "/work/main/src/lib/decode/fields.c"
+  "/work/main/src/lib/decode/kernel_config.c"
+  "/work/main/src/lib/decode/kernel_fields.c"
+  "/work/main/src/lib/decode/kernel_header.c"
+  "/work/main/src/lib/decode/kernel_image.c"
+  "/work/main/src/lib/decode/kernel_imageid.c"
+  "/work/main/src/lib/decode/kernel_io.c"
+  "/work/main/src/lib/decode/kernel_net.c"
+  "/work/main/src/lib/decode/kernel_perfinfo.c"
+  "/work/main/src/lib/decode/kernel_process.c"
+  "/work/main/src/lib/decode/kernel_stack.c"
+  "/work/main/src/lib/decode/kernel_sysconfig.c"
+  "/work/main/src/lib/decode/kernel_table.c"
+  "/work/main/src/lib/decode/kernel_thread.c"
+  "/work/main/src/lib/decode/kernel_util.c"
+  "/work/main/src/lib/decode/names.c"
+  "/work/main/src/lib/decode/names_clr.c"
+  "/work/main/src/lib/decode/names_kernel.c"
+  "/work/main/src/lib/decode/tracelogging.c"
   "/work/main/src/lib/output/events.c"
+  "/work/main/src/lib/output/flame.c"
+  "/work/main/src/lib/output/flame_speedscope.c"
+  "/work/main/src/lib/output/flame_svg.c"
   "/work/main/src/lib/output/info.c"
   "/work/main/src/lib/output/json.c"
   "/work/main/src/lib/output/stats.c"
@@ -40,6 +78,26 @@ set(OLD_GLOB
   "/work/main/src/lib/reader/lz77.c"
   "/work/main/src/lib/reader/reader.c"
   "/work/main/src/lib/reader/record.c"
+  "/work/main/src/lib/stack/stack.c"
+  "/work/main/src/lib/state/modules.c"
+  "/work/main/src/lib/state/state.c"
+  "/work/main/src/lib/state/threads.c"
+  "/work/main/src/lib/symbol/msf.c"
+  "/work/main/src/lib/symbol/pdb.c"
+  "/work/main/src/lib/symbol/pe.c"
+  "/work/main/src/lib/symbol/symbolizer.c"
+  )
+if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
+  message("-- GLOB mismatch!")
+  file(TOUCH_NOCREATE "/work/main/build/CMakeFiles/cmake.verify_globs")
+endif()
+
+# CLI_TESTS at tests/CMakeLists.txt:39 (file)
+file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/cli/test_*.sh")
+set(OLD_GLOB
+  "/work/main/tests/cli/test_corrupt_corpus.sh"
+  "/work/main/tests/cli/test_svg_chromium.sh"
+  "/work/main/tests/cli/test_symbolize.sh"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -50,6 +108,29 @@ endif()
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/tools/testgen/*.c")
 set(OLD_GLOB
   "/work/main/tests/tools/testgen/lz77_compress.c"
+  "/work/main/tests/tools/testgen/main.c"
+  "/work/main/tests/tools/testgen/testgen.c"
+  "/work/main/tests/tools/testgen/testgen_desc.c"
+  )
+if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
+  message("-- GLOB mismatch!")
+  file(TOUCH_NOCREATE "/work/main/build/CMakeFiles/cmake.verify_globs")
+endif()
+
+# UNIT_TESTS at tests/CMakeLists.txt:27 (file)
+file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/unit/test_*.c")
+set(OLD_GLOB
+  "/work/main/tests/unit/test_decode_clr.c"
+  "/work/main/tests/unit/test_decode_kernel.c"
+  "/work/main/tests/unit/test_decode_kernel_fields.c"
+  "/work/main/tests/unit/test_decode_tl.c"
+  "/work/main/tests/unit/test_flame.c"
+  "/work/main/tests/unit/test_lz77.c"
+  "/work/main/tests/unit/test_names.c"
+  "/work/main/tests/unit/test_pe_pdb.c"
+  "/work/main/tests/unit/test_reader.c"
+  "/work/main/tests/unit/test_stack.c"
+  "/work/main/tests/unit/test_testgen.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")

@@ -23,7 +23,17 @@ typedef struct etwcap_events_sink etwcap_events_sink;
 /* `info` may be NULL (times then stay raw). */
 etwcap_status etwcap_events_sink_create(etwcap_events_sink **out, FILE *f, int json,
                                         const etwcap_logfile_info *info);
-etwcap_status etwcap_events_sink_write(etwcap_events_sink *s, const etwcap_event *ev);
+/* Who an event belongs to, as the state stage attributes it: for PERFINFO
+ * events (no PID in the header) the owner of the thread. */
+typedef struct etwcap_event_owner {
+    uint32_t pid;      /* ETWCAP_NO_ID when unknown */
+    uint32_t tid;      /* ETWCAP_NO_ID when unknown */
+    const char *pname; /* process name without extension, "" when unknown */
+} etwcap_event_owner;
+
+/* `owner` may be NULL: the header's PID is used and no name is written. */
+etwcap_status etwcap_events_sink_write(etwcap_events_sink *s, const etwcap_event *ev,
+                                       const etwcap_event_owner *owner);
 void etwcap_events_sink_free(etwcap_events_sink *s);
 
 /* ---- stats: COUNT lines per event name ---- */

@@ -117,6 +117,12 @@ uint32_t etwcap_state_thread_pid(const etwcap_state *st, uint32_t tid, int64_t t
  * samples belong to the kernel (PID 0) (etl-format.md §3.7). */
 uint32_t etwcap_state_event_pid(const etwcap_state *st, const etwcap_event *ev);
 
+/* The thread an event is shown under, as TraceEvent shows it: Process and
+ * Image events report ETWCAP_NO_ID (-1), since their header names the
+ * logging context rather than the subject; samples report the payload's
+ * thread; others the header's. */
+uint32_t etwcap_state_event_tid(const etwcap_event *ev);
+
 /* The module containing `addr` in process record `proc` at `ts`; kernel
  * addresses also search the drivers (PID 0's images). NULL when none. */
 const etwcap_module *etwcap_state_module_at(const etwcap_state *st, size_t proc, uint64_t addr,

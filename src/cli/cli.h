@@ -13,6 +13,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_symbolize(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
 
 /* Open a trace; diagnostics are printed to stderr as they are found, naming

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "etwcap/names.h"
 #include "etwcap/output.h"
+#include "etwcap/state.h"
 
 static const char usage_text[] =
     "usage: etwcap events [--json] [--pid N] [--provider NAME|GUID] [--name SUBSTRING]\n"
@@ -16,8 +17,9 @@ static const char usage_text[] =
 typedef struct filter {
     int has_pid;
     uint32_t pid;
-    const char *provider; /* name, compared case-insensitively */
-    int has_provider_guid;
+    const char *provider; /* unknown name: compared with the printed provider name */
+    int has_provider_guid; /* known name or GUID text, resolved by etwcap_provider_lookup */
+    int provider_is_kernel;
     etwcap_guid provider_guid;
     const char *name_sub;
     unsigned long long limit; /* 0 = no limit */
@@ -34,11 +36,29 @@ static int ieq(const char *a, const char *b)
     return *a == *b;
 }
 
-static int keep(const filter *f, const etwcap_event *ev)
+/* Process name as TraceEvent prints it: the image name without extension. */
+static void pname_of(const etwcap_state *st, uint32_t pid, int64_t ts, char *out, size_t cap)
 {
-    if (f->has_pid && ev->pid != f->pid)
+    out[0] = '\0';
+    if (pid == ETWCAP_NO_ID)
+        return;
+    const etwcap_process *p = etwcap_state_process_at(st, etwcap_state_find_process(st, pid, ts));
+    if (!p || !p->image) {
+        snprintf(out, cap, "Process(%u)", (unsigned)pid); /* TraceEvent's name for it */
+        return;
+    }
+    snprintf(out, cap, "%s", p->image);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+static int keep(const filter *f, const etwcap_event *ev, uint32_t pid)
+{
+    if (f->has_pid && pid != f->pid)
         return 0;
-    if (f->has_provider_guid && !etwcap_guid_equal(&ev->provider, &f->provider_guid))
+    if (f->has_provider_guid &&
+        !etwcap_event_from_provider(ev, &f->provider_guid, f->provider_is_kernel))
         return 0;
     if (f->provider) {
         char prov[256];
@@ -53,6 +73,30 @@ static int keep(const filter *f, const etwcap_event *ev)
             return 0;
     }
     return 1;
+}
+
+/* The whole trace's processes and threads; NULL after printing why. */
+static etwcap_state *build_state(const char *path)
+{
+    etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT; /* quiet: pass 2 reports */
+    etwcap_reader *r = NULL;
+    etwcap_state *st = NULL;
+    if (etwcap_reader_open(&r, path, &o, NULL) != ETWCAP_OK || etwcap_state_create(&st) != ETWCAP_OK) {
+        fprintf(stderr, "etwcap: %s: cannot read the trace twice\n", path);
+        etwcap_reader_close(r);
+        return NULL;
+    }
+    etwcap_event ev;
+    while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
+        if (etwcap_state_update(st, &ev) != ETWCAP_OK) {
+            fprintf(stderr, "etwcap: out of memory\n");
+            etwcap_state_free(st);
+            st = NULL;
+            break;
+        }
+    }
+    etwcap_reader_close(r);
+    return st;
 }
 
 int cmd_events(int argc, char **argv)
@@ -75,7 +119,7 @@ int cmd_events(int argc, char **argv)
             f.pid = (uint32_t)n;
             i++;
         } else if (!strcmp(a, "--provider") && v) {
-            if (etwcap_guid_parse(v, &f.provider_guid) == 0)
+            if (etwcap_provider_lookup(v, &f.provider_guid, &f.provider_is_kernel) == 0)
                 f.has_provider_guid = 1;
             else
                 f.provider = v;
@@ -107,13 +151,27 @@ int cmd_events(int argc, char **argv)
         etwcap_reader_close(r);
         return CLI_INPUT;
     }
+    /* Pass 1 learns every process and thread, so that events logged before
+     * their process's rundown are still named, as TraceLog names them. */
+    etwcap_state *st = build_state(path);
+    if (!st) {
+        etwcap_events_sink_free(sink);
+        etwcap_reader_close(r);
+        return CLI_INPUT;
+    }
     etwcap_event ev;
     unsigned long long written = 0;
     int out_err = 0;
+    char pname[256];
     while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
-        if (!keep(&f, &ev))
+        etwcap_event_owner owner;
+        owner.pid = etwcap_state_event_pid(st, &ev);
+        owner.tid = etwcap_state_event_tid(&ev);
+        if (!keep(&f, &ev, owner.pid))
             continue;
-        if (etwcap_events_sink_write(sink, &ev) != ETWCAP_OK) {
+        pname_of(st, owner.pid, ev.timestamp, pname, sizeof pname);
+        owner.pname = pname;
+        if (etwcap_events_sink_write(sink, &ev, &owner) != ETWCAP_OK) {
             out_err = 1;
             break;
         }
@@ -121,6 +179,7 @@ int cmd_events(int argc, char **argv)
             break;
     }
     etwcap_events_sink_free(sink);
+    etwcap_state_free(st);
     if (fflush(stdout) != 0)
         out_err = 1;
     int rc = cli_close_trace(r);

@@ -12,6 +12,7 @@ static const struct {
     {"info", cmd_info, "show the trace's log-file header and buffer summary"},
     {"events", cmd_events, "list events in time order (text or JSON Lines)"},
     {"stats", cmd_stats, "count events per type"},
+    {"symbolize", cmd_symbolize, "name the functions at RVAs of a PE image (PDB or exports)"},
     {"stacks", cmd_stacks, "CPU-sample stacks: folded, speedscope or SVG flame graph"},
 };
 

@@ -535,8 +535,13 @@ static void test_prefixes_and_garbage(void **state)
     size_t clen = testgen_lz77_compress(data, n, comp, testgen_lz77_bound(n));
     assert_true(clen > 0);
     for (size_t cut = 0; cut <= clen; cut++) {
+        /* An exact-size copy, so that ASan sees any read past the input. */
+        uint8_t *in = malloc(cut ? cut : 1);
+        assert_non_null(in);
+        memcpy(in, comp, cut);
         size_t out_len = 0, err_pos = 0;
-        etwcap_lz77_status st = etwcap_lz77_decompress(comp, cut, out, n + 64, &out_len, &err_pos);
+        etwcap_lz77_status st = etwcap_lz77_decompress(in, cut, out, n + 64, &out_len, &err_pos);
+        free(in);
         assert_true(st == ETWCAP_LZ77_OK || st == ETWCAP_LZ77_TRUNCATED);
         assert_true(out_len <= n);
         if (out_len)
@@ -560,6 +565,45 @@ static void test_prefixes_and_garbage(void **state)
         if (st != ETWCAP_LZ77_OK)
             assert_true(err_pos <= len);
         free(dst);
+    }
+    free(data);
+    free(comp);
+    free(out);
+}
+
+/* The decoder never writes past dst_cap, whatever the capacity: decode one
+ * stream (matches of many lengths and distances) with every capacity from 0
+ * to past its size and check a guard zone behind the buffer. */
+static void test_never_writes_past_cap(void **state)
+{
+    (void)state;
+    size_t n = 4000;
+    uint8_t *data = malloc(n), *comp = malloc(testgen_lz77_bound(n)), *out = malloc(n + 64);
+    assert_non_null(data);
+    assert_non_null(comp);
+    assert_non_null(out);
+    size_t i = 0;
+    while (i < n) {
+        if (i > 64 && (rng() & 1)) {
+            size_t dist = 1 + rng() % 64;
+            size_t len = 3 + rng() % 64;
+            for (size_t k = 0; k < len && i < n; k++, i++)
+                data[i] = data[i - dist];
+        } else {
+            data[i++] = (uint8_t)rng();
+        }
+    }
+    size_t clen = testgen_lz77_compress(data, n, comp, testgen_lz77_bound(n));
+    assert_true(clen > 0);
+    for (size_t cap = 0; cap <= n + 32; cap++) {
+        memset(out, 0xA5, n + 64);
+        size_t out_len = 0;
+        etwcap_lz77_status st = etwcap_lz77_decompress(comp, clen, out, cap, &out_len, NULL);
+        assert_int_equal(st, cap < n ? ETWCAP_LZ77_OVERFLOW : ETWCAP_LZ77_OK);
+        assert_int_equal(out_len, cap < n ? cap : n);
+        assert_memory_equal(out, data, out_len);
+        for (size_t g = cap; g < n + 64; g++)
+            assert_int_equal(out[g], 0xA5);
     }
     free(data);
     free(comp);
@@ -687,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_random),
         cmocka_unit_test(test_round_trip_repetitive),
         cmocka_unit_test(test_prefixes_and_garbage),
+        cmocka_unit_test(test_never_writes_past_cap),
         cmocka_unit_test(test_corpus_perfview_net452),
         cmocka_unit_test(test_corpus_msbuild),
         cmocka_unit_test(test_corpus_dotnet_performance),

@@ -11,7 +11,9 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/src/cli/cli_common.c" "CMakeFiles/etwcap.dir/src/cli/cli_common.c.o" "gcc" "CMakeFiles/etwcap.dir/src/cli/cli_common.c.o.d"
   "/work/main/src/cli/cmd_events.c" "CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o" "gcc" "CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o.d"
   "/work/main/src/cli/cmd_info.c" "CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o" "gcc" "CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o.d"
+  "/work/main/src/cli/cmd_stacks.c" "CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o" "gcc" "CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o.d"
   "/work/main/src/cli/cmd_stats.c" "CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o" "gcc" "CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o.d"
+  "/work/main/src/cli/cmd_symbolize.c" "CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o" "gcc" "CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o.d"
   "/work/main/src/cli/main.c" "CMakeFiles/etwcap.dir/src/cli/main.c.o" "gcc" "CMakeFiles/etwcap.dir/src/cli/main.c.o.d"
   )
 

@@ -111,10 +111,24 @@ CMakeFiles/etwcap.dir/src/cli/cmd_info.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cmd_info.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cmd_info.c -o CMakeFiles/etwcap.dir/src/cli/cmd_info.c.s
 
+CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o: CMakeFiles/etwcap.dir/flags.make
+CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o: /work/main/src/cli/cmd_stacks.c
+CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o -c /work/main/src/cli/cmd_stacks.c
+
+CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/cli/cmd_stacks.c > CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.i
+
+CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cmd_stacks.c -o CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.s
+
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o: /work/main/src/cli/cmd_stats.c
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o -c /work/main/src/cli/cmd_stats.c
 
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.i: cmake_force
@@ -125,10 +139,24 @@ CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cmd_stats.c -o CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.s
 
+CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o: CMakeFiles/etwcap.dir/flags.make
+CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o: /work/main/src/cli/cmd_symbolize.c
+CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o -c /work/main/src/cli/cmd_symbolize.c
+
+CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/cli/cmd_symbolize.c > CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.i
+
+CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cmd_symbolize.c -o CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.s
+
 CMakeFiles/etwcap.dir/src/cli/main.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/main.c.o: /work/main/src/cli/main.c
 CMakeFiles/etwcap.dir/src/cli/main.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/etwcap.dir/src/cli/main.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/etwcap.dir/src/cli/main.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/main.c.o -MF CMakeFiles/etwcap.dir/src/cli/main.c.o.d -o CMakeFiles/etwcap.dir/src/cli/main.c.o -c /work/main/src/cli/main.c
 
 CMakeFiles/etwcap.dir/src/cli/main.c.i: cmake_force
@@ -144,7 +172,9 @@ etwcap_OBJECTS = \
 "CMakeFiles/etwcap.dir/src/cli/cli_common.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o" \
+"CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o" \
+"CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/main.c.o"
 
 # External object files for target etwcap
@@ -153,12 +183,14 @@ etwcap_EXTERNAL_OBJECTS =
 etwcap: CMakeFiles/etwcap.dir/src/cli/cli_common.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o
+etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o
+etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/main.c.o
 etwcap: CMakeFiles/etwcap.dir/build.make
 etwcap: libetwcap.a
 etwcap: CMakeFiles/etwcap.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Linking C executable etwcap"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Linking C executable etwcap"
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/etwcap.dir/link.txt --verbose=$(VERBOSE)
 
 # Rule to build all files generated by this target.

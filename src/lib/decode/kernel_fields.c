@@ -24,6 +24,11 @@ etwcap_decode_result etwcap_decode_kernel_fields(const etwcap_event *ev, etwcap_
         {&etwcap_guid_image_id, etwcap_kfields_image_id},
         {&etwcap_kclass_metadata, etwcap_kfields_metadata},
         {&etwcap_kclass_sysconfig, etwcap_kfields_sysconfig},
+        {&etwcap_kclass_diskio, etwcap_kfields_diskio},
+        {&etwcap_kclass_pagefault, etwcap_kfields_pagefault},
+        {&etwcap_kclass_tcpip, etwcap_kfields_tcpip},
+        {&etwcap_kclass_udpip, etwcap_kfields_udpip},
+        {&etwcap_kclass_config, etwcap_kfields_config},
     };
     etwcap_fields_clear(out);
     if (ev->kind != ETWCAP_KIND_KERNEL && ev->kind != ETWCAP_KIND_CLASSIC)

@@ -27,7 +27,7 @@ static etwcap_decode_result header_fields(const etwcap_event *ev, etwcap_fields 
     /* LoggerName, LogFileName (pointer-sized, Win7+: timer sources) */
     etwcap_cursor_skip(&c, 2 * (4 + (size_t)extra));
     int32_t bias = (int32_t)etwcap_cursor_u32(&c); /* TimeZone.Bias, 0x40 + 2·extra */
-    etwcap_cursor_skip(&c, 0xAC - 4 + 4); /* rest of TIME_ZONE_INFORMATION, padding */
+    etwcap_cursor_skip(&c, 0xAC - 4 + 4);          /* rest of TIME_ZONE_INFORMATION, padding */
     int64_t boot_time = (int64_t)etwcap_cursor_u64(&c);
     uint64_t perf_freq = etwcap_cursor_u64(&c);
     int64_t start_time = (int64_t)etwcap_cursor_u64(&c);
@@ -66,9 +66,8 @@ static etwcap_decode_result header_fields(const etwcap_event *ev, etwcap_fields 
  * layout version 2 on (§1.8, §3.1). */
 static etwcap_decode_result extension_fields(const etwcap_event *ev, etwcap_fields *out)
 {
-    static const char *const masks[8] = {"GroupMask1", "GroupMask2", "GroupMask3",
-                                         "GroupMask4", "GroupMask5", "GroupMask6",
-                                         "GroupMask7", "GroupMask8"};
+    static const char *const masks[8] = {"GroupMask1", "GroupMask2", "GroupMask3", "GroupMask4",
+                                         "GroupMask5", "GroupMask6", "GroupMask7", "GroupMask8"};
     etwcap_cursor c;
     etwcap_cursor_init(&c, ev->payload, ev->payload_len);
     uint32_t m[8];

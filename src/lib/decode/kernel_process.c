@@ -1,7 +1,6 @@
 /* kernel_process.c - Process class 3d6fa8d0 (group 3), etl-format.md §3.2:
  * the typed decoder for Start/Stop/DCStart/DCEnd/Defunct (all layout
  * versions), and TraceEvent's fields for those and PerfCtr/PerfCtrRundown. */
-#include <stdio.h>
 #include <string.h>
 
 #include "decode/kernel_internal.h"
@@ -79,32 +78,12 @@ etwcap_decode_result etwcap_decode_process(const etwcap_event *ev, etwcap_proces
     return parse(ev, out);
 }
 
-/* TraceEvent's ProcessFlags is a [Flags] enum; .NET writes a combination as
- * the names in ascending value order, 0 as "None", and the number when a bit
- * has no name. */
+/* TraceEvent's ProcessFlags [Flags] enum (bit 3, "packaged", has no name
+ * there, so a value with it prints as a number). */
 static void add_flags(etwcap_fields *fl, uint32_t flags)
 {
     static const char *const names[3] = {"PackageFullName", "Wow64", "Protected"};
-    char buf[64];
-    if (flags == 0) {
-        etwcap_fields_add_str(fl, "Flags", "None");
-        return;
-    }
-    if (flags & ~7u) {
-        snprintf(buf, sizeof buf, "%d", (int)(int32_t)flags);
-        etwcap_fields_add_str(fl, "Flags", buf);
-        return;
-    }
-    size_t n = 0;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < 3; i++) {
-        if (!(flags & (1u << i)))
-            continue;
-        int w = snprintf(buf + n, sizeof buf - n, "%s%s", n ? ", " : "", names[i]);
-        if (w > 0)
-            n += (size_t)w;
-    }
-    etwcap_fields_add_str(fl, "Flags", buf);
+    etwcap_kfields_add_flags(fl, "Flags", flags, names, 3);
 }
 
 static etwcap_decode_result process_fields(const etwcap_event *ev, etwcap_fields *out)
@@ -132,11 +111,16 @@ static etwcap_decode_result process_fields(const etwcap_event *ev, etwcap_fields
  * Reserved, then ten pointer-sized counters (Process_TypeGroup2). */
 static etwcap_decode_result perfctr_fields(const etwcap_event *ev, etwcap_fields *out)
 {
-    static const char *const sizes[10] = {
-        "PeakVirtualSize",  "PeakWorkingSetSize",     "PeakPagefileUsage",
-        "QuotaPeakPagedPoolUsage", "QuotaPeakNonPagedPoolUsage", "VirtualSize",
-        "WorkingSetSize",   "PagefileUsage",          "QuotaPagedPoolUsage",
-        "QuotaNonPagedPoolUsage"};
+    static const char *const sizes[10] = {"PeakVirtualSize",
+                                          "PeakWorkingSetSize",
+                                          "PeakPagefileUsage",
+                                          "QuotaPeakPagedPoolUsage",
+                                          "QuotaPeakNonPagedPoolUsage",
+                                          "VirtualSize",
+                                          "WorkingSetSize",
+                                          "PagefileUsage",
+                                          "QuotaPagedPoolUsage",
+                                          "QuotaNonPagedPoolUsage"};
     unsigned psize = etwcap_kpsize(ev);
     etwcap_cursor c;
     etwcap_cursor_init(&c, ev->payload, ev->payload_len);

@@ -22,6 +22,17 @@ const etwcap_guid etwcap_kclass_sysconfig = {
 const etwcap_guid etwcap_kclass_metadata = {
     0xbbccf6c1, 0x6cd1, 0x48c4, {0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71}};
 
+const etwcap_guid etwcap_kclass_diskio = {
+    0x3d6fa8d4, 0xfe05, 0x11d0, {0x9d, 0xda, 0x00, 0xc0, 0x4f, 0xd7, 0xba, 0x7c}};
+const etwcap_guid etwcap_kclass_pagefault = {
+    0x3d6fa8d3, 0xfe05, 0x11d0, {0x9d, 0xda, 0x00, 0xc0, 0x4f, 0xd7, 0xba, 0x7c}};
+const etwcap_guid etwcap_kclass_tcpip = {
+    0x9a280ac0, 0xc8e0, 0x11d1, {0x84, 0xe2, 0x00, 0xc0, 0x4f, 0xb9, 0x98, 0xa2}};
+const etwcap_guid etwcap_kclass_udpip = {
+    0xbf3a50c5, 0xa9c9, 0x4988, {0xa0, 0x05, 0x2d, 0xf0, 0xb7, 0xc8, 0x0f, 0x80}};
+const etwcap_guid etwcap_kclass_config = {
+    0x01853a65, 0x418f, 0x4f36, {0xae, 0xfc, 0xdc, 0x0f, 0x1d, 0x2f, 0xd2, 0x35}};
+
 unsigned etwcap_kpsize(const etwcap_event *ev)
 {
     return ev->pointer_size == 4 ? 4u : 8u;
@@ -163,7 +174,7 @@ void etwcap_kfields_add_cspan(etwcap_fields *fl, const char *name, etwcap_cspan 
         IP1(t##8), IP1(t##9)
 
 static const char *const ip_names[] = {
-    "IP0",   "IP1",   "IP2",   "IP3",   "IP4", "IP5", "IP6", "IP7", "IP8", "IP9",
+    "IP0",   "IP1",   "IP2",   "IP3",   "IP4",   "IP5",   "IP6",   "IP7",   "IP8",   "IP9",
     IP10(1), IP10(2), IP10(3), IP10(4), IP10(5), IP10(6), IP10(7), IP10(8), IP10(9),
 };
 

@@ -4,6 +4,7 @@
  * fields that decide the name maps each event to its counter without
  * formatting the name again, which keeps the per-event cost low.
  */
+#include "etwcap/decode.h"
 #include "etwcap/names.h"
 #include "etwcap/output.h"
 
@@ -147,7 +148,15 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
 {
     char name[512];
     st->total++;
-    if (etwcap_event_find_ext(ev, ETWCAP_EXT_EVENT_SCHEMA_TL)) {
+    /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on thread 0
+     * that is not executing a DPC or ISR is idle time; TraceEvent does not
+     * count it. TOTAL still counts every record walked. */
+    if (etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE) {
+        etwcap_sample_info si;
+        if (etwcap_decode_sample(ev, &si) == ETWCAP_DECODE_OK && si.tid == 0 && !(si.flags & 3u))
+            return ETWCAP_OK;
+    }
+    if (etwcap_event_name_varies(ev)) { /* TraceLogging, CLR id 39: name from the payload */
         etwcap_event_name(ev, name, sizeof name);
         size_t c = counter_for_name(st, name);
         if (c == SIZE_MAX)

@@ -233,6 +233,10 @@ static int load_buffer(etwcap_reader *r, stream *s, uint64_t off, uint64_t index
     etwcap_lz77_status zs =
         etwcap_lz77_decompress(r->zbuf + BUF_HDR, disk - BUF_HDR, s->data + BUF_HDR,
                                b->offset - BUF_HDR, &out_len, &err_pos);
+    /* Bytes after the stream that fill the buffer up to BufferSize would
+     * decode past Offset: the record area is complete, so they are padding. */
+    if (zs == ETWCAP_LZ77_OVERFLOW && out_len == b->offset - BUF_HDR)
+        zs = ETWCAP_LZ77_OK;
     if (zs != ETWCAP_LZ77_OK || out_len != b->offset - BUF_HDR) {
         /* Keep the records that decompressed before the damage. */
         add_diag(r, ETWCAP_ERR_FORMAT, (int64_t)index, off + BUF_HDR + err_pos,

@@ -191,7 +191,8 @@ static etwcap_status join_user(etwcap_stack_asm *sa, uint32_t tid, size_t except
         pending *p = &sa->pend[i];
         p->next_waiting = SIZE_MAX;
         if (i == except) {
-            keep = i;
+            if (p->waiting_user) /* it just got part 0; part 1 is still to come */
+                keep = i;
         } else {
             p->waiting_user = 0;
             sa->stats.user_fragments_joined++;

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "etwcap/decode.h"
+#include "common/bytes.h"
+#include "decode/decode_internal.h"
 #include "state/state_internal.h"
 
 static char *dup_n(const char *s, size_t n)
@@ -250,7 +252,8 @@ etwcap_status etwcap_state_update(etwcap_state *st, const etwcap_event *ev)
 
 uint32_t etwcap_state_event_pid(const etwcap_state *st, const etwcap_event *ev)
 {
-    if (etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE) {
+    switch (etwcap_event_classify(ev)) {
+    case ETWCAP_EC_SAMPLE: {
         etwcap_sample_info si;
         if (etwcap_decode_sample(ev, &si) != ETWCAP_DECODE_OK)
             return ETWCAP_NO_ID;
@@ -260,9 +263,55 @@ uint32_t etwcap_state_event_pid(const etwcap_state *st, const etwcap_event *ev)
             return 0; /* idle */
         return etwcap_state_thread_pid(st, si.tid, ev->timestamp);
     }
+    case ETWCAP_EC_PROCESS: {
+        /* The header names the creator or the logger: the subject is in
+         * the payload (etl-format.md §3.2). */
+        etwcap_process_info pi;
+        if (etwcap_decode_process(ev, &pi) == ETWCAP_DECODE_OK)
+            return pi.pid;
+        break;
+    }
+    case ETWCAP_EC_IMAGE: {
+        etwcap_image_info ii;
+        if (etwcap_decode_image(ev, &ii) == ETWCAP_DECODE_OK)
+            return ii.pid;
+        break;
+    }
+    case ETWCAP_EC_STACKWALK: {
+        etwcap_stackwalk_info sw;
+        if (etwcap_decode_stackwalk(ev, &sw) == ETWCAP_DECODE_OK)
+            return sw.pid;
+        break;
+    }
+    default:
+        break;
+    }
+    if (ev->kind == ETWCAP_KIND_KERNEL && etwcap_kernel_group(ev) == 0x03 && ev->payload_len >= 4)
+        return etwcap_rd32(ev->payload); /* PerfCtr/PerfCtrRundown: ProcessId first */
     if (ev->pid != ETWCAP_NO_ID)
         return ev->pid;
     if (ev->tid != ETWCAP_NO_ID)
         return etwcap_state_thread_pid(st, ev->tid, ev->timestamp);
     return ETWCAP_NO_ID;
+}
+
+uint32_t etwcap_state_event_tid(const etwcap_event *ev)
+{
+    switch (etwcap_event_classify(ev)) {
+    case ETWCAP_EC_PROCESS:
+        return ETWCAP_NO_ID;
+    case ETWCAP_EC_IMAGE: /* a Load happens on the loading thread */
+        return ev->opcode == 10 ? ev->tid : ETWCAP_NO_ID;
+    case ETWCAP_EC_SAMPLE: {
+        etwcap_sample_info si;
+        if (etwcap_decode_sample(ev, &si) == ETWCAP_DECODE_OK)
+            return si.tid;
+        break;
+    }
+    default:
+        break;
+    }
+    if (ev->kind == ETWCAP_KIND_KERNEL && etwcap_kernel_group(ev) == 0x03)
+        return ETWCAP_NO_ID; /* other Process-group events (PerfCtr, ...) */
+    return ev->tid;
 }

@@ -84,8 +84,7 @@ int etwcap_pe_rva_to_offset(const etwcap_pe *pe, uint32_t rva, uint64_t *offset)
 }
 
 /* Map `n` bytes at `rva` to a file offset; all n bytes must be in the file. */
-static etwcap_status map_range(pe_ctx *c, uint32_t rva, uint64_t n, uint64_t *off,
-                               const char *what)
+static etwcap_status map_range(pe_ctx *c, uint32_t rva, uint64_t n, uint64_t *off, const char *what)
 {
     if (etwcap_pe_rva_to_offset(c->pe, rva, off) != 0)
         return sym_fail(c->diag, ETWCAP_ERR_FORMAT, 0, "%s at RVA 0x%x is not in the file", what,
@@ -449,8 +448,7 @@ size_t etwcap_pe_export_count(const etwcap_pe *pe)
 }
 
 /* Nearest export at or below `rva` inside the same section. */
-int etwcap_pe_export_lookup(const etwcap_pe *pe, uint32_t rva, const char **name,
-                            uint32_t *offset)
+int etwcap_pe_export_lookup(const etwcap_pe *pe, uint32_t rva, const char **name, uint32_t *offset)
 {
     if (!pe || pe->nexp == 0)
         return -1;

@@ -21,7 +21,11 @@ typedef struct sym_src {
     uint64_t size;
 } sym_src;
 
-enum { SYM_SRC_OK = 0, SYM_SRC_RANGE = -1, SYM_SRC_IO = -2 };
+enum {
+    SYM_SRC_OK = 0,
+    SYM_SRC_RANGE = -1,
+    SYM_SRC_IO = -2
+};
 
 /* Read exactly n bytes at `off`: SYM_SRC_OK, SYM_SRC_RANGE (outside the
  * file) or SYM_SRC_IO. */

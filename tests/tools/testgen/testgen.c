@@ -18,13 +18,13 @@
  * uncompressed buffer; its 0x48-byte header is filled in when written. */
 typedef struct tg_buffer {
     uint8_t *data;
-    uint32_t size;     /* capacity: BufferSize of an uncompressed buffer */
-    uint32_t used;     /* Offset: header + records, 8-aligned */
+    uint32_t size; /* capacity: BufferSize of an uncompressed buffer */
+    uint32_t used; /* Offset: header + records, 8-aligned */
     uint32_t cpu;
-    uint64_t seq;      /* SequenceNumber (flushed buffers) */
+    uint64_t seq; /* SequenceNumber (flushed buffers) */
     int compressed;
-    int is_header;     /* the file's first buffer */
-    int64_t max_ts;    /* TimeStamp */
+    int is_header;  /* the file's first buffer */
+    int64_t max_ts; /* TimeStamp */
     size_t records;
     uint32_t hdr_recs[TG_MAX_HDR_RECS]; /* offsets of logfile header records */
     size_t n_hdr_recs;
@@ -34,10 +34,10 @@ struct testgen_trace {
     testgen_options o;
     char *session_name, *logfile_name, *tz_std, *tz_dl;
     unsigned header_bits;
-    tg_buffer *open;   /* one per CPU; data == NULL when none is open */
+    tg_buffer *open; /* one per CPU; data == NULL when none is open */
     int *compress_next;
     uint32_t cur_cpu;
-    int header_open;   /* the header buffer (open[0]) has not been flushed yet */
+    int header_open; /* the header buffer (open[0]) has not been flushed yet */
     tg_buffer *flushed;
     size_t n_flushed, cap_flushed;
     size_t n_records;
@@ -58,10 +58,7 @@ static int tg_fail(testgen_trace *t, const char *fmt, ...)
     return -1;
 }
 
-const char *testgen_error(const testgen_trace *t)
-{
-    return t ? t->err : "no trace";
-}
+const char *testgen_error(const testgen_trace *t) { return t ? t->err : "no trace"; }
 
 /* ---- byte builder --------------------------------------------------------- */
 
@@ -332,8 +329,8 @@ int testgen_guid_parse(const char *s, etwcap_guid *out)
         bytes[bi++] = (uint8_t)(hi << 4 | lo);
         i += 2;
     }
-    out->data1 = (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 |
-                 bytes[3];
+    out->data1 =
+        (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 | bytes[3];
     out->data2 = (uint16_t)(bytes[4] << 8 | bytes[5]);
     out->data3 = (uint16_t)(bytes[6] << 8 | bytes[7]);
     memcpy(out->data4, bytes + 8, 8);
@@ -344,9 +341,9 @@ void testgen_guid_format(const etwcap_guid *g, char out[37], int upper)
 {
     const char *fmt = upper ? "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X"
                             : "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x";
-    snprintf(out, 37, fmt, (unsigned)g->data1, (unsigned)g->data2, (unsigned)g->data3,
-             g->data4[0], g->data4[1], g->data4[2], g->data4[3], g->data4[4], g->data4[5],
-             g->data4[6], g->data4[7]);
+    snprintf(out, 37, fmt, (unsigned)g->data1, (unsigned)g->data2, (unsigned)g->data3, g->data4[0],
+             g->data4[1], g->data4[2], g->data4[3], g->data4[4], g->data4[5], g->data4[6],
+             g->data4[7]);
 }
 
 static int64_t tg_days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -445,7 +442,7 @@ void testgen_options_init(testgen_options *o)
     o->clock_type = TESTGEN_CLOCK_QPC;
     o->perf_freq = 10000000;
     o->cpu_mhz = 2400;
-    o->start_time = 133485182450000000; /* 2024-01-02T03:04:05Z */
+    o->start_time = 133486382450000000; /* 2024-01-02T03:04:05Z */
     o->boot_time = o->start_time - 36000000000;
     o->os_major = 10;
     o->os_minor = 0;
@@ -480,8 +477,9 @@ int testgen_options_check(const testgen_options *o, char *why, size_t why_cap)
     else if (bits != 32 && bits != 64)
         msg = "logfile header must be 32 or 64 bits";
     else if (o->num_cpus < 1 || o->num_cpus > (o->proc_index ? 2048u : 256u))
-        msg = o->proc_index ? "number of CPUs must be 1..2048" : "number of CPUs must be 1..256 "
-                                                                 "without proc_index";
+        msg = o->proc_index ? "number of CPUs must be 1..2048"
+                            : "number of CPUs must be 1..256 "
+                              "without proc_index";
     else if (o->buffer_size < 0x100 || o->buffer_size > TG_MAX_BUFFER || o->buffer_size % 8)
         msg = "buffer size must be a multiple of 8 in 256..16777216";
     else if (hbs < 0x200 || hbs > TG_MAX_BUFFER || hbs % 8)
@@ -522,8 +520,8 @@ static char *tg_strdup(const char *s)
 static int tg_open_buffer(testgen_trace *t, uint32_t cpu, int compressed, int is_header)
 {
     tg_buffer *b = &t->open[cpu];
-    uint32_t size = is_header && t->o.header_buffer_size ? t->o.header_buffer_size
-                                                         : t->o.buffer_size;
+    uint32_t size =
+        is_header && t->o.header_buffer_size ? t->o.header_buffer_size : t->o.buffer_size;
     memset(b, 0, sizeof *b);
     b->data = malloc(size);
     if (!b->data)
@@ -605,25 +603,13 @@ int testgen_set_cpu(testgen_trace *t, uint32_t cpu)
     return 0;
 }
 
-uint32_t testgen_get_cpu(const testgen_trace *t)
-{
-    return t->cur_cpu;
-}
+uint32_t testgen_get_cpu(const testgen_trace *t) { return t->cur_cpu; }
 
-size_t testgen_buffer_count(const testgen_trace *t)
-{
-    return t->n_flushed;
-}
+size_t testgen_buffer_count(const testgen_trace *t) { return t->n_flushed; }
 
-size_t testgen_record_count(const testgen_trace *t)
-{
-    return t->n_records;
-}
+size_t testgen_record_count(const testgen_trace *t) { return t->n_records; }
 
-const testgen_options *testgen_get_options(const testgen_trace *t)
-{
-    return &t->o;
-}
+const testgen_options *testgen_get_options(const testgen_trace *t) { return &t->o; }
 
 /* Place one finished record into the current CPU's buffer. */
 static int tg_place(testgen_trace *t, const uint8_t *rec, size_t len, int64_t ts, int is_hdr_rec)
@@ -633,11 +619,14 @@ static int tg_place(testgen_trace *t, const uint8_t *rec, size_t len, int64_t ts
         return tg_fail(t, "empty record");
     if (len > TG_MAX_RECORD)
         return tg_fail(t, "record of %zu bytes is larger than 65535", len);
-    if (len > t->o.buffer_size - TG_BUFHDR)
+    tg_buffer *b = &t->open[cpu];
+    /* A record that fits where it is (the header buffer may be larger than
+     * the others) goes there; otherwise it needs a fresh buffer. */
+    int fits_here = b->data && len <= b->size - b->used;
+    if (!fits_here && len > t->o.buffer_size - TG_BUFHDR)
         return tg_fail(t, "record of %zu bytes does not fit in a %u-byte buffer", len,
                        (unsigned)t->o.buffer_size);
-    tg_buffer *b = &t->open[cpu];
-    if (b->data && len > b->size - b->used) {
+    if (b->data && !fits_here) {
         if (tg_flush(t, cpu))
             return -1;
     }
@@ -664,32 +653,10 @@ static int tg_place(testgen_trace *t, const uint8_t *rec, size_t len, int64_t ts
 
 /* ---- records ---------------------------------------------------------------- */
 
-static unsigned tg_hdr_psize(uint8_t h)
-{
-    switch (h) {
-    case ETWCAP_HDR_SYSTEM32:
-    case ETWCAP_HDR_COMPACT32:
-    case ETWCAP_HDR_FULL32:
-    case ETWCAP_HDR_INSTANCE32:
-    case ETWCAP_HDR_PERFINFO32:
-    case ETWCAP_HDR_EVENT32:
-        return 4;
-    case ETWCAP_HDR_SYSTEM64:
-    case ETWCAP_HDR_COMPACT64:
-    case ETWCAP_HDR_FULL64:
-    case ETWCAP_HDR_INSTANCE64:
-    case ETWCAP_HDR_PERFINFO64:
-    case ETWCAP_HDR_EVENT64:
-        return 8;
-    default:
-        return 0;
-    }
-}
-
 static int tg_build_kernel(testgen_trace *t, const testgen_record *r, testgen_buf *b)
 {
     uint8_t h = r->header_type;
-    size_t hsize = (h == ETWCAP_HDR_SYSTEM32 || h == ETWCAP_HDR_SYSTEM64)   ? 0x20
+    size_t hsize = (h == ETWCAP_HDR_SYSTEM32 || h == ETWCAP_HDR_SYSTEM64)     ? 0x20
                    : (h == ETWCAP_HDR_COMPACT32 || h == ETWCAP_HDR_COMPACT64) ? 0x18
                                                                               : 0x10;
     if (r->pmc_count > 7)
@@ -914,8 +881,8 @@ int testgen_system(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode,
     return testgen_append(t, &r);
 }
 
-int testgen_perfinfo(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode,
-                     uint16_t version, int64_t ts, const void *payload, size_t len)
+int testgen_perfinfo(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode, uint16_t version,
+                     int64_t ts, const void *payload, size_t len)
 {
     if (hdr != ETWCAP_HDR_PERFINFO32 && hdr != ETWCAP_HDR_PERFINFO64)
         return tg_fail(t, "testgen_perfinfo needs a PERFINFO header type, not 0x%02x",
@@ -1049,9 +1016,9 @@ int testgen_logfile_header(testgen_trace *t, int64_t ts)
     tg_put_tz_name(&pl, o->tz_standard_name);
     testgen_put_zeros(&pl, 16 + 4); /* StandardDate, StandardBias */
     tg_put_tz_name(&pl, o->tz_daylight_name);
-    testgen_put_zeros(&pl, 16);                      /* DaylightDate */
+    testgen_put_zeros(&pl, 16);                                    /* DaylightDate */
     testgen_put_u32(&pl, o->tz_daylight_name ? (uint32_t)-60 : 0); /* DaylightBias */
-    testgen_put_zeros(&pl, 4);                       /* padding */
+    testgen_put_zeros(&pl, 4);                                     /* padding */
     testgen_put_u64(&pl, (uint64_t)o->boot_time);
     testgen_put_u64(&pl, (uint64_t)o->perf_freq);
     testgen_put_u64(&pl, (uint64_t)o->start_time);
@@ -1148,8 +1115,7 @@ void testgen_free(testgen_trace *t)
 
 /* ---- output ------------------------------------------------------------------- */
 
-static void tg_fill_header(const testgen_trace *t, const tg_buffer *b, uint8_t *h,
-                           uint32_t on_disk)
+static void tg_fill_header(const testgen_trace *t, const tg_buffer *b, uint8_t *h, uint32_t on_disk)
 {
     uint16_t flag = 0, type = TESTGEN_BUFFER_TYPE_GENERIC;
     if (b->is_header) {
@@ -1397,8 +1363,8 @@ int testgen_payload_stackwalk(testgen_buf *b, unsigned psize, int64_t event_ts, 
     return b->failed ? -1 : 0;
 }
 
-int testgen_payload_stack_key_ref(testgen_buf *b, unsigned psize, int64_t event_ts,
-                                  uint32_t pid, uint32_t tid, uint64_t key)
+int testgen_payload_stack_key_ref(testgen_buf *b, unsigned psize, int64_t event_ts, uint32_t pid,
+                                  uint32_t tid, uint64_t key)
 {
     if (!tg_psize_ok(b, psize))
         return -1;

@@ -73,41 +73,43 @@ extern "C" {
 #define TESTGEN_GROUP_STACKWALK 0x18
 
 /* Well-known GUIDs, as initializers: `etwcap_guid g = TESTGEN_GUID_CLR_RUNTIME;`. */
-#define TESTGEN_GUID_EVENTTRACE                                                                    \
+/* clang-format off */
+#define TESTGEN_GUID_EVENTTRACE \
     {0x68fdd900, 0x4a3e, 0x11d1, {0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64, 0xe3}}
-#define TESTGEN_GUID_PROCESS                                                                       \
+#define TESTGEN_GUID_PROCESS \
     {0x3d6fa8d0, 0xfe05, 0x11d0, {0x9d, 0xda, 0x00, 0xc0, 0x4f, 0xd7, 0xba, 0x7c}}
-#define TESTGEN_GUID_THREAD                                                                        \
+#define TESTGEN_GUID_THREAD \
     {0x3d6fa8d1, 0xfe05, 0x11d0, {0x9d, 0xda, 0x00, 0xc0, 0x4f, 0xd7, 0xba, 0x7c}}
-#define TESTGEN_GUID_PERFINFO                                                                      \
+#define TESTGEN_GUID_PERFINFO \
     {0xce1dbfb4, 0x137e, 0x4da6, {0x87, 0xb0, 0x3f, 0x59, 0xaa, 0x10, 0x2c, 0xbc}}
-#define TESTGEN_GUID_IMAGE                                                                         \
+#define TESTGEN_GUID_IMAGE \
     {0x2cb15d1d, 0x5fc1, 0x11d2, {0xab, 0xe1, 0x00, 0xa0, 0xc9, 0x11, 0xf5, 0x18}}
-#define TESTGEN_GUID_STACKWALK                                                                     \
+#define TESTGEN_GUID_STACKWALK \
     {0xdef2fe46, 0x7bd6, 0x4b80, {0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c, 0xe3}}
-#define TESTGEN_GUID_KTC_IMAGEID                                                                   \
+#define TESTGEN_GUID_KTC_IMAGEID \
     {0xb3e675d7, 0x2554, 0x4f18, {0x83, 0x0b, 0x27, 0x62, 0x73, 0x25, 0x60, 0xde}}
-#define TESTGEN_GUID_CLR_RUNTIME                                                                   \
+#define TESTGEN_GUID_CLR_RUNTIME \
     {0xe13c0d23, 0xccbc, 0x4e12, {0x93, 0x1b, 0xd9, 0xcc, 0x2e, 0xee, 0x27, 0xe4}}
-#define TESTGEN_GUID_CLR_RUNDOWN                                                                   \
+#define TESTGEN_GUID_CLR_RUNDOWN \
     {0xa669021c, 0xc450, 0x4609, {0xa0, 0x35, 0x5a, 0xf5, 0x9a, 0xf4, 0xdf, 0x18}}
+/* clang-format on */
 
 /* ---- Trace options ------------------------------------------------------ */
 
 typedef struct testgen_options {
-    unsigned pointer_size;        /* 4 or 8: TRACE_LOGFILE_HEADER.PointerSize */
-    unsigned logfile_header_bits; /* 32 or 64 (form of TRACE_LOGFILE_HEADER and
-                                     SYSTEM32/64 header record); 0 = from pointer_size */
-    uint32_t num_cpus;            /* 1..2048 (1..256 without proc_index) */
-    uint32_t buffer_size;         /* bytes per buffer, 0x100..16 MiB, multiple of 8 */
-    uint32_t header_buffer_size;  /* size of the first (header) buffer; 0 = buffer_size */
-    uint32_t clock_type;          /* TESTGEN_CLOCK_* (ReservedFlags) */
-    int64_t perf_freq;            /* PerfFreq, ticks per second */
-    uint32_t cpu_mhz;             /* CpuSpeedInMHz */
-    int64_t start_time;           /* StartTime, FILETIME */
-    int64_t boot_time;            /* BootTime, FILETIME */
-    int64_t end_time;             /* EndTime, FILETIME; 0 = derived from the last timestamp */
-    uint8_t os_major, os_minor;   /* Version bytes 0 and 1 */
+    unsigned pointer_size;              /* 4 or 8: TRACE_LOGFILE_HEADER.PointerSize */
+    unsigned logfile_header_bits;       /* 32 or 64 (form of TRACE_LOGFILE_HEADER and
+                                           SYSTEM32/64 header record); 0 = from pointer_size */
+    uint32_t num_cpus;                  /* 1..2048 (1..256 without proc_index) */
+    uint32_t buffer_size;               /* bytes per buffer, 0x100..16 MiB, multiple of 8 */
+    uint32_t header_buffer_size;        /* size of the first (header) buffer; 0 = buffer_size */
+    uint32_t clock_type;                /* TESTGEN_CLOCK_* (ReservedFlags) */
+    int64_t perf_freq;                  /* PerfFreq, ticks per second */
+    uint32_t cpu_mhz;                   /* CpuSpeedInMHz */
+    int64_t start_time;                 /* StartTime, FILETIME */
+    int64_t boot_time;                  /* BootTime, FILETIME */
+    int64_t end_time;                   /* EndTime, FILETIME; 0 = derived from the last timestamp */
+    uint8_t os_major, os_minor;         /* Version bytes 0 and 1 */
     uint8_t layout_major, layout_minor; /* Version bytes 2 and 3; 0.0 = 1.5, or 2.0 when
                                            log_file_mode has TESTGEN_MODE_COMPRESSED */
     uint32_t os_build;                  /* ProviderVersion */
@@ -188,7 +190,7 @@ typedef struct testgen_record {
     uint8_t header_type; /* ETWCAP_HDR_* */
     /* SYSTEM/COMPACT/PERFINFO */
     uint8_t group;
-    int has_pebs;       /* PEBS index item (Version flag 0x8000) */
+    int has_pebs; /* PEBS index item (Version flag 0x8000) */
     uint64_t pebs_index;
     unsigned pmc_count; /* 0..7 PMC counters (Version bits 0x0700) */
     uint64_t pmc[7];
@@ -203,7 +205,7 @@ typedef struct testgen_record {
     uint8_t channel;
     uint16_t task;
     uint64_t keyword;
-    uint16_t flags;          /* EXTENDED_INFO is added when ext_count > 0 */
+    uint16_t flags; /* EXTENDED_INFO is added when ext_count > 0 */
     uint16_t event_property;
     etwcap_guid activity_id;
     const testgen_ext *ext;
@@ -237,8 +239,8 @@ int testgen_logfile_header(testgen_trace *t, int64_t ts);
 /* Positional shortcuts for testgen_append. `hdr` picks the header type. */
 int testgen_system(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode, uint16_t version,
                    uint32_t pid, uint32_t tid, int64_t ts, const void *payload, size_t len);
-int testgen_perfinfo(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode,
-                     uint16_t version, int64_t ts, const void *payload, size_t len);
+int testgen_perfinfo(testgen_trace *t, uint8_t hdr, uint8_t group, uint8_t opcode, uint16_t version,
+                     int64_t ts, const void *payload, size_t len);
 int testgen_classic(testgen_trace *t, uint8_t hdr, const etwcap_guid *class_guid, uint8_t opcode,
                     uint8_t level, uint16_t version, uint32_t pid, uint32_t tid, int64_t ts,
                     const void *payload, size_t len);
@@ -277,7 +279,10 @@ typedef struct testgen_buf {
     int failed; /* set on OOM or a bad value; later puts are ignored */
 } testgen_buf;
 
-#define TESTGEN_BUF_INIT {NULL, 0, 0, 0}
+#define TESTGEN_BUF_INIT                                                                           \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void testgen_buf_free(testgen_buf *b);
 void testgen_buf_reset(testgen_buf *b); /* len = 0, failed = 0, memory kept */
@@ -289,7 +294,7 @@ void testgen_put_u32(testgen_buf *b, uint32_t v);
 void testgen_put_u64(testgen_buf *b, uint64_t v);
 void testgen_put_ptr(testgen_buf *b, unsigned psize, uint64_t v); /* 4 or 8 bytes */
 void testgen_put_guid(testgen_buf *b, const etwcap_guid *g);
-void testgen_put_cstr(testgen_buf *b, const char *s); /* bytes + NUL */
+void testgen_put_cstr(testgen_buf *b, const char *s);    /* bytes + NUL */
 void testgen_put_wstr(testgen_buf *b, const char *utf8); /* UTF-16LE + 2 zero bytes */
 /* Binary SID from "S-1-5-21-...": rev, count, 6-byte BE authority, u32 sub-authorities. */
 int testgen_put_sid(testgen_buf *b, const char *sid);
@@ -305,10 +310,10 @@ typedef struct testgen_process {
     uint32_t pid, ppid, session_id;
     int32_t exit_status;
     uint64_t directory_table_base;
-    uint32_t flags;              /* v4+ */
-    const char *sid;             /* "S-1-5-18" form; NULL = S-1-5-18; "" = the 4-zero-byte form */
-    const char *image_name;      /* ANSI file name, e.g. "smss.exe" */
-    const char *command_line;    /* UTF-8 */
+    uint32_t flags;                /* v4+ */
+    const char *sid;               /* "S-1-5-18" form; NULL = S-1-5-18; "" = the 4-zero-byte form */
+    const char *image_name;        /* ANSI file name, e.g. "smss.exe" */
+    const char *command_line;      /* UTF-8 */
     const char *package_full_name; /* v4+, UTF-8, NULL = empty */
     const char *application_id;    /* v4+ */
 } testgen_process;
@@ -346,8 +351,8 @@ int testgen_payload_sample(testgen_buf *b, unsigned psize, uint64_t ip, uint32_t
 int testgen_payload_stackwalk(testgen_buf *b, unsigned psize, int64_t event_ts, uint32_t pid,
                               uint32_t tid, const uint64_t *frames, size_t n);
 /* StackWalk StackKeyKernel/User, opcodes 37/38. */
-int testgen_payload_stack_key_ref(testgen_buf *b, unsigned psize, int64_t event_ts,
-                                  uint32_t pid, uint32_t tid, uint64_t key);
+int testgen_payload_stack_key_ref(testgen_buf *b, unsigned psize, int64_t event_ts, uint32_t pid,
+                                  uint32_t tid, uint64_t key);
 /* StackWalk KeyDelete/KeyRundown, opcodes 35/36. */
 int testgen_payload_stack_key_def(testgen_buf *b, unsigned psize, uint64_t key,
                                   const uint64_t *frames, size_t n);

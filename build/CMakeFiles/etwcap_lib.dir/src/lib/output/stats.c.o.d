@@ -1,8 +1,7 @@
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: \
  /work/main/src/lib/output/stats.c /usr/include/stdc-predef.h \
- /work/main/include/etwcap/names.h \
+ /work/main/include/etwcap/decode.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
- /work/main/include/etwcap/event.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
  /usr/include/features.h /usr/include/features-time64.h \
@@ -18,6 +17,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+ /work/main/include/etwcap/event.h /work/main/include/etwcap/names.h \
  /work/main/include/etwcap/output.h /usr/include/stdio.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \

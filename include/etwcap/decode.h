@@ -265,6 +265,10 @@ etwcap_decode_result etwcap_decode_clr_module(const etwcap_event *ev, etwcap_clr
 etwcap_decode_result etwcap_decode_clr_stack(const etwcap_event *ev, etwcap_clr_stack_info *out);
 etwcap_decode_result etwcap_decode_clr_r2r(const etwcap_event *ev, etwcap_clr_r2r_info *out);
 
+/* TraceLog's idle rule (etl-format.md §8): a SampledProfile on thread 0
+ * that is not executing a DPC or ISR is idle time, not a sample of anyone. */
+int etwcap_event_is_idle_sample(const etwcap_event *ev);
+
 /* Frame i of a frame array (4- or 8-byte little-endian entries). */
 uint64_t etwcap_frame_at(const uint8_t *frames, unsigned frame_size, size_t i);
 

@@ -4,13 +4,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "etwcap/decode.h"
 #include "etwcap/names.h"
 #include "etwcap/output.h"
 #include "etwcap/state.h"
 
 static const char usage_text[] =
     "usage: etwcap events [--json] [--pid N] [--provider NAME|GUID] [--name SUBSTRING]\n"
-    "                     [--limit N] FILE\n"
+    "                     [--limit N] [--all] FILE\n"
+    "Idle samples (thread 0, not in a DPC or ISR) are left out as TraceEvent's TraceLog\n"
+    "leaves them out; --all keeps every record.\n"
     "One line per event in time order; --json gives JSON Lines with the keys name, provider,\n"
     "provider_guid, id, opcode, version, pid, tid, cpu, ts, time, msec, data_len and fields.\n";
 
@@ -23,6 +26,7 @@ typedef struct filter {
     etwcap_guid provider_guid;
     const char *name_sub;
     unsigned long long limit; /* 0 = no limit */
+    int all;                  /* keep idle samples too */
 } filter;
 
 static int ieq(const char *a, const char *b)
@@ -55,6 +59,8 @@ static void pname_of(const etwcap_state *st, uint32_t pid, int64_t ts, char *out
 
 static int keep(const filter *f, const etwcap_event *ev, uint32_t pid)
 {
+    if (!f->all && etwcap_event_is_idle_sample(ev))
+        return 0;
     if (f->has_pid && pid != f->pid)
         return 0;
     if (f->has_provider_guid &&
@@ -111,6 +117,8 @@ int cmd_events(int argc, char **argv)
         unsigned long long n;
         if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--all")) {
+            f.all = 1;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
             return CLI_OK;

@@ -558,7 +558,8 @@ static void test_corpus_all_clr(void **state)
 {
     (void)state;
     static const char *const files[] = {
-        "etl/microsoft_perfview/net.4.5.2.x86.etl", "etl/microsoft_perfview/gcevents/PerfViewData.etl",
+        "etl/microsoft_perfview/net.4.5.2.x86.etl",
+        "etl/microsoft_perfview/gcevents/PerfViewData.etl",
         "etl/microsoft_perfview/gcrundownevents/PerfViewData.clrRundown.etl",
         "etl/microsoft_perfview/net.4.5.x86/PerfViewData.etl"};
     static etwcap_fields fl;
@@ -611,11 +612,16 @@ static void test_corpus_all_clr(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_method_versions),       cmocka_unit_test(test_method_flags_text),
-        cmocka_unit_test(test_module_versions),       cmocka_unit_test(test_stack),
-        cmocka_unit_test(test_r2r),                   cmocka_unit_test(test_wrong_event),
-        cmocka_unit_test(test_gc_and_runtime_fields), cmocka_unit_test(test_corpus_method),
-        cmocka_unit_test(test_corpus_module),         cmocka_unit_test(test_corpus_all_clr),
+        cmocka_unit_test(test_method_versions),
+        cmocka_unit_test(test_method_flags_text),
+        cmocka_unit_test(test_module_versions),
+        cmocka_unit_test(test_stack),
+        cmocka_unit_test(test_r2r),
+        cmocka_unit_test(test_wrong_event),
+        cmocka_unit_test(test_gc_and_runtime_fields),
+        cmocka_unit_test(test_corpus_method),
+        cmocka_unit_test(test_corpus_module),
+        cmocka_unit_test(test_corpus_all_clr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,7 +65,7 @@ static void build(buf *meta, buf *data)
 {
     memset(meta, 0, sizeof *meta);
     memset(data, 0, sizeof *data);
-    put(meta, 0, 2);      /* size, set below */
+    put(meta, 0, 2);                /* size, set below */
     put_bytes(meta, "\x81\x02", 2); /* event tag in two bytes */
     put_cstr(meta, "Ev");
     meta_field(meta, "s", "\x01", 1); /* UnicodeString */
@@ -86,7 +86,7 @@ static void build(buf *meta, buf *data)
     put(data, 0x3FC00000, 4); /* 1.5f */
     meta_field(meta, "d", "\x0c", 1);
     put(data, 0x4002000000000000ull, 8); /* 2.25 */
-    meta_field(meta, "b32", "\x0d", 1); /* Bool32: TraceEvent tests byte 0 */
+    meta_field(meta, "b32", "\x0d", 1);  /* Bool32: TraceEvent tests byte 0 */
     put(data, 0x100, 4);
     meta_field(meta, "g", "\x0f", 1);
     put_bytes(data, "\xc4\x14\xd6\x0a\xf4\x0e\x25\x42\x80\x13\xf4\x4f\x37\xcb\x03\x97", 16);
@@ -216,8 +216,8 @@ static void test_corpus_primitive_types(void **state)
          "21/09/09 14:59:36.23", "21/09/09 14:59:36.03"},
         {"Earth", 0, 69, -65, -130, 65, 130, -260, 260, "c7a6c80e-f2a6-4220-a",
          "21/09/09 14:59:36.67", "21/09/09 14:59:36.03"},
-        {"Mars", 0, 77, -29, -58, 29, 58, -116, 116, "0a922cee-67c1-4108-b",
-         "21/09/09 14:59:37.04", "21/09/09 14:59:37.03"},
+        {"Mars", 0, 77, -29, -58, 29, 58, -116, 116, "0a922cee-67c1-4108-b", "21/09/09 14:59:37.04",
+         "21/09/09 14:59:37.03"},
         {"Jupiter", 1, 74, -69, -138, 69, 138, -276, 276, "bb11b97b-1110-4eb6-b",
          "21/09/09 14:59:37.48", "21/09/09 14:59:37.03"},
     };

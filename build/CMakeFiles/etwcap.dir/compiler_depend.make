@@ -93,6 +93,7 @@ CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o: /work/main/src/cli/cmd_events.c \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/include/etwcap/event.h \
+  /work/main/include/etwcap/decode.h \
   /work/main/include/etwcap/names.h \
   /work/main/include/etwcap/output.h \
   /work/main/include/etwcap/state.h
@@ -330,6 +331,8 @@ CMakeFiles/etwcap.dir/src/cli/main.c.o: /work/main/src/cli/main.c \
 
 /work/main/include/etwcap/symbol.h:
 
+/work/main/include/etwcap/stack.h:
+
 /usr/include/asm-generic/errno.h:
 
 /usr/include/linux/errno.h:
@@ -341,8 +344,6 @@ CMakeFiles/etwcap.dir/src/cli/main.c.o: /work/main/src/cli/main.c \
 /usr/include/x86_64-linux-gnu/sys/cdefs.h:
 
 /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h:
-
-/usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
 
 /usr/include/x86_64-linux-gnu/bits/wchar.h:
 
@@ -406,8 +407,6 @@ CMakeFiles/etwcap.dir/src/cli/main.c.o: /work/main/src/cli/main.c \
 
 /usr/include/asm-generic/errno-base.h:
 
-/work/main/include/etwcap/stack.h:
-
 /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
 
 /usr/include/stdio.h:
@@ -437,6 +436,10 @@ CMakeFiles/etwcap.dir/src/cli/main.c.o: /work/main/src/cli/main.c \
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h:
 
 /work/main/src/cli/cmd_events.c:
+
+/usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
+
+/work/main/include/etwcap/decode.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
 

@@ -9,8 +9,8 @@
 
 #include "decode/clr_internal.h"
 
-#define ENUM(id, is_flags, ...)                                                                    \
-    static const clr_enum_item id##_items[] = {__VA_ARGS__};                                       \
+#define ENUM(id, is_flags, ...)                              \
+    static const clr_enum_item id##_items[] = {__VA_ARGS__}; \
     const clr_enum id = {id##_items, sizeof id##_items / sizeof id##_items[0], is_flags}
 
 ENUM(clr_enum_method_flags, 1, {0, "None"}, {0x1, "Dynamic"}, {0x2, "Generic"},
@@ -77,16 +77,16 @@ ENUM(clr_enum_concurrent_compact_reason, 0, {0, "concurrent_compact_high_frag"},
 ENUM(clr_enum_contention_flags, 0, {0, "Managed"}, {1, "Native"});
 ENUM(clr_enum_tiered_settings_flags, 1, {0, "None"}, {0x1, "QuickJit"}, {0x2, "QuickJitForLoops"},
      {0x4, "TieredPGO"}, {0x8, "ReadyToRun"});
-ENUM(clr_enum_ngen_bind, 0, {0, "START_BIND"}, {1, "NO_INDEX"}, {2, "SYSTEM_ASSEMBLY_NOT_AVAILABLE"},
-     {3, "NO_NATIVE_IMAGE"}, {4, "REJECT_CONFIG_MASK"}, {5, "FAIL"}, {6, "INDEX_CORRUPTION"},
-     {7, "REJECT_TIMESTAMP"}, {8, "REJECT_NATIVEIMAGE_NOT_FOUND"}, {9, "REJECT_IL_SIG"},
-     {10, "REJECT_LOADER_EVAL_FAIL"}, {11, "MISSING_FOUND"}, {12, "REJECT_HOSTASM"},
-     {13, "REJECT_IL_NOT_FOUND"}, {14, "REJECT_APPBASE_NOT_FILE"},
-     {15, "BIND_DEPEND_REJECT_REF_DEF_MISMATCH"}, {16, "BIND_DEPEND_REJECT_NGEN_SIG"},
-     {17, "APPLY_EXTERNAL_RELOCS_FAILED"}, {18, "SYSTEM_ASSEMBLY_NATIVEIMAGE_NOT_AVAILABLE"},
-     {19, "ASSEMBLY_HAS_DIFFERENT_GRANT"}, {20, "ASSEMBLY_NOT_DOMAIN_NEUTRAL"},
-     {21, "NATIVEIMAGE_VERSION_MISMATCH"}, {22, "LOADFROM_NOT_ALLOWED"},
-     {23, "DEPENDENCY_HAS_DIFFERENT_IDENTITY"});
+ENUM(clr_enum_ngen_bind, 0, {0, "START_BIND"}, {1, "NO_INDEX"},
+     {2, "SYSTEM_ASSEMBLY_NOT_AVAILABLE"}, {3, "NO_NATIVE_IMAGE"}, {4, "REJECT_CONFIG_MASK"},
+     {5, "FAIL"}, {6, "INDEX_CORRUPTION"}, {7, "REJECT_TIMESTAMP"},
+     {8, "REJECT_NATIVEIMAGE_NOT_FOUND"}, {9, "REJECT_IL_SIG"}, {10, "REJECT_LOADER_EVAL_FAIL"},
+     {11, "MISSING_FOUND"}, {12, "REJECT_HOSTASM"}, {13, "REJECT_IL_NOT_FOUND"},
+     {14, "REJECT_APPBASE_NOT_FILE"}, {15, "BIND_DEPEND_REJECT_REF_DEF_MISMATCH"},
+     {16, "BIND_DEPEND_REJECT_NGEN_SIG"}, {17, "APPLY_EXTERNAL_RELOCS_FAILED"},
+     {18, "SYSTEM_ASSEMBLY_NATIVEIMAGE_NOT_AVAILABLE"}, {19, "ASSEMBLY_HAS_DIFFERENT_GRANT"},
+     {20, "ASSEMBLY_NOT_DOMAIN_NEUTRAL"}, {21, "NATIVEIMAGE_VERSION_MISMATCH"},
+     {22, "LOADFROM_NOT_ALLOWED"}, {23, "DEPENDENCY_HAS_DIFFERENT_IDENTITY"});
 
 ENUM(clr_enum_thread_adjustment_reason, 0, {0, "Warmup"}, {1, "Initializing"}, {2, "RandomMove"},
      {3, "ClimbingMove"}, {4, "ChangePoint"}, {5, "Stabilizing"}, {6, "Starvation"},

@@ -2,6 +2,8 @@
  * of Type/BulkType (etl-format.md §4.3), as TraceEvent's GC*TraceData
  * classes in ClrTraceEventParser.cs name them. PerHeapHistory and
  * GlobalHeapHistory are in clr_fields_gchist.c. */
+#include <string.h>
+
 #include "decode/clr_internal.h"
 
 static etwcap_decode_result gc_start(clr_ctx *x)
@@ -216,6 +218,50 @@ static etwcap_decode_result gc_join(clr_ctx *x)
     return clr_done(x);
 }
 
+/* GC DynamicEvent (39): Name wstr, DataSize u32, Data, ClrInstanceID u16.
+ * TraceEvent's GCDynamicTraceEventParser turns a "CommittedUsage" payload of
+ * 42 bytes or more into its own event; other names keep the raw form, Data
+ * printed as TraceEvent prints byte arrays (hex, 16 bytes at most). */
+static etwcap_decode_result gc_dynamic(clr_ctx *x)
+{
+    static const char committed[] = "committedusage";
+    static const char hex[] = "0123456789ABCDEF";
+    char name[64], data[40];
+    etwcap_wspan s = etwcap_cursor_wstr(&x->c);
+    int64_t size = (int32_t)etwcap_cursor_u32(&x->c);
+    if (x->c.short_read || size < 0 || (uint64_t)size + 2 > etwcap_cursor_left(&x->c))
+        return clr_done(x);
+    const uint8_t *p = x->c.p + x->c.pos;
+    size_t n = etwcap_wspan_to_utf8(s, name, sizeof name);
+    int is_committed = n == sizeof committed - 1 && size >= 42;
+    for (size_t i = 0; is_committed && i < n; i++)
+        is_committed = (name[i] | 0x20) == committed[i];
+    if (is_committed) {
+        static const char *const sizes[] = {"TotalCommittedInUse", "TotalCommittedInGlobalDecommit",
+                                            "TotalCommittedInFree", "TotalCommittedInGlobalFree",
+                                            "TotalBookkeepingCommitted"};
+        clr_f_i16(x, "Version");
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+            clr_f_i64(x, sizes[i]);
+        return clr_done(x);
+    }
+    size_t k = 0;
+    for (int64_t i = 0; i < size && i < 16; i++) {
+        data[k++] = hex[p[i] >> 4];
+        data[k++] = hex[p[i] & 15];
+    }
+    if (size > 16) {
+        memcpy(data + k, "...", 3);
+        k += 3;
+    }
+    etwcap_fields_add_wstr(x->out, "Name", s.p, s.bytes);
+    clr_add_i64(x, "DataSize", size);
+    etwcap_fields_add_strn(x->out, "Data", data, k);
+    etwcap_cursor_skip(&x->c, (size_t)size);
+    clr_f_i16(x, "ClrInstanceID");
+    return clr_done(x);
+}
+
 etwcap_decode_result clr_fields_gc(clr_ctx *x, unsigned id)
 {
     switch (id) {
@@ -271,6 +317,8 @@ etwcap_decode_result clr_fields_gc(clr_ctx *x, unsigned id)
         clr_f_enum32(x, "Reason", &clr_enum_gc_reason);
         clr_f_i16(x, "ClrInstanceID");
         return clr_done(x);
+    case 39:
+        return gc_dynamic(x);
     case 200: /* IncreaseMemoryPressure (manifest template, no TraceEvent class) */
         clr_f_i64(x, "BytesAllocated");
         clr_f_i16(x, "ClrInstanceID");

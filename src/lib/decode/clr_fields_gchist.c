@@ -54,9 +54,9 @@ static int minor_version(const clr_ctx *x, size_t gen_data)
 
 etwcap_decode_result clr_f_per_heap_history(clr_ctx *x)
 {
-    static const char *const allocated[] = {"FreeListAllocated",  "FreeListRejected",
-                                            "EndOfSegAllocated",  "CondemnedAllocated",
-                                            "PinnedAllocated",    "PinnedAllocatedAdvance"};
+    static const char *const allocated[] = {"FreeListAllocated", "FreeListRejected",
+                                            "EndOfSegAllocated", "CondemnedAllocated",
+                                            "PinnedAllocated",   "PinnedAllocatedAdvance"};
     const unsigned v = x->ver;
     const size_t p = x->psize;
     const size_t gd = 5 * 10 * p; /* five gc_generation_data of 10 pointers */

@@ -119,9 +119,9 @@ etwcap_decode_result clr_f_thread_created(clr_ctx *x)
 /* RuntimeInformation (187, both providers; §4.4). */
 etwcap_decode_result clr_f_runtime_info(clr_ctx *x)
 {
-    static const char *const versions[] = {
-        "BclMajorVersion", "BclMinorVersion", "BclBuildNumber", "BclQfeNumber",
-        "VMMajorVersion",  "VMMinorVersion",  "VMBuildNumber",  "VMQfeNumber"};
+    static const char *const versions[] = {"BclMajorVersion", "BclMinorVersion", "BclBuildNumber",
+                                           "BclQfeNumber",    "VMMajorVersion",  "VMMinorVersion",
+                                           "VMBuildNumber",   "VMQfeNumber"};
     clr_f_i16(x, "ClrInstanceID");
     clr_f_enum16(x, "Sku", &clr_enum_runtime_sku);
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)

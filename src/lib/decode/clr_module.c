@@ -7,8 +7,8 @@
 /* DomainModule events: runtime 151 (DomainModuleLoad), rundown 151/152. */
 static int is_domain_module(const etwcap_event *ev)
 {
-    return ev->id == 151 || (ev->id == 152 && etwcap_guid_equal(&ev->provider,
-                                                                  &etwcap_guid_clr_rundown));
+    return ev->id == 151 ||
+           (ev->id == 152 && etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_rundown));
 }
 
 /* Module layout (§4.4): ModuleID u64, AssemblyID u64,

@@ -79,7 +79,18 @@ typedef struct tl_ctx {
 } tl_ctx;
 
 /* One decoded value. */
-typedef enum { V_INT, V_HEX, V_DBL, V_BOOL, V_WSTR, V_CSTR, V_GUID, V_CHAR, V_TIME, V_BYTES } tl_kind;
+typedef enum {
+    V_INT,
+    V_HEX,
+    V_DBL,
+    V_BOOL,
+    V_WSTR,
+    V_CSTR,
+    V_GUID,
+    V_CHAR,
+    V_TIME,
+    V_BYTES
+} tl_kind;
 
 typedef struct tl_val {
     tl_kind kind;
@@ -227,8 +238,8 @@ static void format_systemtime(const uint8_t *p, char out[32])
     unsigned h = etwcap_rd16(p + 8), mi = etwcap_rd16(p + 10), s = etwcap_rd16(p + 12);
     unsigned ms = s; /* TraceEvent's reading, see above */
     static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-        mi > 59 || s > 59 || ms > 999 ||
+    if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
+        s > 59 || ms > 999 ||
         (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))) {
         out[0] = '\0';
         return;
@@ -349,9 +360,11 @@ static int read_value(tl_ctx *t, const tl_field *f, tl_val *v)
 static void cstr_to_text(const uint8_t *p, size_t n, tl_text *t)
 {
     for (size_t i = 0; i < n;) {
-        size_t len = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
-                                   : (p[i] & 0xf8) == 0xf0                         ? 4
-                                                                                   : 0;
+        size_t len = p[i] < 0x80             ? 1
+                     : (p[i] & 0xe0) == 0xc0 ? 2
+                     : (p[i] & 0xf0) == 0xe0 ? 3
+                     : (p[i] & 0xf8) == 0xf0 ? 4
+                                             : 0;
         int ok = len > 0 && i + len <= n;
         for (size_t k = 1; ok && k < len; k++)
             ok = (p[i + k] & 0xc0) == 0x80;

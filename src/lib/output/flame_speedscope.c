@@ -40,19 +40,17 @@ static int cmp_names(const void *ctx, uint32_t a, uint32_t b)
 static etwcap_status frame_table(const etwcap_flame *f, uint32_t **frames, size_t *nframes,
                                  uint32_t **index)
 {
+    size_t n = f->nnames ? f->nnames : 1;
     *frames = NULL;
     *index = NULL;
     *nframes = 0;
-    if (f->nnames == 0)
-        return ETWCAP_OK;
-    uint32_t *idx = malloc((size_t)f->nnames * sizeof *idx);
-    uint32_t *fr = malloc((size_t)f->nnames * sizeof *fr);
+    uint32_t *idx = calloc(n, sizeof *idx);
+    uint32_t *fr = malloc(n * sizeof *fr);
     if (!idx || !fr) {
         free(idx);
         free(fr);
         return ETWCAP_ERR_NOMEM;
     }
-    memset(idx, 0, (size_t)f->nnames * sizeof *idx);
     for (uint32_t i = 1; i < f->nnodes; i++)
         if (f->nodes[i].total)
             idx[f->nodes[i].name] = 1;

@@ -151,11 +151,8 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
     /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on thread 0
      * that is not executing a DPC or ISR is idle time; TraceEvent does not
      * count it. TOTAL still counts every record walked. */
-    if (etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE) {
-        etwcap_sample_info si;
-        if (etwcap_decode_sample(ev, &si) == ETWCAP_DECODE_OK && si.tid == 0 && !(si.flags & 3u))
-            return ETWCAP_OK;
-    }
+    if (etwcap_event_is_idle_sample(ev))
+        return ETWCAP_OK;
     if (etwcap_event_name_varies(ev)) { /* TraceLogging, CLR id 39: name from the payload */
         etwcap_event_name(ev, name, sizeof name);
         size_t c = counter_for_name(st, name);

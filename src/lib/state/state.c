@@ -277,6 +277,12 @@ uint32_t etwcap_state_event_pid(const etwcap_state *st, const etwcap_event *ev)
             return ii.pid;
         break;
     }
+    case ETWCAP_EC_THREAD: {
+        etwcap_thread_info ti;
+        if (etwcap_decode_thread(ev, &ti) == ETWCAP_DECODE_OK)
+            return ti.pid;
+        break;
+    }
     case ETWCAP_EC_STACKWALK: {
         etwcap_stackwalk_info sw;
         if (etwcap_decode_stackwalk(ev, &sw) == ETWCAP_DECODE_OK)
@@ -302,6 +308,12 @@ uint32_t etwcap_state_event_tid(const etwcap_event *ev)
         return ETWCAP_NO_ID;
     case ETWCAP_EC_IMAGE: /* a Load happens on the loading thread */
         return ev->opcode == 10 ? ev->tid : ETWCAP_NO_ID;
+    case ETWCAP_EC_THREAD: { /* the header names the creating thread */
+        etwcap_thread_info ti;
+        if (etwcap_decode_thread(ev, &ti) == ETWCAP_DECODE_OK)
+            return ti.tid;
+        break;
+    }
     case ETWCAP_EC_SAMPLE: {
         etwcap_sample_info si;
         if (etwcap_decode_sample(ev, &si) == ETWCAP_DECODE_OK)

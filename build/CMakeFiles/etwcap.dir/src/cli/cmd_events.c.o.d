@@ -36,5 +36,6 @@ CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o: \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
- /work/main/include/etwcap/event.h /work/main/include/etwcap/names.h \
- /work/main/include/etwcap/output.h /work/main/include/etwcap/state.h
+ /work/main/include/etwcap/event.h /work/main/include/etwcap/decode.h \
+ /work/main/include/etwcap/names.h /work/main/include/etwcap/output.h \
+ /work/main/include/etwcap/state.h

@@ -8,9 +8,8 @@ through `etwcap stats` (and any extra subcommands given). Every run must:
   - exit 0 or 2 (2 = input problem, reported);
   - print no sanitizer report;
   - on exit 2, name the file and an offset on stderr;
-  - for truncations, still count at least the records that a shorter
-    truncation of the same file counted (what was read before the bad spot
-    is kept).
+  - for truncations, count at least the records that a shorter truncation
+    of the same file counted (what was read before the bad spot is kept).
 
 usage: corrupt_corpus.py ETWCAP CORPUS_DIR [--truncations N] [--flips M]
                           [--timeout S] [--seed K] [--commands stats,events]
@@ -76,27 +75,37 @@ for path in files:
     data = open(path, 'rb').read()
     rel = os.path.relpath(path, a.corpus)
     rng = random.Random(f'{a.seed}:{rel}')
-    cuts = sorted(rng.randrange(0, len(data)) for _ in range(a.truncations))
-    prev = 0
+    cuts = sorted((rng.randrange(0, len(data)) for _ in range(a.truncations)), reverse=True)
+    # Write the file once and cut it shorter and shorter: a shorter file
+    # must never yield more records than a longer one did.
+    with open(variant, 'wb') as f:
+        f.write(data)
+    prev = None
     for cut in cuts:
-        with open(variant, 'wb') as f:
-            f.write(data[:cut])
+        os.truncate(variant, cut)
         for cmd in a.commands.split(','):
             p = run(cmd, f'{rel} truncated at {cut}')
             if cmd == 'stats' and p is not None and p.returncode in (0, 2):
                 t = total(p)
                 if t is not None:
-                    if t < prev:
-                        fails.append(f'{rel} truncated at {cut}: TOTAL {t} < {prev} at a shorter cut')
-                    prev = max(prev, t)
-    for i in range(a.flips):
-        buf = bytearray(data)
-        bit = rng.randrange(0, len(buf) * 8)
-        buf[bit // 8] ^= 1 << (bit % 8)
-        with open(variant, 'wb') as f:
-            f.write(buf)
-        for cmd in a.commands.split(','):
-            run(cmd, f'{rel} bit {bit} flipped')
+                    if prev is not None and t > prev:
+                        fails.append(f'{rel} truncated at {cut}: TOTAL {t} > {prev} at a longer cut')
+                    prev = t
+    # Bit flips: one bit at a time, flipped in place and restored.
+    with open(variant, 'wb') as f:
+        f.write(data)
+    with open(variant, 'r+b') as f:
+        for i in range(a.flips):
+            bit = rng.randrange(0, len(data) * 8)
+            pos, orig = bit // 8, data[bit // 8]
+            f.seek(pos)
+            f.write(bytes([orig ^ (1 << (bit % 8))]))
+            f.flush()
+            for cmd in a.commands.split(','):
+                run(cmd, f'{rel} bit {bit} flipped')
+            f.seek(pos)
+            f.write(bytes([orig]))
+            f.flush()
 
 os.unlink(variant) if os.path.exists(variant) else None
 os.rmdir(tmpdir)

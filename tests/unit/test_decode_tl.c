@@ -2,8 +2,8 @@
  * the EVENT_SCHEMA_TL extended item (etl-format.md §2.7): a hand-made event
  * with every supported type, arrays, a struct, tags and an undecodable SID;
  * every truncation (SHORT, no read past the payload under ASan); and the
- * corpus event solar_system/PrimitiveTypesTest against TraceEvent's
- * baseline. */
+ * corpus events solar_system/PrimitiveTypesTest (against TraceEvent's
+ * baseline) and MySource/TestEvent (PerfView's struct regression test). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,11 +254,38 @@ static void test_corpus_primitive_types(void **state)
     etwcap_reader_close(r);
 }
 
+/* PerfView's regression test Issue1618: the struct field of MySource/TestEvent
+ * prints as TraceEvent's StructValue does. */
+static void test_corpus_struct(void **state)
+{
+    (void)state;
+    etwcap_reader *r = NULL;
+    etwcap_diag d;
+    const char *path = test_corpus_require("etl/microsoft_perfview/SelfDescribingSingleEvent.etl");
+    assert_int_equal(etwcap_reader_open(&r, path, NULL, &d), ETWCAP_OK);
+    etwcap_event ev;
+    static etwcap_fields fl;
+    char name[256];
+    int found = 0;
+    while (!found && etwcap_reader_next(r, &ev) == ETWCAP_OK) {
+        etwcap_event_name(&ev, name, sizeof name);
+        if (strcmp(name, "MySource/TestEvent") != 0)
+            continue;
+        assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
+        assert_int_equal(fl.n, 1);
+        assert_string_equal(fstr(&fl, "a"), "{ \"b\":\"Hello\", \"c\":\"World!\" }");
+        found = 1;
+    }
+    assert_true(found);
+    etwcap_reader_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_corpus_primitive_types),
+        cmocka_unit_test(test_corpus_struct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

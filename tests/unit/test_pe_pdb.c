@@ -631,6 +631,13 @@ static void test_hostile_pdb(void **state)
             etwcap_wr32(c.p + dbi_at + dbi_cases[i][0], dbi_cases[i][2]);
         assert_int_not_equal(try_pdb(c.p, c.n, &d), ETWCAP_OK);
     }
+    /* Two modules naming one stream: read once, no duplicate procedures. */
+    memcpy(c.p, b.p, b.n);
+    memcpy(c.p + dbi_at + 64 + 72 + 34, c.p + dbi_at + 64 + 34, 6);
+    etwcap_pdb *pdb = NULL;
+    assert_int_equal(etwcap_pdb_open_memory(&pdb, c.p, c.n, "t", &d), ETWCAP_OK);
+    assert_int_equal(etwcap_pdb_procedure_count(pdb), 6);
+    etwcap_pdb_close(pdb);
     /* Random changes in the superblock, directory and stream blocks. */
     srand(4242);
     for (int i = 0; i < 20000; i++) {

@@ -6,14 +6,10 @@
 #include "decode/kernel_internal.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define F(name, off, nptr, kind)                                                                   \
-    {                                                                                              \
-        name, off, nptr, ETWCAP_KT_##kind, 0                                                       \
-    }
-#define S(name, off, nchars)                                                                       \
-    {                                                                                              \
-        name, off, 0, ETWCAP_KT_FWSTR, nchars                                                      \
-    }
+/* clang-format off */
+#define F(name, off, nptr, kind) {name, off, nptr, ETWCAP_KT_##kind, 0}
+#define S(name, off, nchars) {name, off, 0, ETWCAP_KT_FWSTR, nchars}
+/* clang-format on */
 
 /* CPU (10), v2+: DomainName is 134 characters, HyperThreadingFlag at 800. */
 static const etwcap_kt_field cpu_v2[] = {

@@ -10,10 +10,9 @@
 #include "decode/kernel_internal.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define F(name, off, nptr, kind)                                                                   \
-    {                                                                                              \
-        name, off, nptr, ETWCAP_KT_##kind, 0                                                       \
-    }
+/* clang-format off */
+#define F(name, off, nptr, kind) {name, off, nptr, ETWCAP_KT_##kind, 0}
+/* clang-format on */
 
 /* IrpFlags is a [Flags] enum with two pairs of equal values; .NET showed
  * the later-declared name for 0x2 (MountCompletion, per the baseline), taken

@@ -5,10 +5,9 @@
 #include "decode/kernel_internal.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define F(name, off, nptr, kind)                                                                   \
-    {                                                                                              \
-        name, off, nptr, ETWCAP_KT_##kind, 0                                                       \
-    }
+/* clang-format off */
+#define F(name, off, nptr, kind) {name, off, nptr, ETWCAP_KT_##kind, 0}
+/* clang-format on */
 
 /* v1+ Recv, Disconnect, Retransmit, Reconnect, TCPCopy, ARPCopy, ACKs:
  * PID, size, daddr, saddr, dport, sport, connid, seqnum. */

@@ -4,8 +4,8 @@
  * from its counts: the block size must be a power of two, the file must hold
  * NumBlocks blocks, every block number must be below NumBlocks, no block may
  * be used twice (a "cycle" would make two streams, or a stream and the
- * directory, share bytes), and the stream sizes must need exactly the block
- * lists that fit in NumDirectoryBytes.
+ * directory, share bytes), and the stream sizes may not need more block
+ * numbers than NumDirectoryBytes holds.
  */
 #include "symbol/msf.h"
 

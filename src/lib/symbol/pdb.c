@@ -261,43 +261,53 @@ out:
     return st;
 }
 
-/* ModInfo records (§5.6): 64 fixed bytes, two names, 4-byte aligned. */
+/* One module stream's symbols: bytes 4..SymByteSize (§5.7). */
+static etwcap_status read_module(pdb_ctx *c, uint16_t stream, uint32_t symbytes, uint32_t at)
+{
+    if (!msf_stream_present(&c->msf, stream) || symbytes > msf_stream_size(&c->msf, stream))
+        return sym_fail(c->diag, ETWCAP_ERR_FORMAT, msf_file_offset(&c->msf, 3, at),
+                        "DBI module info at offset %u: module stream %u cannot hold %u symbol "
+                        "bytes",
+                        (unsigned)at, (unsigned)stream, (unsigned)symbytes);
+    uint8_t *buf;
+    etwcap_status st = msf_read(&c->msf, stream, 0, symbytes, &buf, c->diag);
+    if (st == ETWCAP_OK && etwcap_rd32(buf) == 4) /* CV_SIGNATURE_C13; older ones skipped */
+        st = scan_records(c, stream, buf, 4, symbytes, 0);
+    free(buf);
+    return st;
+}
+
+/* ModInfo records (§5.6): 64 fixed bytes, two names, 4-byte aligned. A
+ * stream named by several modules is read once, so a hostile module list
+ * cannot multiply the work or the symbol table. */
 static etwcap_status read_modules(pdb_ctx *c, const uint8_t *mi, uint32_t n, uint32_t base)
 {
+    uint8_t *seen = calloc(0x10000 / 8, 1); /* one bit per u16 stream index */
+    if (!seen)
+        return sym_fail(c->diag, ETWCAP_ERR_NOMEM, 0, "out of memory");
+    etwcap_status st = ETWCAP_OK;
     uint32_t off = 0;
-    while (n - off >= 64) {
+    while (st == ETWCAP_OK && n - off >= 64) {
         uint16_t stream = etwcap_rd16(mi + off + 34);
         uint32_t symbytes = etwcap_rd32(mi + off + 36);
-        const uint8_t *names = mi + off + 64;
-        const uint8_t *e1 = memchr(names, 0, n - off - 64);
+        const uint8_t *e1 = memchr(mi + off + 64, 0, n - off - 64);
         const uint8_t *e2 = e1 ? memchr(e1 + 1, 0, (size_t)(mi + n - (e1 + 1))) : NULL;
-        if (!e2)
-            return sym_fail(c->diag, ETWCAP_ERR_FORMAT, msf_file_offset(&c->msf, 3, base + off),
-                            "DBI module info at offset %u: names run past the module list",
-                            (unsigned)(base + off));
-        uint32_t next = (uint32_t)(e2 + 1 - mi);
-        next = (next + 3u) & ~3u;
-        if (stream != NO_STREAM && symbytes > 4) {
-            if (!msf_stream_present(&c->msf, stream) || symbytes > msf_stream_size(&c->msf, stream))
-                return sym_fail(c->diag, ETWCAP_ERR_FORMAT, msf_file_offset(&c->msf, 3, base + off),
-                                "DBI module info at offset %u: module stream %u cannot hold "
-                                "%u symbol bytes",
-                                (unsigned)(base + off), (unsigned)stream, (unsigned)symbytes);
-            uint8_t *buf;
-            etwcap_status st = msf_read(&c->msf, stream, 0, symbytes, &buf, c->diag);
-            if (st != ETWCAP_OK)
-                return st;
-            if (etwcap_rd32(buf) == 4) /* CV_SIGNATURE_C13; older formats are skipped */
-                st = scan_records(c, stream, buf, 4, symbytes, 0);
-            free(buf);
-            if (st != ETWCAP_OK)
-                return st;
-        }
-        if (next >= n)
+        if (!e2) {
+            st = sym_fail(c->diag, ETWCAP_ERR_FORMAT, msf_file_offset(&c->msf, 3, base + off),
+                          "DBI module info at offset %u: names run past the module list",
+                          (unsigned)(base + off));
             break;
-        off = next;
+        }
+        if (stream != NO_STREAM && symbytes > 4 && !(seen[stream >> 3] & (1u << (stream & 7)))) {
+            seen[stream >> 3] |= (uint8_t)(1u << (stream & 7));
+            st = read_module(c, stream, symbytes, base + off);
+        }
+        off = ((uint32_t)(e2 + 1 - mi) + 3u) & ~3u;
+        if (off >= n)
+            break;
     }
-    return ETWCAP_OK;
+    free(seen);
+    return st;
 }
 
 static etwcap_status read_dbi(pdb_ctx *c)

@@ -50,6 +50,7 @@ set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/example.dir/DependInfo.cmake"
   "tests/CMakeFiles/etwcap_testutil.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_decode_clr.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_decode_clr_corpus.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_decode_kernel.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_decode_kernel_fields.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_decode_tl.dir/DependInfo.cmake"

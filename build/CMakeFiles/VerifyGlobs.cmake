@@ -66,6 +66,7 @@ set(OLD_GLOB
   "/work/main/src/lib/decode/names_clr.c"
   "/work/main/src/lib/decode/names_kernel.c"
   "/work/main/src/lib/decode/tracelogging.c"
+  "/work/main/src/lib/decode/tracelogging_value.c"
   "/work/main/src/lib/output/events.c"
   "/work/main/src/lib/output/flame.c"
   "/work/main/src/lib/output/flame_speedscope.c"
@@ -121,6 +122,7 @@ endif()
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/unit/test_*.c")
 set(OLD_GLOB
   "/work/main/tests/unit/test_decode_clr.c"
+  "/work/main/tests/unit/test_decode_clr_corpus.c"
   "/work/main/tests/unit/test_decode_kernel.c"
   "/work/main/tests/unit/test_decode_kernel_fields.c"
   "/work/main/tests/unit/test_decode_tl.c"

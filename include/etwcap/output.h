@@ -29,6 +29,10 @@ typedef struct etwcap_event_owner {
     uint32_t pid;      /* ETWCAP_NO_ID when unknown */
     uint32_t tid;      /* ETWCAP_NO_ID when unknown */
     const char *pname; /* process name without extension, "" when unknown */
+    /* Optional: rewrites a logged NT path (Image FileName) to drive-letter
+     * form; returns the length written to out. */
+    size_t (*map_path)(const char *nt, char *out, size_t cap, void *ctx);
+    void *map_ctx;
 } etwcap_event_owner;
 
 /* `owner` may be NULL: the header's PID is used and no name is written. */

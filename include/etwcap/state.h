@@ -132,6 +132,11 @@ const etwcap_module *etwcap_state_module_at(const etwcap_state *st, size_t proc,
 const etwcap_method *etwcap_state_method_at(const etwcap_state *st, size_t proc, uint64_t addr,
                                             int64_t ts);
 
+/* An NT path ("\Device\HarddiskVolume2\...", "\SystemRoot\...") in
+ * drive-letter form through the trace's own volume mapping; unmapped paths
+ * are copied as they are. Returns the length written. */
+size_t etwcap_state_map_path(const etwcap_state *st, const char *nt, char *out, size_t cap);
+
 /* The CLR module with `module_id` in process `proc`, or NULL. */
 const etwcap_clr_module *etwcap_state_clr_module(const etwcap_state *st, size_t proc,
                                                  uint64_t module_id);

@@ -81,6 +81,11 @@ static int keep(const filter *f, const etwcap_event *ev, uint32_t pid)
     return 1;
 }
 
+static size_t map_path(const char *nt, char *out, size_t cap, void *ctx)
+{
+    return etwcap_state_map_path(ctx, nt, out, cap);
+}
+
 /* The whole trace's processes and threads; NULL after printing why. */
 static etwcap_state *build_state(const char *path)
 {
@@ -175,6 +180,8 @@ int cmd_events(int argc, char **argv)
         etwcap_event_owner owner;
         owner.pid = etwcap_state_event_pid(st, &ev);
         owner.tid = etwcap_state_event_tid(&ev);
+        owner.map_path = map_path;
+        owner.map_ctx = st;
         if (!keep(&f, &ev, owner.pid))
             continue;
         pname_of(st, owner.pid, ev.timestamp, pname, sizeof pname);

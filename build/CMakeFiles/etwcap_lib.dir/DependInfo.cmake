@@ -44,6 +44,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/src/lib/decode/names_clr.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o.d"
   "/work/main/src/lib/decode/names_kernel.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o.d"
   "/work/main/src/lib/decode/tracelogging.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o.d"
+  "/work/main/src/lib/decode/tracelogging_value.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o.d"
   "/work/main/src/lib/output/events.c" "CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o.d"
   "/work/main/src/lib/output/flame.c" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o.d"
   "/work/main/src/lib/output/flame_speedscope.c" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o.d"

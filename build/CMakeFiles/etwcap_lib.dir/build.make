@@ -573,10 +573,24 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/lib/decode/tracelogging.c -o CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.s
 
+CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: CMakeFiles/etwcap_lib.dir/flags.make
+CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: /work/main/src/lib/decode/tracelogging_value.c
+CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_37) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o -c /work/main/src/lib/decode/tracelogging_value.c
+
+CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/lib/decode/tracelogging_value.c > CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.i
+
+CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/lib/decode/tracelogging_value.c -o CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.s
+
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: /work/main/src/lib/output/events.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_37) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_38) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o -c /work/main/src/lib/output/events.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.i: cmake_force
@@ -590,7 +604,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: /work/main/src/lib/output/flame.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_38) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_39) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o -c /work/main/src/lib/output/flame.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.i: cmake_force
@@ -604,7 +618,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o: /work/main/src/lib/output/flame_speedscope.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_39) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_40) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o -c /work/main/src/lib/output/flame_speedscope.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.i: cmake_force
@@ -618,7 +632,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: /work/main/src/lib/output/flame_svg.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_40) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_41) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o -c /work/main/src/lib/output/flame_svg.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.i: cmake_force
@@ -632,7 +646,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o: /work/main/src/lib/output/info.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_41) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_42) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o -c /work/main/src/lib/output/info.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.i: cmake_force
@@ -646,7 +660,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: /work/main/src/lib/output/json.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_42) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_43) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o -c /work/main/src/lib/output/json.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.i: cmake_force
@@ -660,7 +674,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: /work/main/src/lib/output/stats.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_43) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_44) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o -c /work/main/src/lib/output/stats.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.i: cmake_force
@@ -674,7 +688,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o: /work/main/src/lib/reader/kernel_guid.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_44) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_45) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o -c /work/main/src/lib/reader/kernel_guid.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.i: cmake_force
@@ -688,7 +702,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o: /work/main/src/lib/reader/logfile.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_45) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_46) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o -c /work/main/src/lib/reader/logfile.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.i: cmake_force
@@ -702,7 +716,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o: /work/main/src/lib/reader/lz77.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_46) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_47) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o -c /work/main/src/lib/reader/lz77.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.i: cmake_force
@@ -716,7 +730,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o: /work/main/src/lib/reader/reader.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_47) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_48) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o -c /work/main/src/lib/reader/reader.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.i: cmake_force
@@ -730,7 +744,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o: /work/main/src/lib/reader/record.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_48) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_49) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o -c /work/main/src/lib/reader/record.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.i: cmake_force
@@ -744,7 +758,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o: /work/main/src/lib/stack/stack.c
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_49) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_50) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o -c /work/main/src/lib/stack/stack.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.i: cmake_force
@@ -758,7 +772,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: /work/main/src/lib/state/modules.c
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_50) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_51) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o -c /work/main/src/lib/state/modules.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.i: cmake_force
@@ -772,7 +786,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o: /work/main/src/lib/state/state.c
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_51) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_52) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o -c /work/main/src/lib/state/state.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.i: cmake_force
@@ -786,7 +800,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o: /work/main/src/lib/state/threads.c
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_52) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_53) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o -c /work/main/src/lib/state/threads.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.i: cmake_force
@@ -800,7 +814,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o: /work/main/src/lib/symbol/msf.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_53) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_54) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o -c /work/main/src/lib/symbol/msf.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.i: cmake_force
@@ -814,7 +828,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o: /work/main/src/lib/symbol/pdb.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_54) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_55) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o -c /work/main/src/lib/symbol/pdb.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.i: cmake_force
@@ -828,7 +842,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o: /work/main/src/lib/symbol/pe.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_55) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_56) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o -c /work/main/src/lib/symbol/pe.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.i: cmake_force
@@ -842,7 +856,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symbol/symbolizer.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_56) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_57) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o -c /work/main/src/lib/symbol/symbolizer.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.i: cmake_force
@@ -891,6 +905,7 @@ etwcap_lib_OBJECTS = \
 "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o" \
+"CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o" \
@@ -951,6 +966,7 @@ libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o
+libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o
@@ -973,7 +989,7 @@ libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/build.make
 libetwcap.a: CMakeFiles/etwcap_lib.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_57) "Linking C static library libetwcap.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_58) "Linking C static library libetwcap.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/etwcap_lib.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/etwcap_lib.dir/link.txt --verbose=$(VERBOSE)
 

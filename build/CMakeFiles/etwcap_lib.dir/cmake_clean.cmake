@@ -71,6 +71,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o.d"
   "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o"
   "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o.d"
+  "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o"
+  "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o.d"
   "CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o"
   "CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o.d"
   "CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o"

@@ -230,12 +230,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o: /work/main/src/lib/deco
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o: /work/main/src/lib/decode/clr_fields_gc.c \
   /usr/include/stdc-predef.h \
-  /work/main/src/lib/decode/clr_internal.h \
-  /work/main/src/lib/decode/decode_internal.h \
-  /work/main/include/etwcap/decode.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
-  /usr/include/stdint.h \
+  /usr/include/string.h \
   /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
   /usr/include/features.h \
   /usr/include/features-time64.h \
@@ -245,6 +240,14 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o: /work/main/src/lib/d
   /usr/include/x86_64-linux-gnu/bits/long-double.h \
   /usr/include/x86_64-linux-gnu/gnu/stubs.h \
   /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/lib/decode/clr_internal.h \
+  /work/main/src/lib/decode/decode_internal.h \
+  /work/main/include/etwcap/decode.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
   /usr/include/x86_64-linux-gnu/bits/types.h \
   /usr/include/x86_64-linux-gnu/bits/typesizes.h \
   /usr/include/x86_64-linux-gnu/bits/time64.h \
@@ -1021,6 +1024,35 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o: /work/main/src/lib/de
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o: /work/main/src/lib/decode/tracelogging.c \
   /usr/include/stdc-predef.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/lib/common/bytes.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/decode/tracelogging_internal.h \
+  /work/main/src/lib/decode/decode_internal.h \
+  /work/main/include/etwcap/decode.h \
+  /work/main/include/etwcap/event.h
+
+CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: /work/main/src/lib/decode/tracelogging_value.c \
+  /usr/include/stdc-predef.h \
   /usr/include/stdio.h \
   /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
   /usr/include/features.h \
@@ -1056,6 +1088,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o: /work/main/src/lib/de
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/src/lib/common/utf16.h \
+  /work/main/src/lib/decode/tracelogging_internal.h \
   /work/main/src/lib/decode/decode_internal.h \
   /work/main/include/etwcap/decode.h \
   /work/main/include/etwcap/event.h
@@ -1112,6 +1145,9 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: /work/main/src/lib/output/e
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
   /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
   /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
   /work/main/src/lib/output/json.h
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: /work/main/src/lib/output/flame.c \
@@ -1913,6 +1949,8 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /work/main/src/lib/output/json.c:
 
+/work/main/src/lib/output/flame_svg.c:
+
 /work/main/src/lib/decode/clr_method.c:
 
 /usr/include/errno.h:
@@ -1971,6 +2009,10 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /usr/include/x86_64-linux-gnu/bits/getopt_core.h:
 
+/work/main/src/lib/output/flame_speedscope.c:
+
+/work/main/src/lib/decode/kernel_process.c:
+
 /usr/include/stdint.h:
 
 /work/main/src/lib/symbol/pe.c:
@@ -2004,8 +2046,6 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 /usr/include/x86_64-linux-gnu/bits/posix_opt.h:
 
 /work/main/src/lib/decode/kernel_io.c:
-
-/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
 
 /work/main/src/lib/reader/reader.c:
 
@@ -2083,8 +2123,6 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /work/main/src/lib/common/u64map.h:
 
-/work/main/src/lib/output/flame_svg.c:
-
 /work/main/src/lib/symbol/symbolizer.c:
 
 /usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
@@ -2115,6 +2153,8 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /work/main/src/lib/decode/clr_fields_gchist.c:
 
+/work/main/src/lib/decode/tracelogging_value.c:
+
 /usr/include/math.h:
 
 /work/main/src/lib/decode/clr_fields_prov.c:
@@ -2128,6 +2168,10 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 /work/main/src/lib/decode/fields.c:
 
 /work/main/src/lib/decode/cursor.c:
+
+/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
+
+/work/main/src/lib/decode/tracelogging_internal.h:
 
 /work/main/include/etwcap/decode.h:
 
@@ -2188,7 +2232,3 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 /usr/include/x86_64-linux-gnu/bits/flt-eval-method.h:
 
 /usr/include/x86_64-linux-gnu/bits/mathcalls.h:
-
-/work/main/src/lib/decode/kernel_process.c:
-
-/work/main/src/lib/output/flame_speedscope.c:

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "output/json.h"
 
@@ -37,9 +38,13 @@ etwcap_status etwcap_events_sink_create(etwcap_events_sink **out, FILE *f, int j
 
 /* The decoded payload fields, each with its JSON type: HEX and GUID as
  * strings, DOUBLE with three decimals as TraceEvent prints them. */
-static void write_fields(etwcap_json *j, etwcap_fields *fl, const etwcap_event *ev)
+static void write_fields(etwcap_json *j, etwcap_fields *fl, const etwcap_event *ev,
+                         const etwcap_event_owner *owner)
 {
     char tmp[40];
+    char path[1200];
+    /* Image FileName is logged as an NT path; show it as TraceEvent does. */
+    const int map = owner && owner->map_path && etwcap_event_classify(ev) == ETWCAP_EC_IMAGE;
     etwcap_json_obj_begin(j);
     if (etwcap_decode_fields(ev, fl) == ETWCAP_DECODE_OK) {
         for (size_t i = 0; i < fl->n; i++) {
@@ -57,7 +62,12 @@ static void write_fields(etwcap_json *j, etwcap_fields *fl, const etwcap_event *
                 etwcap_json_str(j, tmp);
                 break;
             case ETWCAP_FIELD_STR:
-                etwcap_json_str(j, f->s ? f->s : "");
+                if (map && f->s && !strcmp(f->name, "FileName")) {
+                    owner->map_path(f->s, path, sizeof path, owner->map_ctx);
+                    etwcap_json_str(j, path);
+                } else {
+                    etwcap_json_str(j, f->s ? f->s : "");
+                }
                 break;
             case ETWCAP_FIELD_GUID:
                 etwcap_guid_format(&f->v.g, tmp);
@@ -145,7 +155,7 @@ etwcap_status etwcap_events_sink_write(etwcap_events_sink *s, const etwcap_event
         etwcap_json_str(j, ev->x.container_id);
     }
     etwcap_json_key(j, "fields");
-    write_fields(j, &s->fields, ev);
+    write_fields(j, &s->fields, ev, owner);
     etwcap_json_obj_end(j);
     etwcap_json_raw(j, "\n");
     return etwcap_json_flush(j, s->f) == 0 ? ETWCAP_OK : ETWCAP_ERR_IO;

@@ -6,6 +6,7 @@
  * paired by timestamp and ImageBase. NT device paths become drive-letter
  * paths through the trace's own SysConfig volume mapping.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,8 +42,10 @@ static int prefix_icase(const char *s, const char *prefix)
     return 1;
 }
 
-/* NT path -> drive-letter path using the longest mapped prefix. */
-static char *map_path(const etwcap_state *st, const char *nt)
+/* NT path -> drive-letter path: the longest VolumeMapping prefix (its DOS
+ * side non-empty), else "\Windows\..." under SystemPaths' Windows
+ * directory, else the path as logged (etl-format.md §3.4, §8). */
+size_t etwcap_state_map_path(const etwcap_state *st, const char *nt, char *out, size_t cap)
 {
     size_t best = SIZE_MAX, best_len = 0;
     for (size_t i = 0; i < st->volumes.n; i++) {
@@ -52,29 +55,24 @@ static char *map_path(const etwcap_state *st, const char *nt)
             best_len = len;
         }
     }
-    const char *dos = best != SIZE_MAX ? st->volumes.dos[best] : "";
-    const char *rest = nt + best_len;
-    if (best == SIZE_MAX && nt[0] == '\\' && !prefix_icase(nt, "\\Device\\") &&
-        !prefix_icase(nt, "\\??\\")) {
-        /* "\Windows\System32\x.dll": a path on the system volume (§8). */
-        for (size_t i = 0; i < st->volumes.n; i++)
-            if (prefix_icase(st->volumes.nt[i], "\\SystemRoot\\") && st->volumes.dos[i][0]) {
-                char d[3] = {st->volumes.dos[i][0], ':', '\0'};
-                size_t n = strlen(nt);
-                char *p = malloc(n + 3);
-                if (p) {
-                    memcpy(p, d, 2);
-                    memcpy(p + 2, nt, n + 1);
-                }
-                return p;
-            }
+    const char *head = "", *rest = nt;
+    if (best != SIZE_MAX) {
+        head = st->volumes.dos[best];
+        rest = nt + best_len;
+    } else if (st->windows_dir && prefix_icase(nt, "\\Windows\\")) {
+        head = st->windows_dir;
+        rest = nt + strlen("\\Windows\\");
     }
-    size_t a = strlen(dos), b = strlen(rest);
-    char *p = malloc(a + b + 1);
-    if (p) {
-        memcpy(p, dos, a);
-        memcpy(p + a, rest, b + 1);
-    }
+    int n = snprintf(out, cap, "%s%s", head, rest);
+    return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
+}
+
+static char *map_path(const etwcap_state *st, const char *nt)
+{
+    size_t cap = strlen(nt) + 1024;
+    char *p = malloc(cap);
+    if (p)
+        etwcap_state_map_path(st, nt, p, cap);
     return p;
 }
 
@@ -296,8 +294,9 @@ etwcap_status etwcap_state_on_clr_module(etwcap_state *st, const etwcap_event *e
 
 etwcap_status etwcap_state_on_other(etwcap_state *st, const etwcap_event *ev)
 {
-    /* SysConfig VolumeMapping (opcode 35): NtPath wstr, DosPath wstr. */
-    if (ev->kind != ETWCAP_KIND_CLASSIC || ev->opcode != 35 ||
+    /* SysConfig SystemPaths (33): SystemDirectory, SystemWindowsDirectory;
+     * VolumeMapping (35): NtPath, DosPath; all wstr. */
+    if (ev->kind != ETWCAP_KIND_CLASSIC || (ev->opcode != 35 && ev->opcode != 33) ||
         !etwcap_guid_equal(&ev->provider, &sysconfig_guid))
         return ETWCAP_OK;
     etwcap_cursor c;
@@ -305,6 +304,14 @@ etwcap_status etwcap_state_on_other(etwcap_state *st, const etwcap_event *ev)
     etwcap_wspan nt = etwcap_cursor_wstr(&c), dos = etwcap_cursor_wstr(&c);
     if (c.short_read)
         return ETWCAP_OK;
+    if (ev->opcode == 33) {
+        if (!st->windows_dir) {
+            st->windows_dir = etwcap_state_dup_w(dos);
+            if (!st->windows_dir)
+                return ETWCAP_ERR_NOMEM;
+        }
+        return ETWCAP_OK;
+    }
     etwcap_volmap *v = &st->volumes;
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 16;

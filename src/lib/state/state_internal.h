@@ -36,6 +36,7 @@ struct etwcap_state {
     size_t nthreads, capthreads;
     etwcap_u64map tid_latest; /* tid -> newest span */
     etwcap_volmap volumes;
+    char *windows_dir; /* SysConfig SystemPaths: SystemWindowsDirectory */
     /* The last Image event, for pairing ImageID records with the same
      * timestamp that come after it (§3.5). */
     size_t pending_image_proc;

@@ -12,6 +12,7 @@ set -euo pipefail
 PACKAGES=(
     # native build + unit tests
     cmake make ninja-build pkg-config gcc libc6-dev libcmocka-dev
+    libjansson-dev  # JSON parser of `etwcap confirm`
     # clang, ASan/UBSan/libFuzzer runtimes, lld, llvm tools
     # (llvm-pdbutil-14, llvm-symbolizer-14)
     clang clang-14 libclang-rt-14-dev lld-14 llvm-14

@@ -142,11 +142,15 @@ step_mingw() {
     local cmocka="$CI_DIR/deps/cmocka-mingw"
     run "cmocka for mingw (Debian source package)" \
         bash "$ROOT/scripts/build-cmocka-mingw.sh" "$cmocka"
+    local jansson="$CI_DIR/deps/jansson-mingw"
+    run "jansson for mingw (Debian source package)" \
+        bash "$ROOT/scripts/build-jansson-mingw.sh" "$jansson"
     configure_build "$CI_DIR/mingw" \
         -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/mingw-w64.cmake" \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMOCKA_ROOT="$cmocka" \
         -DCMOCKA_STATIC=ON \
+        -DJANSSON_ROOT="$jansson" \
         -DETWCAP_WERROR=ON
     wine_setup
     run_ctest "$CI_DIR/mingw"

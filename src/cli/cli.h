@@ -2,6 +2,8 @@
 #ifndef ETWCAP_CLI_H
 #define ETWCAP_CLI_H
 
+#include <stdio.h>
+
 #include "etwcap/reader.h"
 
 /* Exit statuses: 0 OK, 1 usage, 2 input error (something could not be read;
@@ -15,6 +17,8 @@ int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_symbolize(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+int cmd_containers(int argc, char **argv);
 
 /* Open a trace; diagnostics are printed to stderr as they are found, naming
  * the file, buffer and offset. Returns NULL after printing why. */
@@ -22,6 +26,17 @@ etwcap_reader *cli_open_trace(const char *path, int no_merge);
 
 /* Close the reader; returns CLI_INPUT when any diagnostic was reported. */
 int cli_close_trace(etwcap_reader *r);
+
+/* Writes `obj` to `f`; `flag` is passed through (e.g. --attest). */
+typedef etwcap_status (*cli_writer_fn)(const void *obj, FILE *f, int flag);
+
+/* Write to `path` through a temporary file renamed into place, so a failed
+ * write leaves no partial file; NULL writes to stdout. Returns a CLI status. */
+int cli_write_atomic(const char *path, cli_writer_fn write, const void *obj, int flag);
+
+struct etwcap_state;
+/* List the processes (and their containers) of a trace on stderr. */
+void cli_list_trace_contents(const struct etwcap_state *st);
 
 /* Parse an unsigned decimal or 0x-hex number. Returns 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long *out);

@@ -13,6 +13,8 @@ static const struct {
     {"events", cmd_events, "list events in time order (text or JSON Lines)"},
     {"stats", cmd_stats, "count events per type"},
     {"symbolize", cmd_symbolize, "name the functions at RVAs of a PE image (PDB or exports)"},
+    {"evidence", cmd_evidence, "runtime evidence for a process tree or container (JSON)"},
+    {"containers", cmd_containers, "list the container ids seen, with their processes"},
     {"stacks", cmd_stacks, "CPU-sample stacks: folded, speedscope or SVG flame graph"},
 };
 

@@ -25,6 +25,9 @@ int64_t etwcap_file_read_at(etwcap_file *f, uint64_t offset, void *buf, size_t n
 
 void etwcap_file_close(etwcap_file *f);
 
+/* Rename, replacing `to` if it exists. 0 on success. */
+int etwcap_rename(const char *from, const char *to);
+
 /* fopen with a UTF-8 file name. */
 FILE *etwcap_fopen(const char *path_utf8, const char *mode);
 

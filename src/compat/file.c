@@ -91,6 +91,15 @@ void etwcap_file_close(etwcap_file *f)
     free(f);
 }
 
+int etwcap_rename(const char *from, const char *to)
+{
+    wchar_t *wf = utf8_to_wide(from), *wt = utf8_to_wide(to);
+    int rc = (wf && wt && MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING)) ? 0 : -1;
+    free(wf);
+    free(wt);
+    return rc;
+}
+
 FILE *etwcap_fopen(const char *path, const char *mode)
 {
     wchar_t *wp = utf8_to_wide(path);
@@ -166,6 +175,11 @@ void etwcap_file_close(etwcap_file *f)
         return;
     close(f->fd);
     free(f);
+}
+
+int etwcap_rename(const char *from, const char *to)
+{
+    return rename(from, to) == 0 ? 0 : -1;
 }
 
 FILE *etwcap_fopen(const char *path, const char *mode)

@@ -83,10 +83,38 @@ CMakeFiles/etwcap.dir/src/cli/cli_common.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cli_common.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cli_common.c -o CMakeFiles/etwcap.dir/src/cli/cli_common.c.s
 
+CMakeFiles/etwcap.dir/src/cli/cli_write.c.o: CMakeFiles/etwcap.dir/flags.make
+CMakeFiles/etwcap.dir/src/cli/cli_write.c.o: /work/main/src/cli/cli_write.c
+CMakeFiles/etwcap.dir/src/cli/cli_write.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/etwcap.dir/src/cli/cli_write.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cli_write.c.o -MF CMakeFiles/etwcap.dir/src/cli/cli_write.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cli_write.c.o -c /work/main/src/cli/cli_write.c
+
+CMakeFiles/etwcap.dir/src/cli/cli_write.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap.dir/src/cli/cli_write.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/cli/cli_write.c > CMakeFiles/etwcap.dir/src/cli/cli_write.c.i
+
+CMakeFiles/etwcap.dir/src/cli/cli_write.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cli_write.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cli_write.c -o CMakeFiles/etwcap.dir/src/cli/cli_write.c.s
+
+CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o: CMakeFiles/etwcap.dir/flags.make
+CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o: /work/main/src/cli/cmd_containers.c
+CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o -c /work/main/src/cli/cmd_containers.c
+
+CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/cli/cmd_containers.c > CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.i
+
+CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cmd_containers.c -o CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.s
+
 CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o: /work/main/src/cli/cmd_events.c
 CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_2) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o -c /work/main/src/cli/cmd_events.c
 
 CMakeFiles/etwcap.dir/src/cli/cmd_events.c.i: cmake_force
@@ -97,10 +125,24 @@ CMakeFiles/etwcap.dir/src/cli/cmd_events.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cmd_events.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cmd_events.c -o CMakeFiles/etwcap.dir/src/cli/cmd_events.c.s
 
+CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o: CMakeFiles/etwcap.dir/flags.make
+CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o: /work/main/src/cli/cmd_evidence.c
+CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o -c /work/main/src/cli/cmd_evidence.c
+
+CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/cli/cmd_evidence.c > CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.i
+
+CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/cli/cmd_evidence.c -o CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.s
+
 CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o: /work/main/src/cli/cmd_info.c
 CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o -c /work/main/src/cli/cmd_info.c
 
 CMakeFiles/etwcap.dir/src/cli/cmd_info.c.i: cmake_force
@@ -114,7 +156,7 @@ CMakeFiles/etwcap.dir/src/cli/cmd_info.c.s: cmake_force
 CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o: /work/main/src/cli/cmd_stacks.c
 CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o -c /work/main/src/cli/cmd_stacks.c
 
 CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.i: cmake_force
@@ -128,7 +170,7 @@ CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.s: cmake_force
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o: /work/main/src/cli/cmd_stats.c
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o -c /work/main/src/cli/cmd_stats.c
 
 CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.i: cmake_force
@@ -142,7 +184,7 @@ CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.s: cmake_force
 CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o: /work/main/src/cli/cmd_symbolize.c
 CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o -MF CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o.d -o CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o -c /work/main/src/cli/cmd_symbolize.c
 
 CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.i: cmake_force
@@ -156,7 +198,7 @@ CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.s: cmake_force
 CMakeFiles/etwcap.dir/src/cli/main.c.o: CMakeFiles/etwcap.dir/flags.make
 CMakeFiles/etwcap.dir/src/cli/main.c.o: /work/main/src/cli/main.c
 CMakeFiles/etwcap.dir/src/cli/main.c.o: CMakeFiles/etwcap.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/etwcap.dir/src/cli/main.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/etwcap.dir/src/cli/main.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap.dir/src/cli/main.c.o -MF CMakeFiles/etwcap.dir/src/cli/main.c.o.d -o CMakeFiles/etwcap.dir/src/cli/main.c.o -c /work/main/src/cli/main.c
 
 CMakeFiles/etwcap.dir/src/cli/main.c.i: cmake_force
@@ -170,7 +212,10 @@ CMakeFiles/etwcap.dir/src/cli/main.c.s: cmake_force
 # Object files for target etwcap
 etwcap_OBJECTS = \
 "CMakeFiles/etwcap.dir/src/cli/cli_common.c.o" \
+"CMakeFiles/etwcap.dir/src/cli/cli_write.c.o" \
+"CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o" \
+"CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o" \
 "CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o" \
@@ -181,7 +226,10 @@ etwcap_OBJECTS = \
 etwcap_EXTERNAL_OBJECTS =
 
 etwcap: CMakeFiles/etwcap.dir/src/cli/cli_common.c.o
+etwcap: CMakeFiles/etwcap.dir/src/cli/cli_write.c.o
+etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_containers.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_events.c.o
+etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_evidence.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_info.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_stacks.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_stats.c.o
@@ -189,8 +237,10 @@ etwcap: CMakeFiles/etwcap.dir/src/cli/cmd_symbolize.c.o
 etwcap: CMakeFiles/etwcap.dir/src/cli/main.c.o
 etwcap: CMakeFiles/etwcap.dir/build.make
 etwcap: libetwcap.a
+etwcap: /usr/lib/x86_64-linux-gnu/libcrypto.so
+etwcap: /usr/lib/x86_64-linux-gnu/libjansson.so
 etwcap: CMakeFiles/etwcap.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Linking C executable etwcap"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Linking C executable etwcap"
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/etwcap.dir/link.txt --verbose=$(VERBOSE)
 
 # Rule to build all files generated by this target.

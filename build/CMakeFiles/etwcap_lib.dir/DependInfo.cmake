@@ -10,6 +10,7 @@ set(CMAKE_DEPENDS_LANGUAGES
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/src/compat/file.c" "CMakeFiles/etwcap_lib.dir/src/compat/file.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/compat/file.c.o.d"
   "/work/main/src/lib/common/guid.c" "CMakeFiles/etwcap_lib.dir/src/lib/common/guid.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/common/guid.c.o.d"
+  "/work/main/src/lib/common/sha256.c" "CMakeFiles/etwcap_lib.dir/src/lib/common/sha256.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/common/sha256.c.o.d"
   "/work/main/src/lib/common/u64map.c" "CMakeFiles/etwcap_lib.dir/src/lib/common/u64map.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/common/u64map.c.o.d"
   "/work/main/src/lib/common/utf16.c" "CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.o.d"
   "/work/main/src/lib/decode/clr_enum.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o.d"
@@ -45,6 +46,10 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/src/lib/decode/names_kernel.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o.d"
   "/work/main/src/lib/decode/tracelogging.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o.d"
   "/work/main/src/lib/decode/tracelogging_value.c" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o.d"
+  "/work/main/src/lib/evidence/evidence.c" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o.d"
+  "/work/main/src/lib/evidence/evidence_write.c" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o.d"
+  "/work/main/src/lib/evidence/functions.c" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o.d"
+  "/work/main/src/lib/evidence/select.c" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o.d"
   "/work/main/src/lib/output/events.c" "CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o.d"
   "/work/main/src/lib/output/flame.c" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o.d"
   "/work/main/src/lib/output/flame_speedscope.c" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o" "gcc" "CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o.d"

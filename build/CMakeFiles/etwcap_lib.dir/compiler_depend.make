@@ -104,6 +104,109 @@ CMakeFiles/etwcap_lib.dir/src/lib/common/guid.c.o: /work/main/src/lib/common/gui
   /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
   /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h
 
+CMakeFiles/etwcap_lib.dir/src/lib/common/sha256.c.o: /work/main/src/lib/common/sha256.c \
+  /usr/include/stdc-predef.h \
+  /work/main/src/lib/common/sha256.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /usr/include/stdio.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /work/main/src/compat/compat.h \
+  /usr/include/openssl/evp.h \
+  /usr/include/openssl/macros.h \
+  /usr/include/x86_64-linux-gnu/openssl/opensslconf.h \
+  /usr/include/x86_64-linux-gnu/openssl/configuration.h \
+  /usr/include/openssl/opensslv.h \
+  /usr/include/openssl/types.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/limits.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/syslimits.h \
+  /usr/include/limits.h \
+  /usr/include/x86_64-linux-gnu/bits/posix1_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/local_lim.h \
+  /usr/include/linux/limits.h \
+  /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h \
+  /usr/include/x86_64-linux-gnu/bits/pthread_stack_min.h \
+  /usr/include/x86_64-linux-gnu/bits/posix2_lim.h \
+  /usr/include/openssl/e_os2.h \
+  /usr/include/inttypes.h \
+  /usr/include/openssl/safestack.h \
+  /usr/include/openssl/stack.h \
+  /usr/include/openssl/core.h \
+  /usr/include/openssl/core_dispatch.h \
+  /usr/include/openssl/symhacks.h \
+  /usr/include/openssl/bio.h \
+  /usr/include/openssl/crypto.h \
+  /usr/include/time.h \
+  /usr/include/x86_64-linux-gnu/bits/time.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/time_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
+  /usr/include/x86_64-linux-gnu/bits/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endianness.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /usr/include/openssl/cryptoerr.h \
+  /usr/include/openssl/cryptoerr_legacy.h \
+  /usr/include/pthread.h \
+  /usr/include/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h \
+  /usr/include/x86_64-linux-gnu/bits/cpu-set.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h \
+  /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_mutex.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h \
+  /usr/include/x86_64-linux-gnu/bits/setjmp.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h \
+  /usr/include/openssl/bioerr.h \
+  /usr/include/openssl/evperr.h \
+  /usr/include/openssl/params.h \
+  /usr/include/openssl/bn.h \
+  /usr/include/openssl/bnerr.h \
+  /usr/include/openssl/objects.h \
+  /usr/include/openssl/obj_mac.h \
+  /usr/include/openssl/asn1.h \
+  /usr/include/openssl/asn1err.h \
+  /usr/include/openssl/objectserr.h
+
 CMakeFiles/etwcap_lib.dir/src/lib/common/u64map.c.o: /work/main/src/lib/common/u64map.c \
   /usr/include/stdc-predef.h \
   /usr/include/stdlib.h \
@@ -1093,6 +1196,211 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: /work/main/src/
   /work/main/include/etwcap/decode.h \
   /work/main/include/etwcap/event.h
 
+CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o: /work/main/src/lib/evidence/evidence.c \
+  /usr/include/stdc-predef.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/lib/common/bytes.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/common/sha256.h \
+  /work/main/src/lib/decode/decode_internal.h \
+  /work/main/include/etwcap/decode.h \
+  /work/main/include/etwcap/event.h \
+  /work/main/include/etwcap/names.h \
+  /work/main/include/etwcap/stack.h \
+  /work/main/include/etwcap/error.h \
+  /work/main/src/lib/evidence/evidence_internal.h \
+  /work/main/src/lib/common/u64map.h \
+  /work/main/include/etwcap/evidence.h \
+  /usr/include/stdio.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /work/main/include/etwcap/reader.h \
+  /work/main/include/etwcap/state.h \
+  /work/main/include/etwcap/symbol.h
+
+CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o: /work/main/src/lib/evidence/evidence_write.c \
+  /usr/include/stdc-predef.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/lib/common/sha256.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/evidence/evidence_internal.h \
+  /work/main/src/lib/common/u64map.h \
+  /work/main/include/etwcap/evidence.h \
+  /usr/include/stdio.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /work/main/include/etwcap/error.h \
+  /work/main/include/etwcap/reader.h \
+  /work/main/include/etwcap/event.h \
+  /work/main/include/etwcap/state.h \
+  /work/main/include/etwcap/symbol.h \
+  /work/main/src/lib/output/json.h
+
+CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o: /work/main/src/lib/evidence/functions.c \
+  /usr/include/stdc-predef.h \
+  /usr/include/stdio.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/lib/common/sha256.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/evidence/evidence_internal.h \
+  /work/main/src/lib/common/u64map.h \
+  /work/main/include/etwcap/evidence.h \
+  /work/main/include/etwcap/error.h \
+  /work/main/include/etwcap/reader.h \
+  /work/main/include/etwcap/event.h \
+  /work/main/include/etwcap/state.h \
+  /work/main/include/etwcap/symbol.h
+
+CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o: /work/main/src/lib/evidence/select.c \
+  /usr/include/stdc-predef.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/lib/evidence/evidence_internal.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/common/u64map.h \
+  /work/main/include/etwcap/evidence.h \
+  /usr/include/stdio.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /work/main/include/etwcap/error.h \
+  /work/main/include/etwcap/reader.h \
+  /work/main/include/etwcap/event.h \
+  /work/main/include/etwcap/state.h \
+  /work/main/include/etwcap/symbol.h
+
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: /work/main/src/lib/output/events.c \
   /usr/include/stdc-predef.h \
   /work/main/include/etwcap/decode.h \
@@ -1358,6 +1666,14 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: /work/main/src/lib/output/jso
   /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
   /usr/include/x86_64-linux-gnu/bits/stdio.h \
   /usr/include/inttypes.h \
+  /usr/include/math.h \
+  /usr/include/x86_64-linux-gnu/bits/math-vector.h \
+  /usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h \
+  /usr/include/x86_64-linux-gnu/bits/flt-eval-method.h \
+  /usr/include/x86_64-linux-gnu/bits/fp-logb.h \
+  /usr/include/x86_64-linux-gnu/bits/fp-fast.h \
+  /usr/include/x86_64-linux-gnu/bits/mathcalls-helper-functions.h \
+  /usr/include/x86_64-linux-gnu/bits/mathcalls.h \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -1621,7 +1937,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o: /work/main/src/lib/stack/stac
 
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: /work/main/src/lib/state/modules.c \
   /usr/include/stdc-predef.h \
-  /usr/include/stdlib.h \
+  /usr/include/stdio.h \
   /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
   /usr/include/features.h \
   /usr/include/features-time64.h \
@@ -1632,10 +1948,23 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: /work/main/src/lib/state/mo
   /usr/include/x86_64-linux-gnu/gnu/stubs.h \
   /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
-  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
-  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/floatn.h \
   /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
   /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
   /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
   /usr/include/string.h \
@@ -1644,9 +1973,6 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: /work/main/src/lib/state/mo
   /work/main/src/lib/common/bytes.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
-  /usr/include/x86_64-linux-gnu/bits/types.h \
-  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
-  /usr/include/x86_64-linux-gnu/bits/time64.h \
   /usr/include/x86_64-linux-gnu/bits/wchar.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
@@ -1923,21 +2249,9 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
   /work/main/include/etwcap/symbol.h
 
 
-/work/main/src/lib/symbol/symsrc.h:
-
-/work/main/src/lib/state/threads.c:
-
-/work/main/src/lib/state/state_internal.h:
-
-/work/main/src/lib/state/modules.c:
-
 /work/main/src/lib/stack/stack_internal.h:
 
-/work/main/src/lib/stack/stack.c:
-
 /work/main/src/lib/reader/record.c:
-
-/work/main/src/lib/reader/lz77.h:
 
 /work/main/src/lib/reader/lz77.c:
 
@@ -1945,31 +2259,115 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /work/main/src/lib/reader/logfile.c:
 
-/work/main/src/lib/output/stats.c:
-
-/work/main/src/lib/output/json.c:
-
 /work/main/src/lib/output/flame_svg.c:
+
+/work/main/src/lib/output/flame.c:
+
+/usr/include/x86_64-linux-gnu/bits/mathcalls.h:
+
+/usr/include/x86_64-linux-gnu/bits/mathcalls-helper-functions.h:
+
+/work/main/src/lib/symbol/pe.c:
+
+/usr/include/x86_64-linux-gnu/bits/fp-fast.h:
+
+/usr/include/x86_64-linux-gnu/bits/flt-eval-method.h:
+
+/work/main/include/etwcap/output.h:
+
+/work/main/src/lib/output/events.c:
+
+/work/main/src/lib/evidence/select.c:
+
+/work/main/src/lib/output/json.h:
+
+/work/main/include/etwcap/evidence.h:
+
+/work/main/src/lib/evidence/evidence_internal.h:
+
+/work/main/src/lib/evidence/evidence.c:
+
+/usr/include/math.h:
+
+/work/main/src/lib/decode/tracelogging_value.c:
+
+/work/main/src/lib/decode/names_kernel.c:
+
+/work/main/src/lib/decode/names_clr.c:
+
+/work/main/include/etwcap/names.h:
+
+/work/main/src/lib/decode/kernel_thread.c:
+
+/work/main/src/lib/output/flame_impl.h:
+
+/usr/include/x86_64-linux-gnu/bits/math-vector.h:
+
+/work/main/src/lib/decode/kernel_table.c:
+
+/work/main/src/lib/reader/record.h:
+
+/work/main/src/lib/decode/kernel_sysconfig.c:
+
+/work/main/src/lib/output/flame_speedscope.c:
+
+/work/main/src/lib/decode/kernel_process.c:
+
+/work/main/src/lib/decode/kernel_net.c:
+
+/work/main/src/lib/decode/kernel_io.c:
+
+/work/main/src/lib/decode/kernel_imageid.c:
+
+/work/main/src/lib/decode/kernel_fields.c:
+
+/work/main/src/lib/decode/kernel_internal.h:
+
+/work/main/src/lib/decode/decode.c:
+
+/work/main/src/lib/decode/clr_stack.c:
 
 /work/main/src/lib/decode/clr_method.c:
 
-/usr/include/errno.h:
+/work/main/src/lib/decode/clr_fields_prov.c:
 
-/usr/include/x86_64-linux-gnu/bits/struct_stat.h:
+/work/main/src/lib/decode/clr_fields_misc.c:
+
+/usr/include/x86_64-linux-gnu/bits/fp-logb.h:
+
+/work/main/src/lib/decode/clr_fields_method.c:
+
+/usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h:
+
+/work/main/src/lib/decode/clr_fields_loader.c:
+
+/work/main/src/lib/state/state.c:
+
+/work/main/src/lib/decode/clr_fields_gchist.c:
+
+/work/main/src/lib/decode/names.c:
+
+/work/main/src/lib/decode/clr_fields_gc.c:
+
+/work/main/src/lib/decode/kernel_config.c:
+
+/work/main/include/etwcap/decode.h:
+
+/work/main/src/lib/decode/decode_internal.h:
+
+/work/main/src/lib/decode/clr_internal.h:
+
+/work/main/src/lib/decode/clr_enum.c:
+
+/usr/include/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h:
 
-/usr/include/x86_64-linux-gnu/bits/mathcalls-helper-functions.h:
-
 /usr/include/x86_64-linux-gnu/bits/stdlib-float.h:
 
-/usr/include/stdc-predef.h:
-
 /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
-
-/work/main/src/lib/decode/decode.c:
 
 /usr/include/x86_64-linux-gnu/bits/fcntl.h:
 
@@ -1979,51 +2377,77 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h:
 
+/usr/include/x86_64-linux-gnu/bits/pthread_stack_min.h:
+
+/work/main/include/etwcap/state.h:
+
+/work/main/include/etwcap/reader.h:
+
+/work/main/src/lib/common/u64map.c:
+
 /usr/include/asm-generic/errno.h:
 
 /usr/include/x86_64-linux-gnu/asm/errno.h:
+
+/usr/include/stdc-predef.h:
+
+/usr/include/openssl/opensslv.h:
 
 /usr/include/string.h:
 
 /usr/include/x86_64-linux-gnu/bits/stdio.h:
 
-/usr/include/x86_64-linux-gnu/bits/floatn-common.h:
+/work/main/src/lib/decode/fields.c:
 
-/usr/include/x86_64-linux-gnu/bits/floatn.h:
+/work/main/src/lib/decode/cursor.c:
+
+/usr/include/x86_64-linux-gnu/bits/stdio_lim.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/FILE.h:
+
+/work/main/src/lib/symbol/pdb.c:
+
+/work/main/src/lib/decode/kernel_image.c:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_tm.h:
+
+/usr/include/x86_64-linux-gnu/bits/floatn-common.h:
 
 /usr/include/x86_64-linux-gnu/bits/long-double.h:
 
 /work/main/src/compat/file.c:
 
-/work/main/src/lib/decode/clr_fields_misc.c:
+/work/main/src/lib/reader/lz77.h:
+
+/work/main/src/lib/evidence/functions.c:
+
+/usr/include/openssl/core_dispatch.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h:
+
+/usr/include/openssl/bioerr.h:
 
 /usr/include/x86_64-linux-gnu/sys/cdefs.h:
 
-/work/main/src/lib/decode/kernel_imageid.c:
-
-/work/main/src/lib/decode/kernel_perfinfo.c:
+/usr/include/openssl/objects.h:
 
 /usr/include/x86_64-linux-gnu/bits/timesize.h:
 
-/work/main/src/lib/output/info.c:
+/work/main/src/lib/decode/kernel_util.c:
 
-/usr/include/x86_64-linux-gnu/bits/getopt_core.h:
+/usr/include/features-time64.h:
 
-/work/main/src/lib/output/flame_speedscope.c:
+/work/main/src/lib/decode/clr_module.c:
 
-/work/main/src/lib/decode/kernel_process.c:
+/usr/include/linux/errno.h:
 
-/usr/include/stdint.h:
+/usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h:
 
-/work/main/src/lib/symbol/pe.c:
+/work/main/src/lib/symbol/symbolizer.c:
 
-/usr/include/x86_64-linux-gnu/bits/fp-fast.h:
+/work/main/src/lib/common/utf16.c:
 
-/work/main/include/etwcap/flame.h:
-
-/work/main/src/lib/output/json.h:
-
-/work/main/src/lib/output/flame.c:
+/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
 
 /usr/include/asm-generic/errno-base.h:
 
@@ -2031,11 +2455,19 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /usr/include/stdlib.h:
 
+/usr/include/openssl/evperr.h:
+
 /usr/include/x86_64-linux-gnu/bits/wordsize.h:
+
+/usr/include/openssl/safestack.h:
 
 /usr/include/fcntl.h:
 
+/usr/include/openssl/objectserr.h:
+
 /usr/include/x86_64-linux-gnu/bits/stat.h:
+
+/usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
 /usr/include/x86_64-linux-gnu/bits/endian.h:
 
@@ -2045,17 +2477,29 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /usr/include/x86_64-linux-gnu/bits/posix_opt.h:
 
-/work/main/src/lib/decode/kernel_io.c:
+/work/main/src/lib/decode/tracelogging_internal.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
+
+/usr/include/stdint.h:
+
+/usr/include/x86_64-linux-gnu/bits/posix2_lim.h:
+
+/usr/include/linux/limits.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/clock_t.h:
 
 /work/main/src/lib/reader/reader.c:
 
 /usr/include/x86_64-linux-gnu/bits/endianness.h:
 
+/usr/include/openssl/asn1err.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
 
-/usr/include/x86_64-linux-gnu/bits/typesizes.h:
+/usr/include/openssl/stack.h:
 
-/work/main/src/lib/decode/clr_internal.h:
+/usr/include/x86_64-linux-gnu/bits/typesizes.h:
 
 /usr/include/x86_64-linux-gnu/bits/types.h:
 
@@ -2067,13 +2511,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
 
-/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
-
-/work/main/src/lib/symbol/msf.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/time_t.h:
-
-/work/main/src/lib/common/guid.c:
+/usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
 
 /usr/include/x86_64-linux-gnu/bits/libc-header-start.h:
 
@@ -2084,10 +2522,6 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h:
 
 /work/main/include/etwcap/error.h:
-
-/work/main/include/etwcap/names.h:
-
-/usr/include/x86_64-linux-gnu/bits/wchar.h:
 
 /usr/include/x86_64-linux-gnu/sys/stat.h:
 
@@ -2101,134 +2535,154 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h:
 
+/work/main/src/lib/output/info.c:
+
+/usr/include/x86_64-linux-gnu/bits/getopt_core.h:
+
+/usr/include/openssl/core.h:
+
 /work/main/src/compat/compat.h:
 
 /usr/include/features.h:
 
 /work/main/include/etwcap/event.h:
 
-/work/main/src/lib/reader/record.h:
-
-/work/main/src/lib/decode/kernel_sysconfig.c:
-
 /usr/include/x86_64-linux-gnu/bits/environments.h:
-
-/work/main/include/etwcap/state.h:
-
-/work/main/src/lib/common/u64map.c:
-
-/work/main/include/etwcap/reader.h:
-
-/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
-
-/work/main/src/lib/common/u64map.h:
-
-/work/main/src/lib/symbol/symbolizer.c:
-
-/usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
-
-/work/main/src/lib/common/utf16.c:
-
-/usr/include/x86_64-linux-gnu/bits/confname.h:
 
 /work/main/src/lib/common/bytes.h:
 
-/work/main/src/lib/common/utf16.h:
+/usr/include/x86_64-linux-gnu/bits/confname.h:
 
-/work/main/src/lib/decode/clr_enum.c:
+/work/main/src/lib/common/u64map.h:
 
-/usr/include/linux/errno.h:
+/usr/include/x86_64-linux-gnu/bits/unistd_ext.h:
 
-/work/main/src/lib/decode/clr_module.c:
+/work/main/src/lib/common/sha256.c:
 
-/work/main/src/lib/decode/kernel_internal.h:
+/usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
 
-/work/main/src/lib/decode/decode_internal.h:
+/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
+/work/main/src/lib/common/sha256.h:
 
-/work/main/src/lib/decode/clr_fields.c:
+/work/main/include/etwcap/flame.h:
 
-/work/main/src/lib/state/state.c:
+/usr/include/openssl/evp.h:
 
-/work/main/src/lib/decode/clr_fields_gchist.c:
+/work/main/src/lib/decode/kernel_stack.c:
 
-/work/main/src/lib/decode/tracelogging_value.c:
+/usr/include/x86_64-linux-gnu/bits/errno.h:
 
-/usr/include/math.h:
+/usr/include/x86_64-linux-gnu/openssl/opensslconf.h:
 
-/work/main/src/lib/decode/clr_fields_prov.c:
+/work/main/src/lib/state/threads.c:
 
-/work/main/src/lib/decode/clr_stack.c:
+/usr/include/x86_64-linux-gnu/openssl/configuration.h:
 
-/usr/include/x86_64-linux-gnu/bits/stdio_lim.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/FILE.h:
-
-/work/main/src/lib/decode/fields.c:
-
-/work/main/src/lib/decode/cursor.c:
-
-/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
-
-/work/main/src/lib/decode/tracelogging_internal.h:
-
-/work/main/include/etwcap/decode.h:
-
-/work/main/src/lib/decode/kernel_config.c:
-
-/work/main/src/lib/decode/kernel_fields.c:
+/usr/include/openssl/e_os2.h:
 
 /work/main/include/etwcap/symbol.h:
 
 /work/main/src/lib/decode/kernel_header.c:
 
-/work/main/src/lib/symbol/pdb.c:
+/usr/include/openssl/types.h:
 
-/work/main/src/lib/decode/kernel_image.c:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/limits.h:
 
-/work/main/src/lib/decode/kernel_net.c:
+/work/main/src/lib/state/state_internal.h:
 
-/usr/include/x86_64-linux-gnu/bits/errno.h:
+/usr/include/time.h:
 
-/work/main/src/lib/decode/kernel_stack.c:
+/work/main/src/lib/output/json.c:
 
-/work/main/src/lib/decode/kernel_thread.c:
+/usr/include/limits.h:
 
-/usr/include/features-time64.h:
+/work/main/src/lib/evidence/evidence_write.c:
 
-/work/main/src/lib/decode/kernel_util.c:
+/usr/include/openssl/cryptoerr.h:
 
-/work/main/src/lib/decode/clr_fields_gc.c:
+/work/main/src/lib/stack/stack.c:
 
-/work/main/src/lib/decode/names.c:
+/usr/include/x86_64-linux-gnu/bits/pthreadtypes.h:
 
-/work/main/src/lib/decode/names_clr.c:
+/work/main/src/lib/common/guid.c:
 
-/work/main/src/lib/decode/names_kernel.c:
+/usr/include/x86_64-linux-gnu/bits/posix1_lim.h:
 
-/work/main/src/lib/decode/clr_fields_method.c:
+/usr/include/x86_64-linux-gnu/bits/wchar.h:
 
-/usr/include/x86_64-linux-gnu/bits/fp-logb.h:
+/usr/include/x86_64-linux-gnu/bits/local_lim.h:
+
+/work/main/src/lib/symbol/symsrc.h:
+
+/usr/include/openssl/symhacks.h:
+
+/usr/include/openssl/bio.h:
+
+/work/main/src/lib/common/utf16.h:
+
+/usr/include/openssl/crypto.h:
+
+/work/main/src/lib/decode/kernel_perfinfo.c:
+
+/usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/floatn.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h:
+
+/usr/include/x86_64-linux-gnu/bits/struct_stat.h:
+
+/usr/include/openssl/cryptoerr_legacy.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/syslimits.h:
+
+/usr/include/pthread.h:
 
 /work/main/include/etwcap/stack.h:
 
 /work/main/src/lib/decode/tracelogging.c:
 
-/work/main/src/lib/output/events.c:
+/usr/include/sched.h:
 
-/work/main/include/etwcap/output.h:
+/usr/include/x86_64-linux-gnu/bits/sched.h:
 
-/work/main/src/lib/output/flame_impl.h:
+/work/main/src/lib/state/modules.c:
 
-/work/main/src/lib/decode/kernel_table.c:
+/usr/include/openssl/macros.h:
 
-/usr/include/x86_64-linux-gnu/bits/math-vector.h:
+/usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h:
 
-/work/main/src/lib/decode/clr_fields_loader.c:
+/usr/include/openssl/obj_mac.h:
 
-/usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h:
+/usr/include/x86_64-linux-gnu/bits/cpu-set.h:
 
-/usr/include/x86_64-linux-gnu/bits/flt-eval-method.h:
+/usr/include/x86_64-linux-gnu/bits/thread-shared-types.h:
 
-/usr/include/x86_64-linux-gnu/bits/mathcalls.h:
+/usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
+
+/work/main/src/lib/decode/clr_fields.c:
+
+/usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/setjmp.h:
+
+/usr/include/openssl/params.h:
+
+/work/main/src/lib/output/stats.c:
+
+/usr/include/openssl/bn.h:
+
+/work/main/src/lib/symbol/msf.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/time_t.h:
+
+/usr/include/openssl/bnerr.h:
+
+/usr/include/x86_64-linux-gnu/bits/time.h:
+
+/usr/include/openssl/asn1.h:

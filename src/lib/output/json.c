@@ -2,6 +2,7 @@
 #include "output/json.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,73 @@ void etwcap_json_double(etwcap_json *j, double v, int decimals)
     int n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
     sep(j);
     put(j, tmp, (size_t)n);
+}
+
+/* ECMAScript Number::toString (ECMA-262 §6.1.6.1.20) from the shortest
+ * decimal digits that round-trip. */
+void etwcap_json_number(etwcap_json *j, double v)
+{
+    char out[64];
+    if (!isfinite(v)) {
+        etwcap_json_null(j);
+        return;
+    }
+    if (v == 0) {
+        sep(j);
+        put(j, "0", 1);
+        return;
+    }
+    char sci[40];
+    int prec = 1;
+    for (; prec <= 17; prec++) {
+        snprintf(sci, sizeof sci, "%.*e", prec - 1, v);
+        if (strtod(sci, NULL) == v)
+            break;
+    }
+    /* sci = [-]d[.ddd]e[+-]xx: collect the digits and the exponent. */
+    char digits[24];
+    int k = 0, neg = sci[0] == '-';
+    const char *p = sci + neg;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[k++] = *p;
+    while (k > 1 && digits[k - 1] == '0')
+        k--;
+    digits[k] = '\0';
+    int n = atoi(p + 1) + 1; /* position of the decimal point */
+    char *o = out;
+    if (neg)
+        *o++ = '-';
+    if (k <= n && n <= 21) {
+        memcpy(o, digits, (size_t)k);
+        o += k;
+        for (int i = 0; i < n - k; i++)
+            *o++ = '0';
+    } else if (0 < n && n <= 21) {
+        memcpy(o, digits, (size_t)n);
+        o += n;
+        *o++ = '.';
+        memcpy(o, digits + n, (size_t)(k - n));
+        o += k - n;
+    } else if (-6 < n && n <= 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -n; i++)
+            *o++ = '0';
+        memcpy(o, digits, (size_t)k);
+        o += k;
+    } else {
+        *o++ = digits[0];
+        if (k > 1) {
+            *o++ = '.';
+            memcpy(o, digits + 1, (size_t)(k - 1));
+            o += k - 1;
+        }
+        o += snprintf(o, 16, "e%c%d", n - 1 >= 0 ? '+' : '-', n - 1 >= 0 ? n - 1 : 1 - n);
+    }
+    *o = '\0';
+    sep(j);
+    put(j, out, strlen(out));
 }
 
 void etwcap_json_bool(etwcap_json *j, int v)

@@ -35,6 +35,9 @@ void etwcap_json_strn(etwcap_json *j, const char *s, size_t n);
 void etwcap_json_u64(etwcap_json *j, uint64_t v);
 void etwcap_json_i64(etwcap_json *j, int64_t v);
 void etwcap_json_double(etwcap_json *j, double v, int decimals);
+/* A number in ECMAScript's shortest round-trip form, as RFC 8785 requires
+ * ("0.5", "1e-7", "123"); non-finite values become null. */
+void etwcap_json_number(etwcap_json *j, double v);
 void etwcap_json_bool(etwcap_json *j, int v);
 void etwcap_json_null(etwcap_json *j);
 

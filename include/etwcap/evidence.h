@@ -1,0 +1,65 @@
+/* etwcap/evidence.h - runtime evidence for a process tree or container.
+ *
+ * The evidence stage reads a trace twice: the first pass rebuilds processes,
+ * threads, modules and methods (etwcap_state) and resolves the target set;
+ * the second assembles stacks and records which functions of the target
+ * processes were JIT-compiled, entered, sampled or seen on a stack. Events
+ * of other processes never enter the evidence. The document format is
+ * docs/evidence-format.md (schema/evidence.schema.json).
+ */
+#ifndef ETWCAP_EVIDENCE_H
+#define ETWCAP_EVIDENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "etwcap/error.h"
+#include "etwcap/reader.h"
+#include "etwcap/state.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct etwcap_evidence_options {
+    uint32_t version; /* ETWCAP_EVIDENCE_OPTIONS_VERSION */
+    const char *const *processes; /* image names, with or without ".exe" */
+    size_t nprocesses;
+    const uint32_t *pids;
+    size_t npids;
+    const char *const *containers; /* container ids, any case, braces allowed */
+    size_t ncontainers;
+    int no_children;    /* only the selected processes, not their descendants */
+    const char *symbols; /* symbol search path, or NULL */
+    size_t max_chains;   /* call chains kept per function; 0 = 8 */
+} etwcap_evidence_options;
+
+#define ETWCAP_EVIDENCE_OPTIONS_VERSION 1
+
+typedef struct etwcap_evidence etwcap_evidence;
+
+/* Build the evidence for `path`. Reader problems go to `ropts->on_diag`.
+ * Returns ETWCAP_OK, ETWCAP_END when the selector matched no process (the
+ * evidence is then created, for etwcap_evidence_state to list what the trace
+ * holds), or an error. */
+etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
+                                    const etwcap_evidence_options *opts,
+                                    const etwcap_reader_options *ropts, etwcap_diag *diag);
+
+/* Number of reader diagnostics met while building. */
+size_t etwcap_evidence_diag_count(const etwcap_evidence *e);
+
+/* The rebuilt state (processes etc.) of the whole trace. */
+const etwcap_state *etwcap_evidence_state(const etwcap_evidence *e);
+
+/* Write the canonical document (RFC 8785), or with `attest` an in-toto
+ * Statement v1 whose predicate is the document. */
+etwcap_status etwcap_evidence_write(const etwcap_evidence *e, FILE *f, int attest);
+
+void etwcap_evidence_free(etwcap_evidence *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Cross-build jansson (the JSON parser `etwcap confirm` reads with) for
+# mingw-w64 (x86_64) as a static library, from Debian's own source package,
+# and install it under PREFIX. Same structure as build-cmocka-mingw.sh.
+#
+# Usage: scripts/build-jansson-mingw.sh PREFIX
+#   e.g. scripts/build-jansson-mingw.sh build-mingw/deps/jansson
+#
+# Result: PREFIX/include/jansson.h, PREFIX/include/jansson_config.h and
+# PREFIX/lib/libjansson.a. Configure etwcap with -DJANSSON_ROOT=PREFIX.
+# Consumers need no define: jansson's headers carry no dllimport/dllexport
+# (its DLL exports through a .def file), so the static archive links as is.
+#
+# Does nothing when PREFIX already holds the library. Needs root (or sudo)
+# only the first time, to enable deb-src and fetch the source package.
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+    echo "usage: $0 PREFIX" >&2
+    exit 2
+fi
+
+mkdir -p "$1"
+PREFIX=$(cd "$1" && pwd)
+if [ -f "$PREFIX/lib/libjansson.a" ] && [ -f "$PREFIX/include/jansson.h" ] &&
+    [ -f "$PREFIX/include/jansson_config.h" ]; then
+    echo "build-jansson-mingw: already installed in $PREFIX"
+    exit 0
+fi
+
+HOST=x86_64-w64-mingw32
+for tool in "$HOST-gcc" "$HOST-ar" cmake dpkg-source; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "build-jansson-mingw: $tool not found (run scripts/deps.sh first)" >&2
+        exit 1
+    fi
+done
+
+export DEBIAN_FRONTEND=noninteractive
+SUDO=()
+[ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)
+
+# --- 1. make sure apt knows about source packages ---------------------------
+if ! apt-cache showsrc jansson 2>/dev/null | grep -q '^Package: jansson'; then
+    changed=0
+    DEB822=/etc/apt/sources.list.d/debian.sources
+    if [ -f "$DEB822" ]; then
+        # "Types: deb" -> "Types: deb deb-src" in every stanza lacking deb-src.
+        if grep -Eq '^Types:' "$DEB822" && grep -E '^Types:' "$DEB822" | grep -vq 'deb-src'; then
+            "${SUDO[@]}" sed -i -E '/^Types:/{/deb-src/!s/$/ deb-src/}' "$DEB822"
+            changed=1
+        fi
+    fi
+    if [ "$changed" -eq 0 ] && [ -f /etc/apt/sources.list ] &&
+        ! grep -Eq '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list; then
+        # One-line format: mirror every "deb" line as "deb-src" in a file of ours.
+        grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list |
+            sed -E 's/^([[:space:]]*)deb([[:space:]])/\1deb-src\2/' |
+            "${SUDO[@]}" tee /etc/apt/sources.list.d/etwcap-deb-src.list >/dev/null
+    fi
+    "${SUDO[@]}" apt-get update -q -o DPkg::Lock::Timeout=600 </dev/null
+    if ! apt-cache showsrc jansson 2>/dev/null | grep -q '^Package: jansson'; then
+        echo "build-jansson-mingw: apt still has no source for jansson" >&2
+        exit 1
+    fi
+fi
+
+# --- 2. fetch and unpack Debian's jansson source -----------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/jansson-mingw.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+chmod 755 "$WORK" # apt's _apt sandbox user must be able to write here
+(
+    cd "$WORK"
+    # As root, apt downloads as _apt when it can; fall back to unsandboxed.
+    apt-get source -q jansson </dev/null >source.log 2>&1 ||
+        apt-get source -q -o APT::Sandbox::User=root jansson </dev/null >source.log 2>&1 || {
+        cat source.log >&2
+        exit 1
+    }
+)
+SRC=$(find "$WORK" -mindepth 1 -maxdepth 1 -type d -name 'jansson-*' | head -n1)
+if [ -z "$SRC" ] || [ ! -f "$SRC/CMakeLists.txt" ]; then
+    echo "build-jansson-mingw: apt-get source jansson gave no source tree" >&2
+    cat "$WORK/source.log" >&2
+    exit 1
+fi
+echo "build-jansson-mingw: building $(basename "$SRC") for $HOST"
+
+# --- 3. cross-compile a static library --------------------------------------
+# jansson builds a static library unless JANSSON_BUILD_SHARED_LIBS=ON. The
+# public header jansson_config.h is generated into the build tree. Build only
+# the library target (no examples, tests or Sphinx docs) and install it by
+# hand, so the prefix never holds a DLL or an import library.
+cat >"$WORK/toolchain.cmake" <<EOF
+set(CMAKE_SYSTEM_NAME Windows)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+set(CMAKE_C_COMPILER $HOST-gcc)
+set(CMAKE_RC_COMPILER $HOST-windres)
+set(CMAKE_FIND_ROOT_PATH /usr/$HOST)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+EOF
+run_logged() { # LOG CMD...: run quietly, show the log on failure
+    local log=$1
+    shift
+    "$@" >"$log" 2>&1 || {
+        cat "$log" >&2
+        echo "build-jansson-mingw: failed: $*" >&2
+        exit 1
+    }
+}
+GEN=()
+if command -v ninja >/dev/null 2>&1; then
+    GEN=(-G Ninja)
+fi
+run_logged "$WORK/configure.log" cmake -S "$SRC" -B "$WORK/build" "${GEN[@]}" \
+    -DCMAKE_TOOLCHAIN_FILE="$WORK/toolchain.cmake" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DJANSSON_BUILD_SHARED_LIBS=OFF \
+    -DJANSSON_EXAMPLES=OFF \
+    -DJANSSON_WITHOUT_TESTS=ON \
+    -DJANSSON_BUILD_DOCS=OFF \
+    -DJANSSON_INSTALL=OFF
+run_logged "$WORK/build.log" cmake --build "$WORK/build" --target jansson -j"$(nproc)"
+
+archive=$(find "$WORK/build" -name 'libjansson*.a' ! -name '*.dll.a' | head -n1)
+config=$(find "$WORK/build" -name 'jansson_config.h' | head -n1)
+if [ -z "$archive" ] || [ -z "$config" ] || [ ! -f "$SRC/src/jansson.h" ]; then
+    echo "build-jansson-mingw: build produced no static archive or jansson_config.h" >&2
+    exit 1
+fi
+mkdir -p "$PREFIX/include" "$PREFIX/lib"
+cp "$SRC/src/jansson.h" "$config" "$PREFIX/include/"
+# Written last: its presence marks a complete install (checked at the top).
+cp "$archive" "$PREFIX/lib/libjansson.a.tmp"
+mv "$PREFIX/lib/libjansson.a.tmp" "$PREFIX/lib/libjansson.a"
+echo "build-jansson-mingw: installed $PREFIX/lib/libjansson.a ($(basename "$SRC"))"

@@ -1,0 +1,373 @@
+/* evidence.c - building the evidence: pass 1 rebuilds the state and picks
+ * the targets; pass 2 records JIT/R2R observations and sampled stacks of the
+ * target processes only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "common/sha256.h"
+#include "decode/decode_internal.h"
+#include "etwcap/decode.h"
+#include "etwcap/names.h"
+#include "etwcap/stack.h"
+#include "evidence/evidence_internal.h"
+
+#define MAX_FRAMES 512
+#define NAME_CAP 640
+
+static char *dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static int remember_provider(etwcap_evidence *e, const etwcap_event *ev)
+{
+    char name[256];
+    size_t n = etwcap_provider_name(ev, name, sizeof name);
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+    if (etwcap_u64map_get(&e->provider_seen, h) != SIZE_MAX)
+        return 0;
+    char **p = realloc(e->providers, (e->nproviders + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    e->providers = p;
+    if (!(e->providers[e->nproviders] = dup(name)))
+        return -1;
+    return etwcap_u64map_put(&e->provider_seen, h, e->nproviders++);
+}
+
+/* PerfInfo CollectionStart/SetInterval (73/72): Source u32, NewInterval u32
+ * in 100 ns units (etl-format.md §3.7). The profile source is 0. */
+static void note_interval(etwcap_evidence *e, const etwcap_event *ev)
+{
+    if (ev->kind != ETWCAP_KIND_KERNEL || etwcap_kernel_group(ev) != 0x0F ||
+        (ev->opcode != 73 && ev->opcode != 72) || ev->payload_len < 8)
+        return;
+    if (etwcap_rd32(ev->payload) == 0 && etwcap_rd32(ev->payload + 4))
+        e->sample_interval_100ns = etwcap_rd32(ev->payload + 4);
+}
+
+static etwcap_status pass1(etwcap_evidence *e, const char *path, const etwcap_reader_options *ro,
+                           etwcap_diag *diag)
+{
+    etwcap_reader *r = NULL;
+    etwcap_status st = etwcap_reader_open(&r, path, ro, diag);
+    if (st != ETWCAP_OK)
+        return st;
+    if (etwcap_reader_info(r)) {
+        e->info = *etwcap_reader_info(r);
+        e->have_info = 1;
+    }
+    etwcap_event ev;
+    while ((st = etwcap_reader_next(r, &ev)) == ETWCAP_OK) {
+        e->events_total++;
+        if (etwcap_state_update(e->state, &ev) != ETWCAP_OK || remember_provider(e, &ev) != 0) {
+            st = ETWCAP_ERR_NOMEM;
+            break;
+        }
+        note_interval(e, &ev);
+    }
+    e->diags = etwcap_reader_diag_count(r);
+    etwcap_reader_close(r);
+    return st == ETWCAP_END ? ETWCAP_OK : st;
+}
+
+static int in_target(const etwcap_evidence *e, size_t proc)
+{
+    return proc < e->ntarget_slots && e->target[proc];
+}
+
+/* A method event of a target process: JIT (runtime MethodLoad/Verbose) or
+ * first call of a precompiled method (R2RGetEntryPoint). */
+static void on_clr(etwcap_evidence *e, const etwcap_event *ev, size_t proc)
+{
+    etwcap_event_class c = etwcap_event_classify(ev);
+    char ns[1024], name[1024], sig[2048], module[256];
+    unsigned how;
+    uint64_t method_id = 0;
+    int64_t ts = ev->timestamp;
+    if (c == ETWCAP_EC_CLR_METHOD) {
+        etwcap_clr_method_info mi;
+        /* Runtime 141/143 are loads; rundown events describe methods that
+         * existed already and are not observations of a JIT (§4.3). */
+        if (!etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_runtime) ||
+            (ev->id != 141 && ev->id != 143) ||
+            etwcap_decode_clr_method(ev, &mi) != ETWCAP_DECODE_OK || !mi.verbose)
+            return;
+        etwcap_wspan_to_utf8(mi.method_namespace, ns, sizeof ns);
+        etwcap_wspan_to_utf8(mi.method_name, name, sizeof name);
+        etwcap_wspan_to_utf8(mi.method_signature, sig, sizeof sig);
+        const etwcap_clr_module *cm = etwcap_state_clr_module(e->state, proc, mi.module_id);
+        snprintf(module, sizeof module, "%s", cm && cm->il_path ? cm->il_path : "");
+        method_id = mi.method_id;
+        how = OBS_JIT;
+    } else if (c == ETWCAP_EC_CLR_R2R_ENTRY) {
+        etwcap_clr_r2r_info ri;
+        if (etwcap_decode_clr_r2r(ev, &ri) != ETWCAP_DECODE_OK)
+            return;
+        etwcap_wspan_to_utf8(ri.method_namespace, ns, sizeof ns);
+        etwcap_wspan_to_utf8(ri.method_name, name, sizeof name);
+        etwcap_wspan_to_utf8(ri.method_signature, sig, sizeof sig);
+        const etwcap_module *m = etwcap_state_module_at(e->state, proc, ri.entry_point, ts);
+        snprintf(module, sizeof module, "%s", m && m->path ? m->path : "");
+        method_id = ri.method_id;
+        how = OBS_R2R_ENTRY;
+    } else {
+        return;
+    }
+    /* Module display name: the file name without extension (as in frames). */
+    const char *base = module;
+    for (const char *p = module; *p; p++)
+        if (*p == '\\' || *p == '/')
+            base = p + 1;
+    char modname[256];
+    snprintf(modname, sizeof modname, "%s", base);
+    char *dot = strrchr(modname, '.');
+    if (dot && dot != modname)
+        *dot = '\0';
+    char full[2100];
+    if (ns[0])
+        snprintf(full, sizeof full, "%s.%s", ns, name);
+    else
+        snprintf(full, sizeof full, "%s", name);
+    size_t f = ev_function_get(e, proc, modname, full, sig, method_id, 1, ETWCAP_RES_CLR);
+    if (f == SIZE_MAX) {
+        e->err = ETWCAP_ERR_NOMEM;
+        return;
+    }
+    ev_function_seen(e, f, how, ts);
+}
+
+/* The function behind one frame; SIZE_MAX on allocation failure. */
+static size_t frame_function(etwcap_evidence *e, size_t proc, uint64_t addr, int64_t ts,
+                             char *label, size_t cap, int *managed, int *resolved)
+{
+    etwcap_frame_symbol fs;
+    etwcap_symbolize(e->sym, proc, addr, ts, &fs);
+    const etwcap_method *m = fs.method;
+    const etwcap_module *mod = NULL;
+    *managed = fs.resolution == ETWCAP_RES_CLR;
+    if (!*managed) {
+        mod = etwcap_state_module_at(e->state, proc, addr, ts);
+        *managed = mod && mod->kind != ETWCAP_MODULE_NATIVE;
+    }
+    *resolved = fs.resolution <= ETWCAP_RES_EXPORT;
+    const char *module = fs.module[0] ? fs.module : "?";
+    const char *name = *resolved ? fs.function : "?";
+    snprintf(label, cap, "%s!%s", module, name);
+    return ev_function_get(e, proc, module, name, m && m->signature ? m->signature : "",
+                           m ? m->method_id : 0, *managed,
+                           *resolved ? fs.resolution : ETWCAP_RES_NONE);
+}
+
+static void on_stack(const etwcap_stacked *s, void *payload)
+{
+    etwcap_evidence *e = payload;
+    if (e->err != ETWCAP_OK || !in_target(e, s->proc))
+        return;
+    if (s->is_sample && s->tid == 0 && !(s->sample_flags & 3u))
+        return; /* idle (etl-format.md §8) */
+    uint64_t ip = s->ip;
+    const uint64_t *frames = s->nframes ? s->frames : &ip;
+    size_t n = s->nframes ? s->nframes : (s->is_sample ? 1 : 0);
+    if (n > MAX_FRAMES)
+        n = MAX_FRAMES;
+    if (s->is_sample) {
+        e->samples++;
+        e->samples_with_stack += s->nframes > 0;
+        e->samples_user += s->has_user != 0;
+    }
+    if (n == 0)
+        return;
+    char *labels = malloc(n * NAME_CAP);
+    size_t *fns = malloc(n * sizeof *fns);
+    char *chain = malloc(n * NAME_CAP);
+    if (!labels || !fns || !chain) {
+        e->err = ETWCAP_ERR_NOMEM;
+        goto out;
+    }
+    /* Root first: frames are innermost first. */
+    for (size_t k = 0; k < n; k++) {
+        int managed, resolved;
+        uint64_t addr = frames[n - 1 - k];
+        fns[k] = frame_function(e, s->proc, addr, s->timestamp, labels + k * NAME_CAP, NAME_CAP,
+                                &managed, &resolved);
+        if (fns[k] == SIZE_MAX) {
+            e->err = ETWCAP_ERR_NOMEM;
+            goto out;
+        }
+        e->frames++;
+        e->frames_resolved += resolved;
+        e->managed_frames += managed;
+        e->managed_resolved += managed && resolved;
+    }
+    size_t len = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t l = strlen(labels + k * NAME_CAP);
+        if (k)
+            chain[len++] = '\n';
+        memcpy(chain + len, labels + k * NAME_CAP, l);
+        len += l;
+        /* A function on the stack twice (recursion) counts once. */
+        int again = 0;
+        for (size_t q = 0; q < k; q++)
+            again |= fns[q] == fns[k];
+        if (again)
+            continue;
+        unsigned how = (k == n - 1 && s->is_sample) ? OBS_SAMPLED : OBS_ON_STACK;
+        ev_function_seen(e, fns[k], how, s->timestamp);
+        if (ev_chain_add(e, fns[k], chain, len) != 0) {
+            e->err = ETWCAP_ERR_NOMEM;
+            goto out;
+        }
+    }
+out:
+    free(labels);
+    free(fns);
+    free(chain);
+}
+
+static etwcap_status pass2(etwcap_evidence *e, const char *path)
+{
+    etwcap_reader_options quiet = ETWCAP_READER_OPTIONS_INIT; /* pass 1 reported */
+    etwcap_reader *r = NULL;
+    etwcap_stack_asm *sa = NULL;
+    etwcap_status st = etwcap_reader_open(&r, path, &quiet, NULL);
+    if (st != ETWCAP_OK)
+        return st;
+    if ((st = etwcap_stack_asm_create(&sa, on_stack, e)) != ETWCAP_OK) {
+        etwcap_reader_close(r);
+        return st;
+    }
+    etwcap_event ev;
+    while (e->err == ETWCAP_OK && etwcap_reader_next(r, &ev) == ETWCAP_OK) {
+        uint32_t pid = etwcap_state_event_pid(e->state, &ev);
+        size_t proc = pid == ETWCAP_NO_ID ? SIZE_MAX
+                                          : etwcap_state_find_process(e->state, pid, ev.timestamp);
+        etwcap_event_class c = etwcap_event_classify(&ev);
+        /* Stack records carry no owner of their own that matters here: they
+         * complete events already filtered by owner. */
+        int stack_record = c == ETWCAP_EC_STACKWALK || c == ETWCAP_EC_STACK_KEY_DEF ||
+                           c == ETWCAP_EC_STACK_KEY_REF || c == ETWCAP_EC_THREAD;
+        if (!stack_record && !in_target(e, proc))
+            continue;
+        if (c == ETWCAP_EC_CLR_METHOD || c == ETWCAP_EC_CLR_R2R_ENTRY)
+            on_clr(e, &ev, proc);
+        etwcap_status s2 = etwcap_stack_asm_update(sa, &ev, pid, proc);
+        if (s2 != ETWCAP_OK)
+            e->err = s2;
+    }
+    if (e->err == ETWCAP_OK)
+        e->err = etwcap_stack_asm_finish(sa);
+    etwcap_stack_asm_free(sa);
+    etwcap_reader_close(r);
+    return e->err;
+}
+
+static int copy_list(char ***out, size_t *nout, const char *const *in, size_t n, int container)
+{
+    *out = calloc(n ? n : 1, sizeof **out);
+    if (!*out)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char norm[37];
+        if (container)
+            ev_normalize_container(in[i], norm);
+        if (!((*out)[i] = dup(container ? norm : in[i])))
+            return -1;
+        (*nout)++;
+    }
+    return 0;
+}
+
+etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
+                                    const etwcap_evidence_options *o,
+                                    const etwcap_reader_options *ro, etwcap_diag *diag)
+{
+    *out = NULL;
+    etwcap_evidence *e = calloc(1, sizeof *e);
+    if (!e)
+        return ETWCAP_ERR_NOMEM;
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    e->children = !o->no_children;
+    e->max_chains = o->max_chains ? o->max_chains : 8;
+    e->sel_pid = malloc((o->npids ? o->npids : 1) * sizeof *e->sel_pid);
+    if (!e->sel_pid || !(e->file_name = dup(base)) || etwcap_state_create(&e->state) != ETWCAP_OK ||
+        etwcap_u64map_init(&e->provider_seen) != 0 || etwcap_u64map_init(&e->fn_index) != 0 ||
+        etwcap_u64map_init(&e->chain_index) != 0 ||
+        copy_list(&e->sel_process, &e->nsel_process, o->processes, o->nprocesses, 0) != 0 ||
+        copy_list(&e->sel_container, &e->nsel_container, o->containers, o->ncontainers, 1) != 0) {
+        etwcap_evidence_free(e);
+        return ETWCAP_ERR_NOMEM;
+    }
+    if (o->npids)
+        memcpy(e->sel_pid, o->pids, o->npids * sizeof *e->sel_pid);
+    e->nsel_pid = o->npids;
+    if (etwcap_sha256_file(path, e->file_sha256) != 0) {
+        if (diag) {
+            memset(diag, 0, sizeof *diag);
+            diag->status = ETWCAP_ERR_IO;
+            diag->buffer_index = -1;
+            snprintf(diag->message, sizeof diag->message, "cannot read the file to hash it");
+        }
+        etwcap_evidence_free(e);
+        return ETWCAP_ERR_IO;
+    }
+    etwcap_status st = pass1(e, path, ro, diag);
+    if (st != ETWCAP_OK) {
+        etwcap_evidence_free(e);
+        return st;
+    }
+    int n = ev_select_targets(e);
+    if (n < 0 || etwcap_symbolizer_create(&e->sym, e->state, o->symbols, NULL, NULL) != ETWCAP_OK) {
+        etwcap_evidence_free(e);
+        return ETWCAP_ERR_NOMEM;
+    }
+    *out = e;
+    if (n == 0)
+        return ETWCAP_END;
+    return pass2(e, path);
+}
+
+size_t etwcap_evidence_diag_count(const etwcap_evidence *e)
+{
+    return e->diags;
+}
+
+const etwcap_state *etwcap_evidence_state(const etwcap_evidence *e)
+{
+    return e->state;
+}
+
+void etwcap_evidence_free(etwcap_evidence *e)
+{
+    if (!e)
+        return;
+    ev_functions_free(e);
+    for (size_t i = 0; i < e->nproviders; i++)
+        free(e->providers[i]);
+    free(e->providers);
+    etwcap_u64map_free(&e->provider_seen);
+    for (size_t i = 0; i < e->nsel_process; i++)
+        free(e->sel_process[i]);
+    free(e->sel_process);
+    for (size_t i = 0; i < e->nsel_container; i++)
+        free(e->sel_container[i]);
+    free(e->sel_container);
+    free(e->sel_pid);
+    free(e->target);
+    free(e->file_name);
+    etwcap_symbolizer_free(e->sym);
+    etwcap_state_free(e->state);
+    free(e);
+}

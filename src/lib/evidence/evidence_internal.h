@@ -1,0 +1,95 @@
+/* evidence_internal.h - data of the evidence stage (src/lib/evidence/). */
+#ifndef ETWCAP_EVIDENCE_INTERNAL_H
+#define ETWCAP_EVIDENCE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/u64map.h"
+#include "etwcap/evidence.h"
+#include "etwcap/symbol.h"
+
+enum {
+    OBS_JIT = 1,
+    OBS_ON_STACK = 2,
+    OBS_R2R_ENTRY = 4,
+    OBS_SAMPLED = 8
+};
+
+typedef struct ev_function {
+    size_t proc; /* state process record */
+    uint64_t method_id; /* CLR MethodID; two methods may share a name and signature */
+    char *module;
+    char *name;
+    char *signature;
+    int managed;
+    etwcap_resolution resolution;
+    unsigned observed;
+    uint64_t samples;
+    int64_t first_seen, last_seen; /* raw */
+    char id[17];
+} ev_function;
+
+typedef struct ev_chain {
+    size_t function;
+    uint64_t hash;
+    char *text; /* frames root to the function, '\n'-separated */
+    uint64_t count;
+} ev_chain;
+
+struct etwcap_evidence {
+    etwcap_state *state;
+    etwcap_logfile_info info;
+    int have_info;
+    char *file_name;
+    char file_sha256[65];
+    uint64_t events_total;
+    size_t diags;
+    uint32_t sample_interval_100ns; /* 0 when unknown */
+
+    char **providers;
+    size_t nproviders;
+    etwcap_u64map provider_seen;
+
+    /* selector, as given */
+    char **sel_process;
+    size_t nsel_process;
+    uint32_t *sel_pid;
+    size_t nsel_pid;
+    char **sel_container;
+    size_t nsel_container;
+    int children;
+    size_t max_chains;
+
+    uint8_t *target; /* per process record: 1 when in the target set */
+    size_t ntarget_slots;
+
+    ev_function *fn;
+    size_t nfn, capfn;
+    etwcap_u64map fn_index; /* key hash -> function */
+    ev_chain *chains;
+    size_t nchains, capchains;
+    etwcap_u64map chain_index; /* (function, chain) hash -> chain */
+
+    etwcap_symbolizer *sym;
+    etwcap_status err;
+
+    /* coverage of the target's samples */
+    uint64_t samples, samples_with_stack, samples_user;
+    uint64_t frames, frames_resolved, managed_frames, managed_resolved;
+};
+
+/* functions.c */
+size_t ev_function_get(etwcap_evidence *e, size_t proc, const char *module, const char *name,
+                       const char *signature, uint64_t method_id, int managed,
+                       etwcap_resolution res);
+void ev_function_seen(etwcap_evidence *e, size_t f, unsigned how, int64_t ts);
+int ev_chain_add(etwcap_evidence *e, size_t f, const char *text, size_t len);
+void ev_functions_free(etwcap_evidence *e);
+
+/* select.c */
+int ev_select_targets(etwcap_evidence *e);
+int ev_image_matches(const char *image, const char *name);
+void ev_normalize_container(const char *in, char out[37]);
+
+#endif

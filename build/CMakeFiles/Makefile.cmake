@@ -64,5 +64,6 @@ set(CMAKE_DEPEND_INFO_FILES
   "tests/CMakeFiles/test_pe_pdb.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_reader.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_stack.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_symbolize_jit.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_testgen.dir/DependInfo.cmake"
   )

@@ -105,6 +105,8 @@ endif()
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/cli/test_*.sh")
 set(OLD_GLOB
   "/work/main/tests/cli/test_corrupt_corpus.sh"
+  "/work/main/tests/cli/test_evidence.sh"
+  "/work/main/tests/cli/test_stacks.sh"
   "/work/main/tests/cli/test_svg_chromium.sh"
   "/work/main/tests/cli/test_symbolize.sh"
   )
@@ -140,6 +142,7 @@ set(OLD_GLOB
   "/work/main/tests/unit/test_pe_pdb.c"
   "/work/main/tests/unit/test_reader.c"
   "/work/main/tests/unit/test_stack.c"
+  "/work/main/tests/unit/test_symbolize_jit.c"
   "/work/main/tests/unit/test_testgen.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")

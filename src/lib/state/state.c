@@ -251,6 +251,45 @@ etwcap_status etwcap_state_update(etwcap_state *st, const etwcap_event *ev)
     }
 }
 
+/* Kernel events whose payload starts with the subject's ProcessId, which
+ * TraceEvent reports instead of the header's: Process-group PerfCtr and
+ * PerfCtrRundown, TcpIp/UdpIp (v1+), SystemConfig/Services (v2+). */
+static int payload_pid_first(const etwcap_event *ev)
+{
+    if (ev->kind != ETWCAP_KIND_KERNEL || ev->payload_len < 4)
+        return 0;
+    switch (etwcap_kernel_group(ev)) {
+    case 0x03:
+        return 1;
+    case 0x06: /* TcpIp */
+    case 0x08: /* UdpIp */
+        return ev->version >= 1;
+    case 0x0B: /* EventTraceConfig */
+        return ev->opcode == 15 && ev->version >= 2;
+    default:
+        return 0;
+    }
+}
+
+/* Kernel events that name the issuing thread in their payload: DiskIO
+ * Read/Write (IssuingThreadId at 40 + 2*(P-4)) and Memory/HardFault
+ * (TThreadId at 0x18 + 2*(P-4)); TraceEvent finds the process from it. */
+static uint32_t owner_thread(const etwcap_event *ev)
+{
+    if (ev->kind != ETWCAP_KIND_KERNEL)
+        return ETWCAP_NO_ID;
+    size_t off;
+    unsigned grow = 2u * (ev->pointer_size - 4u);
+    unsigned g = etwcap_kernel_group(ev);
+    if (g == 0x01 && (ev->opcode == 10 || ev->opcode == 11))
+        off = 40 + grow;
+    else if (g == 0x02 && ev->opcode == 32)
+        off = 0x18 + grow;
+    else
+        return ETWCAP_NO_ID;
+    return off + 4 <= ev->payload_len ? etwcap_rd32(ev->payload + off) : ETWCAP_NO_ID;
+}
+
 uint32_t etwcap_state_event_pid(const etwcap_state *st, const etwcap_event *ev)
 {
     switch (etwcap_event_classify(ev)) {
@@ -293,8 +332,11 @@ uint32_t etwcap_state_event_pid(const etwcap_state *st, const etwcap_event *ev)
     default:
         break;
     }
-    if (ev->kind == ETWCAP_KIND_KERNEL && etwcap_kernel_group(ev) == 0x03 && ev->payload_len >= 4)
-        return etwcap_rd32(ev->payload); /* PerfCtr/PerfCtrRundown: ProcessId first */
+    uint32_t tid = owner_thread(ev);
+    if (tid != ETWCAP_NO_ID)
+        return etwcap_state_thread_pid(st, tid, ev->timestamp);
+    if (payload_pid_first(ev))
+        return etwcap_rd32(ev->payload);
     if (ev->pid != ETWCAP_NO_ID)
         return ev->pid;
     if (ev->tid != ETWCAP_NO_ID)
@@ -326,5 +368,6 @@ uint32_t etwcap_state_event_tid(const etwcap_event *ev)
     }
     if (ev->kind == ETWCAP_KIND_KERNEL && etwcap_kernel_group(ev) == 0x03)
         return ETWCAP_NO_ID; /* other Process-group events (PerfCtr, ...) */
-    return ev->tid;
+    uint32_t tid = owner_thread(ev);
+    return tid != ETWCAP_NO_ID ? tid : ev->tid;
 }

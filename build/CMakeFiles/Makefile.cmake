@@ -30,6 +30,7 @@ set(CMAKE_MAKEFILE_DEPENDS
   "CMakeFiles/3.25.1/CMakeSystem.cmake"
   "CMakeFiles/VerifyGlobs.cmake"
   "CMakeFiles/cmake.verify_globs"
+  "/work/main/fuzz/CMakeLists.txt"
   "/work/main/tests/CMakeLists.txt"
   )
 
@@ -43,6 +44,7 @@ set(CMAKE_MAKEFILE_OUTPUTS
 set(CMAKE_MAKEFILE_PRODUCTS
   "CMakeFiles/CMakeDirectoryInformation.cmake"
   "tests/CMakeFiles/CMakeDirectoryInformation.cmake"
+  "fuzz/CMakeFiles/CMakeDirectoryInformation.cmake"
   )
 
 # Dependency information for all targets:
@@ -66,4 +68,11 @@ set(CMAKE_DEPEND_INFO_FILES
   "tests/CMakeFiles/test_stack.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_symbolize_jit.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_testgen.dir/DependInfo.cmake"
+  "fuzz/CMakeFiles/fuzz_decode_replay.dir/DependInfo.cmake"
+  "fuzz/CMakeFiles/fuzz_etl_replay.dir/DependInfo.cmake"
+  "fuzz/CMakeFiles/fuzz_lz77_replay.dir/DependInfo.cmake"
+  "fuzz/CMakeFiles/fuzz_pdb_replay.dir/DependInfo.cmake"
+  "fuzz/CMakeFiles/fuzz_pe_replay.dir/DependInfo.cmake"
+  "fuzz/CMakeFiles/fuzz_stackkeys_replay.dir/DependInfo.cmake"
+  "fuzz/CMakeFiles/fuzz_tracelogging_replay.dir/DependInfo.cmake"
   )

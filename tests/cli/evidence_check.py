@@ -65,6 +65,33 @@ got_m = sorted((int(m['base'], 16), m['path']) for m in doc['modules'])
 check('modules = Image loads and rundowns of the pid', got_m == want_m,
       f'{len(got_m)} modules, {len(want_m)} events')
 
+# Completeness of Test.x86, against values computed here from the raw events.
+c = doc['completeness'][0]
+info = json.loads(run('info', '--json', trace).stdout)
+evs = [json.loads(l) for l in run('events', '--json', '--pid', '3644', trace).stdout.splitlines()]
+names = [e['name'] for e in evs]
+started = 'Windows Kernel/Process/Start' in names
+stopped = 'Windows Kernel/Process/Stop' in names
+samples = names.count('Windows Kernel/PerfInfo/Sample')
+coll = [json.loads(l) for l in run('events', '--json', '--name', 'PerfInfo/CollectionStart', trace).stdout.splitlines()]
+interval = coll[0]['fields'].get('NewInterval') if coll else None
+rundown = [n for n in names if n.startswith('Microsoft-Windows-DotNETRuntimeRundown/')]
+check('completeness: window from Process Start/Stop',
+      c['window'] == {'outlived_capture': not stopped, 'started_before_capture': not started,
+                      'whole_lifetime': started and stopped}, str(c['window']))
+check('completeness: losses from the log-file header',
+      (c['events_lost'], c['buffers_lost']) == (info['events_lost'], info['buffers_lost']))
+check('completeness: samples = Sample events of the pid', c['samples'] == samples,
+      f"{c['samples']} vs {samples}")
+check('completeness: sample interval from CollectionStart',
+      interval is not None and abs(c['sample_interval_ms'] - int(str(interval).replace(',', '')) / 1e4) < 1e-9,
+      f"{c['sample_interval_ms']} ms, NewInterval {interval}")
+check('completeness: CLR rundown flags match the rundown events of the pid',
+      c['clr']['rundown_start'] == any('DCStart' in n for n in rundown) and
+      c['clr']['rundown_end'] == any('DCStop' in n or 'DCEnd' in n for n in rundown))
+check('completeness: CLR Jit/Loader source seen',
+      c['sources']['clr_jit_loader'] == any(n.startswith('Microsoft-Windows-DotNETRuntime/Method/') for n in names))
+
 # Attestation: an in-toto Statement v1 around the same document.
 att = os.path.join(tmp, 'att.json')
 run('evidence', trace, '--process', 'Test.x86', '--attest', '-o', att)

@@ -139,10 +139,66 @@ CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/lib/common/utf16.c -o CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.s
 
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o: CMakeFiles/etwcap_lib.dir/flags.make
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o: /work/main/src/lib/confirm/claims_read.c
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o -c /work/main/src/lib/confirm/claims_read.c
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/lib/confirm/claims_read.c > CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.i
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/lib/confirm/claims_read.c -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.s
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o: CMakeFiles/etwcap_lib.dir/flags.make
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o: /work/main/src/lib/confirm/confirm_json.c
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o -c /work/main/src/lib/confirm/confirm_json.c
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/lib/confirm/confirm_json.c > CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.i
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/lib/confirm/confirm_json.c -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.s
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o: CMakeFiles/etwcap_lib.dir/flags.make
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o: /work/main/src/lib/confirm/evidence_read.c
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o -c /work/main/src/lib/confirm/evidence_read.c
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/lib/confirm/evidence_read.c > CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.i
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/lib/confirm/evidence_read.c -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.s
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o: CMakeFiles/etwcap_lib.dir/flags.make
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o: /work/main/src/lib/confirm/match.c
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o -c /work/main/src/lib/confirm/match.c
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/src/lib/confirm/match.c > CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.i
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/src/lib/confirm/match.c -o CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.s
+
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o: /work/main/src/lib/decode/clr_enum.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o -c /work/main/src/lib/decode/clr_enum.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.i: cmake_force
@@ -156,7 +212,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o: /work/main/src/lib/decode/clr_fields.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o -c /work/main/src/lib/decode/clr_fields.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.i: cmake_force
@@ -170,7 +226,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o: /work/main/src/lib/decode/clr_fields_gc.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o -c /work/main/src/lib/decode/clr_fields_gc.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.i: cmake_force
@@ -184,7 +240,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o: /work/main/src/lib/decode/clr_fields_gchist.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.o -c /work/main/src/lib/decode/clr_fields_gchist.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.i: cmake_force
@@ -198,7 +254,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gchist.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o: /work/main/src/lib/decode/clr_fields_loader.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.o -c /work/main/src/lib/decode/clr_fields_loader.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.i: cmake_force
@@ -212,7 +268,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_loader.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o: /work/main/src/lib/decode/clr_fields_method.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.o -c /work/main/src/lib/decode/clr_fields_method.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.i: cmake_force
@@ -226,7 +282,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_method.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o: /work/main/src/lib/decode/clr_fields_misc.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.o -c /work/main/src/lib/decode/clr_fields_misc.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.i: cmake_force
@@ -240,7 +296,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_misc.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o: /work/main/src/lib/decode/clr_fields_prov.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.o -c /work/main/src/lib/decode/clr_fields_prov.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.i: cmake_force
@@ -254,7 +310,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_prov.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o: /work/main/src/lib/decode/clr_method.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.o -c /work/main/src/lib/decode/clr_method.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.i: cmake_force
@@ -268,7 +324,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_method.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o: /work/main/src/lib/decode/clr_module.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_19) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.o -c /work/main/src/lib/decode/clr_module.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.i: cmake_force
@@ -282,7 +338,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_module.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o: /work/main/src/lib/decode/clr_stack.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_20) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.o -c /work/main/src/lib/decode/clr_stack.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.i: cmake_force
@@ -296,7 +352,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_stack.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o: /work/main/src/lib/decode/cursor.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_21) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.o -c /work/main/src/lib/decode/cursor.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.i: cmake_force
@@ -310,7 +366,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/cursor.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o: /work/main/src/lib/decode/decode.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_22) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.o -c /work/main/src/lib/decode/decode.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.i: cmake_force
@@ -324,7 +380,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/decode.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o: /work/main/src/lib/decode/fields.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_19) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_23) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.o -c /work/main/src/lib/decode/fields.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.i: cmake_force
@@ -338,7 +394,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/fields.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o: /work/main/src/lib/decode/kernel_config.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_20) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_24) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.o -c /work/main/src/lib/decode/kernel_config.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.i: cmake_force
@@ -352,7 +408,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_config.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o: /work/main/src/lib/decode/kernel_fields.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_21) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_25) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.o -c /work/main/src/lib/decode/kernel_fields.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.i: cmake_force
@@ -366,7 +422,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_fields.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o: /work/main/src/lib/decode/kernel_header.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_22) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_26) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.o -c /work/main/src/lib/decode/kernel_header.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.i: cmake_force
@@ -380,7 +436,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_header.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o: /work/main/src/lib/decode/kernel_image.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_23) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_27) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.o -c /work/main/src/lib/decode/kernel_image.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.i: cmake_force
@@ -394,7 +450,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_image.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o: /work/main/src/lib/decode/kernel_imageid.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_24) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_28) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.o -c /work/main/src/lib/decode/kernel_imageid.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.i: cmake_force
@@ -408,7 +464,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_imageid.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o: /work/main/src/lib/decode/kernel_io.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_25) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_29) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.o -c /work/main/src/lib/decode/kernel_io.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.i: cmake_force
@@ -422,7 +478,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_io.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o: /work/main/src/lib/decode/kernel_net.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_26) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_30) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.o -c /work/main/src/lib/decode/kernel_net.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.i: cmake_force
@@ -436,7 +492,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_net.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o: /work/main/src/lib/decode/kernel_perfinfo.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_27) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_31) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.o -c /work/main/src/lib/decode/kernel_perfinfo.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.i: cmake_force
@@ -450,7 +506,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_perfinfo.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o: /work/main/src/lib/decode/kernel_process.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_28) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_32) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.o -c /work/main/src/lib/decode/kernel_process.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.i: cmake_force
@@ -464,7 +520,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_process.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o: /work/main/src/lib/decode/kernel_stack.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_29) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_33) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.o -c /work/main/src/lib/decode/kernel_stack.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.i: cmake_force
@@ -478,7 +534,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_stack.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o: /work/main/src/lib/decode/kernel_sysconfig.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_30) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_34) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.o -c /work/main/src/lib/decode/kernel_sysconfig.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.i: cmake_force
@@ -492,7 +548,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_sysconfig.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o: /work/main/src/lib/decode/kernel_table.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_31) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_35) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.o -c /work/main/src/lib/decode/kernel_table.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.i: cmake_force
@@ -506,7 +562,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_table.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o: /work/main/src/lib/decode/kernel_thread.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_32) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_36) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.o -c /work/main/src/lib/decode/kernel_thread.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.i: cmake_force
@@ -520,7 +576,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_thread.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o: /work/main/src/lib/decode/kernel_util.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_33) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_37) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.o -c /work/main/src/lib/decode/kernel_util.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.i: cmake_force
@@ -534,7 +590,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/kernel_util.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o: /work/main/src/lib/decode/names.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_34) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_38) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.o -c /work/main/src/lib/decode/names.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.i: cmake_force
@@ -548,7 +604,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/names.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o: /work/main/src/lib/decode/names_clr.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_35) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_39) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.o -c /work/main/src/lib/decode/names_clr.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.i: cmake_force
@@ -562,7 +618,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/names_clr.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o: /work/main/src/lib/decode/names_kernel.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_36) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_40) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.o -c /work/main/src/lib/decode/names_kernel.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.i: cmake_force
@@ -576,7 +632,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/names_kernel.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o: /work/main/src/lib/decode/tracelogging.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_37) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_41) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.o -c /work/main/src/lib/decode/tracelogging.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.i: cmake_force
@@ -590,7 +646,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: /work/main/src/lib/decode/tracelogging_value.c
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_38) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_42) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.o -c /work/main/src/lib/decode/tracelogging_value.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.i: cmake_force
@@ -604,7 +660,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/decode/tracelogging_value.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o: /work/main/src/lib/evidence/evidence.c
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_39) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_43) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.o -c /work/main/src/lib/evidence/evidence.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.i: cmake_force
@@ -618,7 +674,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o: /work/main/src/lib/evidence/evidence_write.c
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_40) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_44) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.o -c /work/main/src/lib/evidence/evidence_write.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.i: cmake_force
@@ -632,7 +688,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/evidence/evidence_write.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o: /work/main/src/lib/evidence/functions.c
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_41) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_45) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.o -c /work/main/src/lib/evidence/functions.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.i: cmake_force
@@ -646,7 +702,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/evidence/functions.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o: /work/main/src/lib/evidence/select.c
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_42) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_46) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.o -c /work/main/src/lib/evidence/select.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.i: cmake_force
@@ -660,7 +716,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/evidence/select.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: /work/main/src/lib/output/events.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_43) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_47) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o -c /work/main/src/lib/output/events.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.i: cmake_force
@@ -674,7 +730,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: /work/main/src/lib/output/flame.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_44) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_48) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o -c /work/main/src/lib/output/flame.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.i: cmake_force
@@ -688,7 +744,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o: /work/main/src/lib/output/flame_speedscope.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_45) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_49) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o -c /work/main/src/lib/output/flame_speedscope.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.i: cmake_force
@@ -702,7 +758,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: /work/main/src/lib/output/flame_svg.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_46) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_50) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o -c /work/main/src/lib/output/flame_svg.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.i: cmake_force
@@ -716,7 +772,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o: /work/main/src/lib/output/info.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_47) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_51) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o -c /work/main/src/lib/output/info.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.i: cmake_force
@@ -730,7 +786,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: /work/main/src/lib/output/json.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_48) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_52) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o -c /work/main/src/lib/output/json.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.i: cmake_force
@@ -744,7 +800,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: /work/main/src/lib/output/stats.c
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_49) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_53) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.o -c /work/main/src/lib/output/stats.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.i: cmake_force
@@ -758,7 +814,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/stats.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o: /work/main/src/lib/reader/kernel_guid.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_50) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_54) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.o -c /work/main/src/lib/reader/kernel_guid.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.i: cmake_force
@@ -772,7 +828,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/kernel_guid.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o: /work/main/src/lib/reader/logfile.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_51) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_55) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.o -c /work/main/src/lib/reader/logfile.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.i: cmake_force
@@ -786,7 +842,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/logfile.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o: /work/main/src/lib/reader/lz77.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_52) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_56) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.o -c /work/main/src/lib/reader/lz77.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.i: cmake_force
@@ -800,7 +856,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/lz77.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o: /work/main/src/lib/reader/reader.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_53) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_57) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.o -c /work/main/src/lib/reader/reader.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.i: cmake_force
@@ -814,7 +870,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/reader.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o: /work/main/src/lib/reader/record.c
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_54) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_58) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.o -c /work/main/src/lib/reader/record.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.i: cmake_force
@@ -828,7 +884,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/reader/record.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o: /work/main/src/lib/stack/stack.c
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_55) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_59) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.o -c /work/main/src/lib/stack/stack.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.i: cmake_force
@@ -842,7 +898,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/stack/stack.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: /work/main/src/lib/state/modules.c
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_56) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_60) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.o -c /work/main/src/lib/state/modules.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.i: cmake_force
@@ -856,7 +912,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/modules.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o: /work/main/src/lib/state/state.c
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_57) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_61) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.o -c /work/main/src/lib/state/state.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.i: cmake_force
@@ -870,7 +926,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/state.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o: /work/main/src/lib/state/threads.c
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_58) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_62) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.o -c /work/main/src/lib/state/threads.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.i: cmake_force
@@ -884,7 +940,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/state/threads.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o: /work/main/src/lib/symbol/msf.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_59) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_63) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.o -c /work/main/src/lib/symbol/msf.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.i: cmake_force
@@ -898,7 +954,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/msf.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o: /work/main/src/lib/symbol/pdb.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_60) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_64) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.o -c /work/main/src/lib/symbol/pdb.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.i: cmake_force
@@ -912,7 +968,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/pdb.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o: /work/main/src/lib/symbol/pe.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_61) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_65) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o -c /work/main/src/lib/symbol/pe.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.i: cmake_force
@@ -926,7 +982,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.s: cmake_force
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: CMakeFiles/etwcap_lib.dir/flags.make
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symbol/symbolizer.c
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: CMakeFiles/etwcap_lib.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_62) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_66) "Building C object CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o -MF CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o.d -o CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o -c /work/main/src/lib/symbol/symbolizer.c
 
 CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.i: cmake_force
@@ -944,6 +1000,10 @@ etwcap_lib_OBJECTS = \
 "CMakeFiles/etwcap_lib.dir/src/lib/common/sha256.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/common/u64map.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.o" \
+"CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o" \
+"CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o" \
+"CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o" \
+"CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o" \
 "CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o" \
@@ -1010,6 +1070,10 @@ libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/common/guid.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/common/sha256.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/common/u64map.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.o
+libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/confirm/claims_read.c.o
+libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o
+libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o
+libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/confirm/match.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_fields_gc.c.o
@@ -1069,7 +1133,7 @@ libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/symbol/pe.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o
 libetwcap.a: CMakeFiles/etwcap_lib.dir/build.make
 libetwcap.a: CMakeFiles/etwcap_lib.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_63) "Linking C static library libetwcap.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build/CMakeFiles --progress-num=$(CMAKE_PROGRESS_67) "Linking C static library libetwcap.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/etwcap_lib.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/etwcap_lib.dir/link.txt --verbose=$(VERBOSE)
 

@@ -262,6 +262,99 @@ CMakeFiles/etwcap_lib.dir/src/lib/common/utf16.c.o: /work/main/src/lib/common/ut
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/main/src/lib/common/bytes.h
 
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/confirm_json.c.o: /work/main/src/lib/confirm/confirm_json.c \
+  /usr/include/stdc-predef.h \
+  /work/main/src/lib/confirm/confirm_json.h \
+  /usr/include/jansson.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/stdio.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/jansson_config.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/confirm/confirm.h \
+  /work/main/include/etwcap/error.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/compat/compat.h
+
+CMakeFiles/etwcap_lib.dir/src/lib/confirm/evidence_read.c.o: /work/main/src/lib/confirm/evidence_read.c \
+  /usr/include/stdc-predef.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/string.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /work/main/src/lib/confirm/confirm_json.h \
+  /usr/include/jansson.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/stdio.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/jansson_config.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/confirm/confirm.h \
+  /work/main/include/etwcap/error.h
+
 CMakeFiles/etwcap_lib.dir/src/lib/decode/clr_enum.c.o: /work/main/src/lib/decode/clr_enum.c \
   /usr/include/stdc-predef.h \
   /usr/include/inttypes.h \
@@ -1460,8 +1553,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/events.c.o: /work/main/src/lib/output/e
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: /work/main/src/lib/output/flame.c \
   /usr/include/stdc-predef.h \
-  /work/main/src/lib/output/flame_impl.h \
-  /work/main/include/etwcap/flame.h \
+  /work/main/src/lib/common/utf16.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
@@ -1480,6 +1572,8 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame.c.o: /work/main/src/lib/output/fl
   /usr/include/x86_64-linux-gnu/bits/wchar.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/output/flame_impl.h \
+  /work/main/include/etwcap/flame.h \
   /usr/include/stdio.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
   /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
@@ -1550,8 +1644,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame_speedscope.c.o: /work/main/src/li
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: /work/main/src/lib/output/flame_svg.c \
   /usr/include/stdc-predef.h \
-  /work/main/src/lib/output/flame_impl.h \
-  /work/main/include/etwcap/flame.h \
+  /work/main/src/lib/common/utf16.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
@@ -1570,6 +1663,8 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/flame_svg.c.o: /work/main/src/lib/outpu
   /usr/include/x86_64-linux-gnu/bits/wchar.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/output/flame_impl.h \
+  /work/main/include/etwcap/flame.h \
   /usr/include/stdio.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
   /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
@@ -1634,7 +1729,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/info.c.o: /work/main/src/lib/output/inf
 
 CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: /work/main/src/lib/output/json.c \
   /usr/include/stdc-predef.h \
-  /work/main/src/lib/output/json.h \
+  /work/main/src/lib/common/utf16.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
   /usr/include/stdint.h \
@@ -1653,6 +1748,7 @@ CMakeFiles/etwcap_lib.dir/src/lib/output/json.c.o: /work/main/src/lib/output/jso
   /usr/include/x86_64-linux-gnu/bits/wchar.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/main/src/lib/output/json.h \
   /usr/include/stdio.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
   /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
@@ -2285,8 +2381,6 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /work/main/src/lib/evidence/evidence_internal.h:
 
-/work/main/src/lib/evidence/evidence.c:
-
 /usr/include/math.h:
 
 /work/main/src/lib/decode/tracelogging_value.c:
@@ -2316,8 +2410,6 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 /work/main/src/lib/decode/kernel_net.c:
 
 /work/main/src/lib/decode/kernel_io.c:
-
-/work/main/src/lib/decode/kernel_imageid.c:
 
 /work/main/src/lib/decode/kernel_fields.c:
 
@@ -2359,9 +2451,23 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 
 /work/main/src/lib/decode/clr_enum.c:
 
+/work/main/src/lib/confirm/evidence_read.c:
+
+/usr/include/jansson_config.h:
+
+/work/main/src/lib/decode/kernel_imageid.c:
+
+/usr/include/jansson.h:
+
+/work/main/src/lib/evidence/evidence.c:
+
+/work/main/src/lib/confirm/confirm_json.c:
+
 /usr/include/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
+
+/work/main/src/lib/confirm/confirm.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h:
 
@@ -2392,6 +2498,8 @@ CMakeFiles/etwcap_lib.dir/src/lib/symbol/symbolizer.c.o: /work/main/src/lib/symb
 /usr/include/stdc-predef.h:
 
 /usr/include/openssl/opensslv.h:
+
+/work/main/src/lib/confirm/confirm_json.h:
 
 /usr/include/string.h:
 

@@ -15,4 +15,8 @@
 size_t etwcap_utf16_to_utf8(const uint8_t *src, size_t src_len, char *out, size_t cap,
                             size_t *consumed, int *terminated);
 
+/* Length of the valid UTF-8 sequence at s (n bytes left, n >= 1), or 0
+ * when it is not valid UTF-8 (overlong, surrogate, out of range, cut). */
+size_t etwcap_utf8_seq(const unsigned char *s, size_t n);
+
 #endif

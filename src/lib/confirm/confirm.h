@@ -146,8 +146,9 @@ void etwcap_claims_free(etwcap_claims *c);
  * extensions .dll .exe .sys .winmd .so and then an NGen ".ni", ASCII lower
  * case. Returns a malloc'd string or NULL when out of memory. */
 char *etwcap_match_module_key(const char *module);
-/* Do two module spellings name the same module? */
-int etwcap_match_module(const char *a, const char *b);
+/* Does `module` (any spelling: name, file name or path) have the canonical
+ * key `key` (from etwcap_match_module_key)? An empty key matches nothing. */
+int etwcap_match_module(const char *module, const char *key);
 /* Canonical function name (signature, generic arity and instantiation
  * removed; "::", "+" and "/" become "."). malloc'd, or NULL. */
 char *etwcap_match_canon_name(const char *name);
@@ -211,6 +212,12 @@ typedef struct etwcap_verdicts {
     etwcap_verdict *v; /* one per claim, in claims order */
     size_t n;
 } etwcap_verdicts;
+
+/* The plain-language reason of a computed verdict (verdict_reason.c; used by
+ * etwcap_verdicts_compute). `observable`: the evidence could have seen the
+ * sink; `loaded`: a module entry of the sink's module, or NULL. malloc'd. */
+char *etwcap_verdict_reason(const etwcap_evdoc *ev, const etwcap_verdict *v, int observable,
+                            const etwcap_ev_module *loaded);
 
 etwcap_status etwcap_verdicts_compute(etwcap_verdicts **out, const etwcap_evdoc *ev,
                                       const etwcap_claims *claims);

@@ -53,8 +53,15 @@ static etwcap_decode_result heap_stats(clr_ctx *x)
         gen4 = (int64_t)etwcap_cursor_u64(&x->c);
         promoted4 = (int64_t)etwcap_cursor_u64(&x->c);
     }
-    clr_add_i64(x, "TotalHeapSize", v[0] + v[2] + v[4] + v[6] + gen4);
-    clr_add_i64(x, "TotalPromoted", v[1] + v[3] + v[5] + v[7] + promoted4);
+    /* Fuzz finding (fuzz/regressions/fuzz_decode): hostile sizes overflowed
+     * the signed sum (undefined behaviour). Sum as unsigned: the total wraps
+     * the way TraceEvent's unchecked C# long addition does. */
+    clr_add_i64(x, "TotalHeapSize",
+                (int64_t)((uint64_t)v[0] + (uint64_t)v[2] + (uint64_t)v[4] + (uint64_t)v[6] +
+                          (uint64_t)gen4));
+    clr_add_i64(x, "TotalPromoted",
+                (int64_t)((uint64_t)v[1] + (uint64_t)v[3] + (uint64_t)v[5] + (uint64_t)v[7] +
+                          (uint64_t)promoted4));
     clr_add_i64(x, "Depth", v[5] != 0 ? 2 : v[3] != 0 ? 1 : 0);
     for (int i = 0; i < 8; i++)
         clr_add_i64(x, names[i], v[i]);

@@ -151,8 +151,16 @@ static int field_to_text(tl_ctx *t, size_t i, tl_text *txt, int json, int depth)
     for (size_t k = 0; k < n; k++) {
         if (k)
             tl_text_puts(txt, json ? ", " : ",");
+        size_t before = t->c.pos;
         if (element_to_text(t, i, txt, json, depth) < 0)
             return -1;
+        /* Fuzz finding (fuzz/regressions/fuzz_tracelogging): an element
+         * that read no payload (a struct of empty arrays) is followed by
+         * identical ones, and arrays of such structs nested 8 deep asked
+         * for 65535^8 steps. Each one adds text, so once the text is full
+         * the rest change nothing: stop there. */
+        if (t->c.pos == before && txt->len >= sizeof txt->s - 1)
+            break;
     }
     tl_text_puts(txt, json ? " ]" : "]");
     return 0;

@@ -75,6 +75,7 @@ static etwcap_status pass1(etwcap_evidence *e, const char *path, const etwcap_re
         note_interval(e, &ev);
     }
     e->diags = etwcap_reader_diag_count(r);
+    e->buffers_skipped = etwcap_reader_stats_get(r)->buffers_skipped;
     etwcap_reader_close(r);
     return st == ETWCAP_END ? ETWCAP_OK : st;
 }
@@ -179,10 +180,13 @@ static void on_stack(const etwcap_stacked *s, void *payload)
     size_t n = s->nframes ? s->nframes : (s->is_sample ? 1 : 0);
     if (n > MAX_FRAMES)
         n = MAX_FRAMES;
+    ev_proc_stats *ps = &e->ps[s->proc];
     if (s->is_sample) {
         e->samples++;
         e->samples_with_stack += s->nframes > 0;
         e->samples_user += s->has_user != 0;
+        ps->samples++;
+        ps->samples_user += s->has_user != 0;
     }
     if (n == 0)
         return;
@@ -207,6 +211,10 @@ static void on_stack(const etwcap_stacked *s, void *payload)
         e->frames_resolved += resolved;
         e->managed_frames += managed;
         e->managed_resolved += managed && resolved;
+        ps->frames++;
+        ps->frames_resolved += resolved;
+        ps->managed_frames += managed;
+        ps->managed_resolved += managed && resolved;
     }
     size_t len = 0;
     for (size_t k = 0; k < n; k++) {
@@ -234,6 +242,58 @@ out:
     free(chain);
 }
 
+/* Which sources this process's events show, and its CLR rundown
+ * (etl-format.md §4.2, §4.3): runtime keywords Loader 0x8 / Jit 0x10; the
+ * rundown provider's DCStart (141/143 methods, 153 modules, 145 complete)
+ * and DCEnd (142/144, 154, 146) events. */
+static void note_sources(etwcap_evidence *e, const etwcap_event *ev, etwcap_event_class c,
+                         size_t proc)
+{
+    ev_proc_stats *ps = &e->ps[proc];
+    if (c == ETWCAP_EC_STACKWALK || c == ETWCAP_EC_STACK_KEY_REF)
+        ps->kernel_stacks = 1;
+    if (ev->kind != ETWCAP_KIND_MANIFEST)
+        return;
+    if (c == ETWCAP_EC_CLR_STACK)
+        ps->clr_stacks = 1;
+    if (c == ETWCAP_EC_CLR_R2R_ENTRY)
+        ps->clr_r2r = 1;
+    if (etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_runtime) && (ev->keyword & 0x18u))
+        ps->clr_jit_loader = 1;
+    if (!etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_rundown))
+        return;
+    switch (ev->id) {
+    case 141:
+    case 143:
+        ps->method_rundown++;
+        ps->rundown_start = 1;
+        break;
+    case 142:
+    case 144:
+        ps->method_rundown++;
+        ps->rundown_end = 1;
+        break;
+    case 153:
+        ps->module_rundown++;
+        ps->rundown_start = 1;
+        break;
+    case 154:
+        ps->module_rundown++;
+        ps->rundown_end = 1;
+        break;
+    case 145:
+    case 147:
+        ps->rundown_start = 1;
+        break;
+    case 146:
+    case 148:
+        ps->rundown_end = 1;
+        break;
+    default:
+        break;
+    }
+}
+
 static etwcap_status pass2(etwcap_evidence *e, const char *path)
 {
     etwcap_reader_options quiet = ETWCAP_READER_OPTIONS_INIT; /* pass 1 reported */
@@ -258,6 +318,8 @@ static etwcap_status pass2(etwcap_evidence *e, const char *path)
                            c == ETWCAP_EC_STACK_KEY_REF || c == ETWCAP_EC_THREAD;
         if (!stack_record && !in_target(e, proc))
             continue;
+        if (in_target(e, proc))
+            note_sources(e, &ev, c, proc);
         if (c == ETWCAP_EC_CLR_METHOD || c == ETWCAP_EC_CLR_R2R_ENTRY)
             on_clr(e, &ev, proc);
         etwcap_status s2 = etwcap_stack_asm_update(sa, &ev, pid, proc);
@@ -329,7 +391,8 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
         return st;
     }
     int n = ev_select_targets(e);
-    if (n < 0 || etwcap_symbolizer_create(&e->sym, e->state, o->symbols, NULL, NULL) != ETWCAP_OK) {
+    e->ps = calloc(e->ntarget_slots ? e->ntarget_slots : 1, sizeof *e->ps);
+    if (n < 0 || !e->ps || etwcap_symbolizer_create(&e->sym, e->state, o->symbols, NULL, NULL) != ETWCAP_OK) {
         etwcap_evidence_free(e);
         return ETWCAP_ERR_NOMEM;
     }
@@ -366,6 +429,7 @@ void etwcap_evidence_free(etwcap_evidence *e)
     free(e->sel_container);
     free(e->sel_pid);
     free(e->target);
+    free(e->ps);
     free(e->file_name);
     etwcap_symbolizer_free(e->sym);
     etwcap_state_free(e->state);

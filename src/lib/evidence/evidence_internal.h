@@ -37,6 +37,14 @@ typedef struct ev_chain {
     uint64_t count;
 } ev_chain;
 
+/* What could have been seen of one target process (issue: completeness). */
+typedef struct ev_proc_stats {
+    uint64_t samples, samples_user, frames, frames_resolved, managed_frames, managed_resolved;
+    uint64_t method_rundown, module_rundown;
+    int rundown_start, rundown_end; /* CLR rundown DCStart / DCEnd seen */
+    int kernel_stacks, clr_jit_loader, clr_r2r, clr_stacks;
+} ev_proc_stats;
+
 struct etwcap_evidence {
     etwcap_state *state;
     etwcap_logfile_info info;
@@ -62,6 +70,8 @@ struct etwcap_evidence {
     size_t max_chains;
 
     uint8_t *target; /* per process record: 1 when in the target set */
+    ev_proc_stats *ps; /* per process record */
+    uint64_t buffers_skipped;
     size_t ntarget_slots;
 
     ev_function *fn;

@@ -99,6 +99,79 @@ static void write_capture(etwcap_json *j, const etwcap_evidence *e)
     etwcap_json_obj_end(j);
 }
 
+static void key_bool(etwcap_json *j, const char *k, int v)
+{
+    etwcap_json_key(j, k);
+    etwcap_json_bool(j, v);
+}
+
+static void key_frac(etwcap_json *j, const char *k, uint64_t a, uint64_t b)
+{
+    etwcap_json_key(j, k);
+    if (b)
+        etwcap_json_number(j, frac(a, b));
+    else
+        etwcap_json_null(j);
+}
+
+/* One completeness record per target process: how much of it the capture
+ * could have seen (docs/evidence-format.md, "completeness"). Loss counters
+ * are the session's: ETW does not attribute lost events to a process. */
+static void write_completeness_one(etwcap_json *j, const etwcap_evidence *e, size_t i)
+{
+    const etwcap_process *p = etwcap_state_process_at(e->state, i);
+    const ev_proc_stats *ps = &e->ps[i];
+    const etwcap_logfile_info *in = &e->info;
+    int64_t t0 = in->header_timestamp;
+    int64_t t1 = t0 + (in->end_time - in->start_time) * (in->perf_freq ? in->perf_freq : 10000000) /
+                          10000000;
+    int before = !p->started_in_trace, outlived = p->end_time == ETWCAP_TIME_NEVER;
+    int64_t from = before ? t0 : p->start_time, to = outlived ? t1 : p->end_time;
+    double ms = 0;
+    if (to > from && e->have_info)
+        ms = (double)(etwcap_logfile_to_filetime(in, to) - etwcap_logfile_to_filetime(in, from)) /
+             1e4;
+    etwcap_json_obj_begin(j);
+    key_u64(j, "buffers_lost", in->buffers_lost);
+    key_u64(j, "buffers_skipped", e->buffers_skipped);
+    etwcap_json_key(j, "clr");
+    etwcap_json_obj_begin(j);
+    key_u64(j, "method_rundown_events", ps->method_rundown);
+    key_u64(j, "module_rundown_events", ps->module_rundown);
+    key_bool(j, "rundown_end", ps->rundown_end);
+    key_bool(j, "rundown_start", ps->rundown_start);
+    etwcap_json_obj_end(j);
+    etwcap_json_key(j, "duration_ms");
+    etwcap_json_number(j, ms);
+    key_u64(j, "events_lost", in->events_lost);
+    key_u64(j, "frames", ps->frames);
+    key_frac(j, "frames_resolved_fraction", ps->frames_resolved, ps->frames);
+    key_u64(j, "managed_frames", ps->managed_frames);
+    key_frac(j, "managed_frames_resolved_fraction", ps->managed_resolved, ps->managed_frames);
+    key_u64(j, "pid", p->pid);
+    etwcap_json_key(j, "sample_interval_ms");
+    if (e->sample_interval_100ns)
+        etwcap_json_number(j, e->sample_interval_100ns / 1e4);
+    else
+        etwcap_json_null(j);
+    key_u64(j, "samples", ps->samples);
+    key_frac(j, "samples_reaching_user_fraction", ps->samples_user, ps->samples);
+    etwcap_json_key(j, "sources");
+    etwcap_json_obj_begin(j);
+    key_bool(j, "clr_jit_loader", ps->clr_jit_loader);
+    key_bool(j, "clr_r2r_entry", ps->clr_r2r);
+    key_bool(j, "clr_stacks", ps->clr_stacks);
+    key_bool(j, "kernel_stacks", ps->kernel_stacks);
+    etwcap_json_obj_end(j);
+    etwcap_json_key(j, "window");
+    etwcap_json_obj_begin(j);
+    key_bool(j, "outlived_capture", outlived);
+    key_bool(j, "started_before_capture", before);
+    key_bool(j, "whole_lifetime", !before && !outlived);
+    etwcap_json_obj_end(j);
+    etwcap_json_obj_end(j);
+}
+
 static void write_coverage(etwcap_json *j, const etwcap_evidence *e)
 {
     etwcap_json_key(j, "coverage");
@@ -319,24 +392,18 @@ static int cmp_proc(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+static size_t sorted_targets(const etwcap_evidence *e, proc_ref **out);
+
 static void write_target(etwcap_json *j, const etwcap_evidence *e)
 {
     etwcap_json_key(j, "target");
     etwcap_json_obj_begin(j);
     etwcap_json_key(j, "processes");
     etwcap_json_arr_begin(j);
-    proc_ref *refs = malloc((e->ntarget_slots ? e->ntarget_slots : 1) * sizeof *refs);
-    size_t n = 0;
+    proc_ref *refs;
+    size_t n = sorted_targets(e, &refs);
     if (!refs)
         j->failed = 1;
-    for (size_t i = 0; refs && i < e->ntarget_slots; i++) {
-        if (!e->target[i])
-            continue;
-        const etwcap_process *p = etwcap_state_process_at(e->state, i);
-        refs[n++] = (proc_ref){p->started_in_trace ? p->start_time : INT64_MIN, p->pid, i};
-    }
-    if (refs)
-        qsort(refs, n, sizeof *refs, cmp_proc);
     for (size_t k = 0; k < n; k++) {
         const etwcap_process *p = etwcap_state_process_at(e->state, refs[k].index);
         etwcap_json_obj_begin(j);
@@ -384,6 +451,38 @@ static void write_target(etwcap_json *j, const etwcap_evidence *e)
     etwcap_json_obj_end(j);
 }
 
+/* Target processes in document order: start time, then pid. */
+static size_t sorted_targets(const etwcap_evidence *e, proc_ref **out)
+{
+    proc_ref *refs = malloc((e->ntarget_slots ? e->ntarget_slots : 1) * sizeof *refs);
+    size_t n = 0;
+    *out = refs;
+    if (!refs)
+        return 0;
+    for (size_t i = 0; i < e->ntarget_slots; i++) {
+        if (!e->target[i])
+            continue;
+        const etwcap_process *p = etwcap_state_process_at(e->state, i);
+        refs[n++] = (proc_ref){p->started_in_trace ? p->start_time : INT64_MIN, p->pid, i};
+    }
+    qsort(refs, n, sizeof *refs, cmp_proc);
+    return n;
+}
+
+static void write_completeness(etwcap_json *j, const etwcap_evidence *e)
+{
+    proc_ref *refs;
+    size_t n = sorted_targets(e, &refs);
+    if (!refs)
+        j->failed = 1;
+    etwcap_json_key(j, "completeness");
+    etwcap_json_arr_begin(j);
+    for (size_t k = 0; k < n; k++)
+        write_completeness_one(j, e, refs[k].index);
+    etwcap_json_arr_end(j);
+    free(refs);
+}
+
 etwcap_status etwcap_evidence_write(const etwcap_evidence *e, FILE *f, int attest)
 {
     etwcap_json head, tail;
@@ -391,6 +490,7 @@ etwcap_status etwcap_evidence_write(const etwcap_evidence *e, FILE *f, int attes
     etwcap_json_init(&tail);
     etwcap_json_obj_begin(&head);
     write_capture(&head, e);
+    write_completeness(&head, e);
     write_coverage(&head, e);
     write_functions(&head, e);
     write_modules(&head, e);

@@ -4,6 +4,7 @@
  * trie's children are found through a second hash keyed by (parent, name).
  * Memory is therefore proportional to distinct frames and stack prefixes.
  */
+#include "common/utf16.h"
 #include "output/flame_impl.h"
 
 #include <inttypes.h>
@@ -58,34 +59,6 @@ static uint64_t child_hash(uint32_t parent, uint32_t name)
     return mix64(((uint64_t)parent << 32) | name);
 }
 
-size_t flame_utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
 /* Sanitize `name` into f->scratch (see flame.h): ';' -> ':', control
  * characters -> ' ', bytes that are not UTF-8 -> U+FFFD, "" -> "[unknown]". */
 static etwcap_status sanitize(etwcap_flame *f, const char *name, size_t *out_len)
@@ -115,7 +88,7 @@ static etwcap_status sanitize(etwcap_flame *f, const char *name, size_t *out_len
             o[k++] = (char)c;
             i++;
         } else {
-            size_t len = flame_utf8_seq(s + i, n - i);
+            size_t len = etwcap_utf8_seq(s + i, n - i);
             if (len == 0) {
                 memcpy(o + k, "\xEF\xBF\xBD", 3);
                 k += 3;

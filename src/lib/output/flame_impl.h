@@ -56,7 +56,6 @@ static inline const char *flame_name(const etwcap_flame *f, uint32_t id)
 }
 
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0. */
-size_t flame_utf8_seq(const unsigned char *s, size_t n);
 
 /* Stable merge sort of `n` ids with a comparison that takes a context. */
 typedef int (*flame_cmp_fn)(const void *ctx, uint32_t a, uint32_t b);

@@ -10,6 +10,7 @@
  * resets, and searches; it reads everything it needs from the document.
  * Colors come from a hash of the name, so the output is deterministic.
  */
+#include "common/utf16.h"
 #include "output/flame_impl.h"
 
 #include <inttypes.h>
@@ -162,7 +163,7 @@ static void put_xml(FILE *out, const char *str, size_t n, size_t max_chars)
         else if (c < 0x20)
             esc = " ";
         else if (c >= 0x80) {
-            adv = flame_utf8_seq(s + i, n - i);
+            adv = etwcap_utf8_seq(s + i, n - i);
             if (adv == 0 || (adv == 3 && c == 0xEF && s[i + 1] == 0xBF && s[i + 2] >= 0xBE))
                 esc = "\xEF\xBF\xBD";
             if (adv == 0)

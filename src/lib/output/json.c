@@ -1,4 +1,5 @@
 /* json.c - JSON writer (see json.h). */
+#include "common/utf16.h"
 #include "output/json.h"
 
 #include <inttypes.h>
@@ -77,35 +78,6 @@ void etwcap_json_arr_end(etwcap_json *j)
     j->need_comma = 1;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
-}
-
 static void put_escaped(etwcap_json *j, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -144,7 +116,7 @@ static void put_escaped(etwcap_json *j, const char *str, size_t n)
                 break;
             }
         } else if (c >= 0x80) {
-            adv = utf8_seq(s + i, n - i);
+            adv = etwcap_utf8_seq(s + i, n - i);
             if (adv == 0) {
                 esc = "\xEF\xBF\xBD"; /* U+FFFD for a byte that is not UTF-8 */
                 adv = 1;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # step_* functions are called as "step_$name"
 # Build etwcap every way CI does and run the whole test suite each time.
 #
 # Usage: tests/run-all.sh [STEP ...]      (default: all steps, in this order)
 #   gcc    Linux gcc build, -Werror, RelWithDebInfo, ctest
 #   asan   clang build with ASan + UBSan (ETWCAP_SANITIZE=ON), ctest
 #   mingw  mingw-w64 cross build, -Werror, ctest running the .exe under Wine
-#   fuzz   optional: replay the fuzz regression corpus through fuzz/run.sh
+#   fuzz   optional: fuzz/run.sh 60: every libFuzzer target for 60 s
+#          (ETWCAP_FUZZ_SECONDS) after replaying its regressions
 #          (skipped while fuzz/run.sh is absent or clang lacks libFuzzer)
 #
 # Environment:
@@ -43,9 +45,9 @@ run() {
     local t=$SECONDS rc
     "$@"
     rc=$?
-    if [ $rc -ne 0 ]; then
+    if [ "$rc" -ne 0 ]; then
         echo "!!! [$STEP] FAILED: $label (exit $rc, $((SECONDS - t))s)" >&2
-        exit $rc
+        exit "$rc"
     fi
     echo "<-- [$STEP] $label: ok ($((SECONDS - t))s)"
 }
@@ -156,10 +158,11 @@ step_mingw() {
     run_ctest "$CI_DIR/mingw"
 }
 
-# Optional hook. Contract for fuzz/run.sh: `fuzz/run.sh --replay` builds the
+# Optional hook. Contract for fuzz/run.sh: `fuzz/run.sh SECONDS` builds the
 # fuzz targets with clang -fsanitize=fuzzer,address,undefined into
-# $ETWCAP_FUZZ_BUILD_DIR and runs each over its committed corpus only
-# (no new fuzzing), exiting non-zero on any crash, leak or UB report.
+# $ETWCAP_FUZZ_BUILD_DIR, replays each one's committed regressions, fuzzes
+# it for SECONDS from its seed corpus, and exits non-zero on any crash,
+# leak, timeout, out-of-memory or UB report (`--replay` only replays).
 step_fuzz() {
     if [ ! -f "$ROOT/fuzz/run.sh" ]; then
         echo "--- [fuzz] fuzz/run.sh absent: step skipped"
@@ -183,62 +186,70 @@ step_fuzz() {
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     fresh_dir "$ETWCAP_FUZZ_BUILD_DIR"
-    run "fuzz regression replay" bash "$ROOT/fuzz/run.sh" --replay
+    run "fuzz: regressions, then ${ETWCAP_FUZZ_SECONDS:-60}s per target" \
+        bash "$ROOT/fuzz/run.sh" "${ETWCAP_FUZZ_SECONDS:-60}"
 }
 
 # ------------------------------------------------------------------- main --
-if [ $# -gt 0 ]; then
-    STEPS=("$@")
-else
-    STEPS=("${ALL_STEPS[@]}")
-fi
-for s in "${STEPS[@]}"; do
-    case " ${ALL_STEPS[*]} " in
-    *" $s "*) ;;
-    *)
-        echo "run-all.sh: unknown step '$s' (steps: ${ALL_STEPS[*]})" >&2
-        exit 2
-        ;;
-    esac
-done
-
-SUMMARY=()
-failed=0
-T0=$SECONDS
-for s in "${STEPS[@]}"; do
-    log="$CI_DIR/logs/$s.log"
-    echo
-    echo "=================== [$s] ==================="
-    t=$SECONDS
-    # Subshell: a step's exports, traps and exits stay inside it.
-    (STEP=$s && "step_$s") 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
-    dt=$((SECONDS - t))
-    # ctest's closing line, e.g. "100% tests passed, 0 tests failed out of 12".
-    counts=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$log" | tail -n1 |
-        sed -E 's/([0-9]+) tests failed out of ([0-9]+)/\1 of \2 tests failed/')
-    if [ "$rc" -eq 0 ]; then
-        status=PASS
-    elif [ "$rc" -eq 77 ]; then
-        status=SKIP
+# All of main is one function, parsed whole before it runs, so editing this
+# file while a run is in progress cannot derail that run (bash reads a script
+# as it goes, so top-level code would see the new bytes mid-run).
+main() {
+    if [ $# -gt 0 ]; then
+        STEPS=("$@")
     else
-        status=FAIL
-        failed=$((failed + 1))
+        STEPS=("${ALL_STEPS[@]}")
     fi
-    SUMMARY+=("$(printf '%-4s  %-6s %5ss  %s' "$status" "$s" "$dt" "${counts:+ctest: $counts}")")
-    if [ "$status" = FAIL ] && [ "${ETWCAP_FAIL_FAST:-0}" = 1 ]; then
-        echo "!!! [$s] failed; ETWCAP_FAIL_FAST=1, not running the remaining steps" >&2
-        break
-    fi
-done
+    for s in "${STEPS[@]}"; do
+        case " ${ALL_STEPS[*]} " in
+        *" $s "*) ;;
+        *)
+            echo "run-all.sh: unknown step '$s' (steps: ${ALL_STEPS[*]})" >&2
+            exit 2
+            ;;
+        esac
+    done
 
-echo
-echo "=================== summary ($((SECONDS - T0))s, logs in $CI_DIR/logs) ==================="
-for line in "${SUMMARY[@]}"; do
-    echo "  $line"
-done
-if [ $failed -ne 0 ]; then
-    echo "run-all.sh: $failed step(s) FAILED"
-    exit 1
-fi
-echo "run-all.sh: all steps OK"
+    SUMMARY=()
+    failed=0
+    T0=$SECONDS
+    for s in "${STEPS[@]}"; do
+        log="$CI_DIR/logs/$s.log"
+        echo
+        echo "=================== [$s] ==================="
+        t=$SECONDS
+        # Subshell: a step's exports, traps and exits stay inside it.
+        (STEP=$s && "step_$s") 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        dt=$((SECONDS - t))
+        # ctest's closing line, e.g. "100% tests passed, 0 tests failed out of 12".
+        counts=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$log" | tail -n1 |
+            sed -E 's/([0-9]+) tests failed out of ([0-9]+)/\1 of \2 tests failed/')
+        if [ "$rc" -eq 0 ]; then
+            status=PASS
+        elif [ "$rc" -eq 77 ]; then
+            status=SKIP
+        else
+            status=FAIL
+            failed=$((failed + 1))
+        fi
+        SUMMARY+=("$(printf '%-4s  %-6s %5ss  %s' "$status" "$s" "$dt" "${counts:+ctest: $counts}")")
+        if [ "$status" = FAIL ] && [ "${ETWCAP_FAIL_FAST:-0}" = 1 ]; then
+            echo "!!! [$s] failed; ETWCAP_FAIL_FAST=1, not running the remaining steps" >&2
+            break
+        fi
+    done
+
+    echo
+    echo "=================== summary ($((SECONDS - T0))s, logs in $CI_DIR/logs) ==================="
+    for line in "${SUMMARY[@]}"; do
+        echo "  $line"
+    done
+    if [ $failed -ne 0 ]; then
+        echo "run-all.sh: $failed step(s) FAILED"
+        exit 1
+    fi
+    echo "run-all.sh: all steps OK"
+}
+
+main "$@"; exit $?

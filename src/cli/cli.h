@@ -17,6 +17,7 @@ int cmd_events(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_symbolize(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_containers(int argc, char **argv);
 

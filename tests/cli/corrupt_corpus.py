@@ -14,7 +14,7 @@ through `etwcap stats` (and any extra subcommands given). Every run must:
 usage: corrupt_corpus.py ETWCAP CORPUS_DIR [--truncations N] [--flips M]
                           [--timeout S] [--seed K] [--commands stats,events]
 """
-import argparse, os, random, re, subprocess, sys, tempfile, time
+import argparse, concurrent.futures, os, random, re, subprocess, sys, tempfile, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument('etwcap')
@@ -24,6 +24,7 @@ ap.add_argument('--flips', type=int, default=200)
 ap.add_argument('--timeout', type=float, default=10.0)
 ap.add_argument('--seed', type=int, default=20261125)
 ap.add_argument('--commands', default='stats')
+ap.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
 a = ap.parse_args()
 
 files = []
@@ -39,13 +40,14 @@ if not files:
 SAN = re.compile(r'(AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|LeakSanitizer)')
 OFFSET = re.compile(r'offset \d+')
 fails, runs, slowest = [], 0, 0.0
+lock = threading.Lock()
 tmpdir = tempfile.mkdtemp(prefix='etwcap-corrupt-')
-variant = os.path.join(tmpdir, 'variant.etl')
 
 
-def run(cmd, label):
+def run(cmd, label, variant):
     global runs, slowest
-    runs += 1
+    with lock:
+        runs += 1
     t0 = time.monotonic()
     try:
         p = subprocess.run([a.etwcap, cmd, variant], capture_output=True, timeout=a.timeout)
@@ -53,7 +55,8 @@ def run(cmd, label):
         fails.append(f'{label} {cmd}: timed out after {a.timeout}s')
         return None
     dt = time.monotonic() - t0
-    slowest = max(slowest, dt)
+    with lock:
+        slowest = max(slowest, dt)
     err = p.stderr.decode('utf-8', 'replace')
     if p.returncode < 0:
         fails.append(f'{label} {cmd}: killed by signal {-p.returncode}')
@@ -71,7 +74,9 @@ def total(p):
     return int(m.group(1)) if m else None
 
 
-for path in files:
+def one_file(index, path):
+    """All variants of one trace, in a file of its own."""
+    variant = os.path.join(tmpdir, f'variant{index}.etl')
     data = open(path, 'rb').read()
     rel = os.path.relpath(path, a.corpus)
     rng = random.Random(f'{a.seed}:{rel}')
@@ -84,12 +89,13 @@ for path in files:
     for cut in cuts:
         os.truncate(variant, cut)
         for cmd in a.commands.split(','):
-            p = run(cmd, f'{rel} truncated at {cut}')
+            p = run(cmd, f'{rel} truncated at {cut}', variant)
             if cmd == 'stats' and p is not None and p.returncode in (0, 2):
                 t = total(p)
                 if t is not None:
                     if prev is not None and t > prev:
-                        fails.append(f'{rel} truncated at {cut}: TOTAL {t} > {prev} at a longer cut')
+                        with lock:
+                            fails.append(f'{rel} truncated at {cut}: TOTAL {t} > {prev} at a longer cut')
                     prev = t
     # Bit flips: one bit at a time, flipped in place and restored.
     with open(variant, 'wb') as f:
@@ -102,12 +108,18 @@ for path in files:
             f.write(bytes([orig ^ (1 << (bit % 8))]))
             f.flush()
             for cmd in a.commands.split(','):
-                run(cmd, f'{rel} bit {bit} flipped')
+                run(cmd, f'{rel} bit {bit} flipped', variant)
             f.seek(pos)
             f.write(bytes([orig]))
             f.flush()
+    os.unlink(variant)
 
-os.unlink(variant) if os.path.exists(variant) else None
+
+# Largest files first, so the pool's workers finish together.
+order = sorted(enumerate(files), key=lambda t: -os.path.getsize(t[1]))
+with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+    for fut in [pool.submit(one_file, i, p) for i, p in order]:
+        fut.result()
 os.rmdir(tmpdir)
 for f in fails[:40]:
     print('FAIL', f)

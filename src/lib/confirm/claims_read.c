@@ -20,15 +20,14 @@
 
 #define CLAIMS_SCHEMA "etwcap.claims/v1"
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        etwcap_status st_ = (expr);                                                                \
-        if (st_ != ETWCAP_OK && st_ != ETWCAP_END)                                                 \
-            return st_;                                                                            \
+#define TRY(expr)                                  \
+    do {                                           \
+        etwcap_status st_ = (expr);                \
+        if (st_ != ETWCAP_OK && st_ != ETWCAP_END) \
+            return st_;                            \
     } while (0)
 
-static etwcap_status read_sink(const cj_doc *d, const json_t *o, const cj_path *cp,
-                               etwcap_claim *c)
+static etwcap_status read_sink(const cj_doc *d, const json_t *o, const cj_path *cp, etwcap_claim *c)
 {
     json_t *sink;
     const char *kind;
@@ -69,8 +68,7 @@ static etwcap_status read_claim(const cj_doc *d, const json_t *o, const cj_path 
         c->has_static_path = 1;
         for (size_t i = 0; i < n; i++) {
             cj_path ip = {&pp, NULL, i};
-            TRY(cj_elem_string(d, json_array_get(path, i), &ip, CJ_NONEMPTY,
-                               &c->static_path[i]));
+            TRY(cj_elem_string(d, json_array_get(path, i), &ip, CJ_NONEMPTY, &c->static_path[i]));
         }
         c->nstatic_path = n;
     } else if (st != ETWCAP_END) {
@@ -90,7 +88,8 @@ static etwcap_status read_claim(const cj_doc *d, const json_t *o, const cj_path 
         c->static_verdict = ETWCAP_STATIC_UNKNOWN;
     } else {
         cj_path vp = {cp, "static_verdict", 0};
-        return cj_fail(d, &vp, "expected \"reachable\", \"unreachable\" or \"unknown\", found \"%s\"",
+        return cj_fail(d, &vp,
+                       "expected \"reachable\", \"unreachable\" or \"unknown\", found \"%s\"",
                        verdict);
     }
     return ETWCAP_OK;

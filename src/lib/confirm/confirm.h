@@ -57,9 +57,9 @@ typedef struct etwcap_ev_function {
     uint32_t process;
     const char *module;
     const char *name;
-    const char *signature;  /* NULL when absent or null */
+    const char *signature; /* NULL when absent or null */
     etwcap_code_kind kind;
-    unsigned observed;      /* ETWCAP_OBS_* */
+    unsigned observed; /* ETWCAP_OBS_* */
     uint64_t samples;
     const char *first_seen; /* ISO 8601 UTC, NULL when absent */
     const char *last_seen;
@@ -102,8 +102,8 @@ typedef struct etwcap_evdoc {
 /* Parse an evidence document (or an in-toto Statement whose predicate is
  * one). `name` names the input in messages. Returns ETWCAP_OK, or
  * ETWCAP_ERR_FORMAT / ETWCAP_ERR_NOMEM with `err` filled in. */
-etwcap_status etwcap_evdoc_parse(etwcap_evdoc **out, const char *text, size_t len,
-                                 const char *name, etwcap_confirm_error *err);
+etwcap_status etwcap_evdoc_parse(etwcap_evdoc **out, const char *text, size_t len, const char *name,
+                                 etwcap_confirm_error *err);
 /* Read and parse a file (ETWCAP_ERR_IO when it cannot be read). */
 etwcap_status etwcap_evdoc_load(etwcap_evdoc **out, const char *path, etwcap_confirm_error *err);
 void etwcap_evdoc_free(etwcap_evdoc *ev);

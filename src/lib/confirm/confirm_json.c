@@ -69,8 +69,8 @@ etwcap_status cj_parse(cj_doc *d, const char *text, size_t len, const char *name
         return cj_nomem(d);
     err->line = je.line;
     err->column = je.column;
-    snprintf(err->message, sizeof err->message, "%s: line %d, column %d: invalid JSON: %s",
-             d->name, je.line, je.column, je.text);
+    snprintf(err->message, sizeof err->message, "%s: line %d, column %d: invalid JSON: %s", d->name,
+             je.line, je.column, je.text);
     return ETWCAP_ERR_FORMAT;
 }
 
@@ -263,7 +263,10 @@ static etwcap_status member(const cj_doc *d, const json_t *obj, const cj_path *p
     return ETWCAP_END;
 }
 
-#define CHILD(p, k) {(p), (k), 0}
+#define CHILD(p, k) \
+    {               \
+        (p), (k), 0 \
+    }
 
 etwcap_status cj_elem_string(const cj_doc *d, const json_t *v, const cj_path *p, int flags,
                              const char **out)

@@ -19,11 +19,11 @@ typedef struct ev_reader {
     etwcap_evdoc *ev;
 } ev_reader;
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        etwcap_status st_ = (expr);                                                                \
-        if (st_ != ETWCAP_OK && st_ != ETWCAP_END)                                                 \
-            return st_;                                                                            \
+#define TRY(expr)                                  \
+    do {                                           \
+        etwcap_status st_ = (expr);                \
+        if (st_ != ETWCAP_OK && st_ != ETWCAP_END) \
+            return st_;                            \
     } while (0)
 
 static etwcap_status need_object(const cj_doc *d, const json_t *v, const cj_path *p)
@@ -270,8 +270,8 @@ static etwcap_status read_doc(ev_reader *r)
     return read_coverage(r, doc, dp);
 }
 
-etwcap_status etwcap_evdoc_parse(etwcap_evdoc **out, const char *text, size_t len,
-                                 const char *name, etwcap_confirm_error *err)
+etwcap_status etwcap_evdoc_parse(etwcap_evdoc **out, const char *text, size_t len, const char *name,
+                                 etwcap_confirm_error *err)
 {
     ev_reader r;
     *out = NULL;

@@ -28,7 +28,8 @@
  *   none / unknown       no        evidence unable to observe the sink     Unknown
  *
  * "Able to observe": the evidence has a target process and, for a managed
- * sink, CLR runtime events (a Microsoft-Windows-DotNETRuntime* provider or a
+ * sink, CLR runtime events (the Microsoft-Windows-DotNETRuntime provider -
+ * rundown alone does not see methods being compiled or entered - or a
  * managed function); for a native sink, sampled stacks (coverage samples
  * with stacks, or a function sampled or on a stack). Absence of observation
  * never confirms anything by itself: only ConfirmedUnreachable rests on a
@@ -170,17 +171,18 @@ static etwcap_status observe(const ctx *x, const etwcap_claim *c, const claim_ke
             break;
         }
     }
+    int other_kind = 0; /* the name exists, but as the other kind of code */
     for (size_t i = 0; i < ev->nfunctions; i++) {
         const etwcap_ev_function *f = &ev->functions[i];
         if (!etwcap_match_module(f->module, k->module_key))
             continue;
         v->module_loaded = 1;
-        if (f->kind != c->sink_kind || !f->observed)
-            continue;
         int m = etwcap_match_name(k->canon, f->name);
         if (m < 0)
             return ETWCAP_ERR_NOMEM;
-        if (!m)
+        if (m && f->kind != c->sink_kind)
+            other_kind = 1;
+        if (!m || f->kind != c->sink_kind || !f->observed)
             continue;
         o->functions[o->nfunctions++] = i;
         o->how |= f->observed;
@@ -191,9 +193,11 @@ static etwcap_status observe(const ctx *x, const etwcap_claim *c, const claim_ke
             o->last_seen = f->last_seen;
         add_pid(o, f->process);
     }
-    /* The witness: the shortest chain holding the sink. */
+    /* The witness: the shortest chain holding the sink. Frames carry no
+     * kind: when the evidence knows the name only as the other kind of code,
+     * its frames are that code, not the sink. */
     etwcap_witness *w = &v->witness;
-    for (size_t i = 0; i < ev->nfunctions; i++) {
+    for (size_t i = 0; i < ev->nfunctions && !(other_kind && !o->nfunctions); i++) {
         const etwcap_ev_function *f = &ev->functions[i];
         for (size_t j = 0; j < f->nchains; j++) {
             const etwcap_ev_chain *ch = &f->chains[j];
@@ -282,7 +286,7 @@ etwcap_status etwcap_verdicts_compute(etwcap_verdicts **out, const etwcap_evdoc 
     ctx x = {ev, ev->nprocesses > 0, 0, ev->samples_with_stack > 0,
              ev->events_lost == 0 && ev->buffers_lost == 0};
     for (size_t i = 0; i < ev->nproviders; i++)
-        if (!strncmp(ev->providers[i], "Microsoft-Windows-DotNETRuntime", 31))
+        if (!strcmp(ev->providers[i], "Microsoft-Windows-DotNETRuntime")) /* not Rundown */
             x.clr_seen = 1;
     for (size_t i = 0; i < ev->nfunctions; i++) {
         if (ev->functions[i].kind == ETWCAP_CODE_MANAGED)

@@ -209,10 +209,17 @@ char *etwcap_verdict_reason(const etwcap_evdoc *ev, const etwcap_verdict *v, int
         add(&b, " The runtime observation contradicts the static verdict.");
         break;
     case ETWCAP_V_CONFIRMED_UNREACHABLE:
-        add(&b, "; the trace did not observe it, and its module %s was never loaded in any of the ",
+        add(&b,
+            "; the trace did not observe it, and its module %s was never loaded in any target "
+            "process (",
             c->sink_module);
-        add_targets(&b, ev);
-        add(&b, " with no events or buffers lost, so it did not run during the capture.");
+        for (size_t i = 0; i < ev->nprocesses && i < 5; i++) {
+            add(&b, "%s", i ? ", " : "");
+            add_process(&b, ev, ev->processes[i].pid);
+        }
+        if (ev->nprocesses > 5)
+            add(&b, " and %zu more", ev->nprocesses - 5);
+        add(&b, ") while no events or buffers were lost, so it did not run during the capture.");
         add_completeness(&b, ev);
         break;
     case ETWCAP_V_STATIC_UNREACHABLE:

@@ -196,6 +196,8 @@ static int d_tokenize(dctx *c, char *line)
 static int d_find(dctx *c, const char *key, const char **val, int *has_val)
 {
     int found = 0;
+    *val = NULL;
+    *has_val = 0;
     for (size_t i = 0; i < c->n; i++) {
         if (strcmp(c->tok[i].key, key) != 0)
             continue;
@@ -268,7 +270,7 @@ static int d_i32bits(dctx *c, const char *key, int32_t *out)
 
 static int d_u32(dctx *c, const char *key, uint32_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = d_u64(c, key, 0xFFFFFFFFu, &v);
     if (rc == 1)
         *out = (uint32_t)v;
@@ -277,7 +279,7 @@ static int d_u32(dctx *c, const char *key, uint32_t *out)
 
 static int d_u16(dctx *c, const char *key, uint16_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = d_u64(c, key, 0xFFFFu, &v);
     if (rc == 1)
         *out = (uint16_t)v;
@@ -286,7 +288,7 @@ static int d_u16(dctx *c, const char *key, uint16_t *out)
 
 static int d_u8(dctx *c, const char *key, uint8_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = d_u64(c, key, 0xFFu, &v);
     if (rc == 1)
         *out = (uint8_t)v;
@@ -1340,7 +1342,7 @@ static int d_trace(dctx *c)
 {
     testgen_options o;
     testgen_options_init(&o);
-    uint64_t u;
+    uint64_t u = 0;
     const char *v;
     int rc;
     TRY(rc = d_u64(c, "pointer", 8, &u));

@@ -65,10 +65,10 @@ fi
 # --- 2. fetch and unpack Debian's cmocka source ------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cmocka-mingw.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-chmod 755 "$WORK"   # apt's _apt sandbox user must be able to write here
 (
     cd "$WORK"
-    # As root, apt downloads as _apt when it can; fall back to unsandboxed.
+    # As root, apt downloads unsandboxed here (a W: line about user _apt, in
+    # source.log only); the retry is for apt versions that refuse instead.
     apt-get source -q cmocka </dev/null >source.log 2>&1 ||
         apt-get source -q -o APT::Sandbox::User=root cmocka </dev/null >source.log 2>&1 || {
         cat source.log >&2

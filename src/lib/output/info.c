@@ -27,7 +27,7 @@ etwcap_status etwcap_info_write(FILE *f, int json, const char *path,
     etwcap_filetime_format(in->start_time, start);
     etwcap_filetime_format(in->end_time, end);
     etwcap_filetime_format(in->boot_time, boot);
-    double duration = (double)(in->end_time - in->start_time) / 1e7;
+    double duration = ((double)in->end_time - (double)in->start_time) / 1e7;
     const char *compression = st->file_buffers_compressed ? "lz77" : "none";
     char os[48];
     snprintf(os, sizeof os, "%u.%u", in->os_major, in->os_minor);

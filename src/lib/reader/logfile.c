@@ -61,41 +61,63 @@ int etwcap_logfile_parse(const etwcap_event *ev, etwcap_logfile_info *info, cons
     return 0;
 }
 
-/* a * num / den without overflowing for the ranges that occur (den is a
- * clock frequency, num 10^7 or 10). */
+/* Saturating arithmetic: timestamps come from the file, and a hostile one
+ * must not overflow (UB); it gives a clamped, obviously wrong time instead. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+    if (b == INT64_MIN)
+        return a >= 0 ? INT64_MAX : a - INT64_MIN; /* a < 0: no overflow */
+    return sat_add(a, -b);
+}
+
+/* a * num / den for den > 0, num > 0, saturating. */
 static int64_t scale(int64_t a, int64_t num, int64_t den)
 {
     if (den <= 0)
         return 0;
     int64_t q = a / den, r = a % den;
-    if (r != 0 && (r > INT64_MAX / num || r < INT64_MIN / num))
-        return (int64_t)((long double)a * (long double)num / (long double)den);
-    return q * num + r * num / den;
+    if (q > INT64_MAX / num || q < INT64_MIN / num)
+        return a < 0 ? INT64_MIN : INT64_MAX;
+    int64_t lo;
+    if (r > INT64_MAX / num || r < INT64_MIN / num)
+        lo = (int64_t)((long double)r * (long double)num / (long double)den);
+    else
+        lo = r * num / den;
+    return sat_add(q * num, lo);
 }
 
 int64_t etwcap_logfile_to_filetime(const etwcap_logfile_info *info, int64_t raw)
 {
-    int64_t delta = raw - info->header_timestamp;
+    int64_t delta = sat_sub(raw, info->header_timestamp);
     switch (info->clock_type) {
     case 2: /* system time: already FILETIME */
         return raw;
     case 3: /* CPU cycle counter: MHz cycles per microsecond */
         if (info->cpu_mhz)
-            return info->start_time + scale(delta, 10, info->cpu_mhz);
+            return sat_add(info->start_time, scale(delta, 10, info->cpu_mhz));
         return info->start_time;
     default: /* 1 = QPC, 0/unknown: QPC formula when PerfFreq is set */
         if (info->perf_freq > 0)
-            return info->start_time + scale(delta, 10000000, info->perf_freq);
+            return sat_add(info->start_time, scale(delta, 10000000, info->perf_freq));
         return raw;
     }
 }
 
 double etwcap_logfile_msec(const etwcap_logfile_info *info, int64_t raw)
 {
-    double delta = (double)(raw - info->header_timestamp);
+    double delta = (double)raw - (double)info->header_timestamp;
     switch (info->clock_type) {
     case 2:
-        return (double)(raw - info->start_time) / 1e4;
+        return ((double)raw - (double)info->start_time) / 1e4;
     case 3:
         return info->cpu_mhz ? delta / (1e3 * info->cpu_mhz) : 0.0;
     default:

@@ -1,2 +1,0 @@
-# Empty dependencies file for etwcap.
-# This may be replaced when dependencies are built.

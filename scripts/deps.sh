@@ -23,7 +23,7 @@ PACKAGES=(
     # scripts/build-cmocka-mingw.sh: apt-get source + dpkg-source
     dpkg-dev
     # misc tooling used by tests and scripts
-    python3 libssl-dev git ca-certificates xz-utils file
+    python3 python3-jsonschema libssl-dev git ca-certificates xz-utils file
     chromium  # headless render of the SVG flame graph (tests/cli/test_svg_chromium.sh)
 )
 PACKAGES+=("$@")

@@ -38,6 +38,15 @@ check('output is JCS-canonical', canonical(doc) == raw1.rstrip(b'\n'))
 body = {k: v for k, v in doc.items() if k != 'sha256'}
 check('sha256 recomputes', hashlib.sha256(canonical(body)).hexdigest() == doc['sha256'])
 check('schema', doc['schema'] == 'etwcap.evidence/v1')
+try:
+    import jsonschema
+    schema = json.load(open(os.path.join(src, 'schema', 'evidence.schema.json')))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    check('document validates against schema/evidence.schema.json', not errors,
+          errors[0].message if errors else '')
+except ImportError:
+    print('skip schema validation: python jsonschema is not installed')
 pids = [p['pid'] for p in doc['target']['processes']]
 check('target is Test.x86 (3644)', pids == [3644], str(pids))
 

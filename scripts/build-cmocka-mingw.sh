@@ -25,63 +25,10 @@ if [ -f "$PREFIX/lib/libcmocka.a" ] && [ -f "$PREFIX/include/cmocka.h" ]; then
     exit 0
 fi
 
-HOST=x86_64-w64-mingw32
-for tool in "$HOST-gcc" "$HOST-ar" cmake dpkg-source; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "build-cmocka-mingw: $tool not found (run scripts/deps.sh first)" >&2
-        exit 1
-    fi
-done
-
-export DEBIAN_FRONTEND=noninteractive
-SUDO=()
-[ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)
-
-# --- 1. make sure apt knows about source packages ---------------------------
-if ! apt-cache showsrc cmocka 2>/dev/null | grep -q '^Package: cmocka'; then
-    changed=0
-    DEB822=/etc/apt/sources.list.d/debian.sources
-    if [ -f "$DEB822" ]; then
-        # "Types: deb" -> "Types: deb deb-src" in every stanza lacking deb-src.
-        if grep -Eq '^Types:' "$DEB822" && grep -E '^Types:' "$DEB822" | grep -vq 'deb-src'; then
-            "${SUDO[@]}" sed -i -E '/^Types:/{/deb-src/!s/$/ deb-src/}' "$DEB822"
-            changed=1
-        fi
-    fi
-    if [ "$changed" -eq 0 ] && [ -f /etc/apt/sources.list ] &&
-        ! grep -Eq '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list; then
-        # One-line format: mirror every "deb" line as "deb-src" in a file of ours.
-        grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list |
-            sed -E 's/^([[:space:]]*)deb([[:space:]])/\1deb-src\2/' |
-            "${SUDO[@]}" tee /etc/apt/sources.list.d/etwcap-deb-src.list >/dev/null
-    fi
-    "${SUDO[@]}" apt-get update -q -o DPkg::Lock::Timeout=600 </dev/null
-    if ! apt-cache showsrc cmocka 2>/dev/null | grep -q '^Package: cmocka'; then
-        echo "build-cmocka-mingw: apt still has no source for cmocka" >&2
-        exit 1
-    fi
-fi
-
-# --- 2. fetch and unpack Debian's cmocka source ------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cmocka-mingw.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-(
-    cd "$WORK"
-    # As root, apt downloads unsandboxed here (a W: line about user _apt, in
-    # source.log only); the retry is for apt versions that refuse instead.
-    apt-get source -q cmocka </dev/null >source.log 2>&1 ||
-        apt-get source -q -o APT::Sandbox::User=root cmocka </dev/null >source.log 2>&1 || {
-        cat source.log >&2
-        exit 1
-    }
-)
-SRC=$(find "$WORK" -mindepth 1 -maxdepth 1 -type d -name 'cmocka-*' | head -n1)
-if [ -z "$SRC" ] || [ ! -f "$SRC/CMakeLists.txt" ]; then
-    echo "build-cmocka-mingw: apt-get source cmocka gave no source tree" >&2
-    cat "$WORK/source.log" >&2
-    exit 1
-fi
-echo "build-cmocka-mingw: building $(basename "$SRC") for $HOST"
+PKG=cmocka
+TAG=build-cmocka-mingw
+# shellcheck source=scripts/mingw-source.sh
+. "$(dirname "${BASH_SOURCE[0]}")/mingw-source.sh"
 
 # --- 3. cross-compile a static library --------------------------------------
 # cmocka 1.1.5 (bookworm) always builds the DLL and adds a "cmocka-static"

@@ -28,63 +28,10 @@ if [ -f "$PREFIX/lib/libjansson.a" ] && [ -f "$PREFIX/include/jansson.h" ] &&
     exit 0
 fi
 
-HOST=x86_64-w64-mingw32
-for tool in "$HOST-gcc" "$HOST-ar" cmake dpkg-source; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "build-jansson-mingw: $tool not found (run scripts/deps.sh first)" >&2
-        exit 1
-    fi
-done
-
-export DEBIAN_FRONTEND=noninteractive
-SUDO=()
-[ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)
-
-# --- 1. make sure apt knows about source packages ---------------------------
-if ! apt-cache showsrc jansson 2>/dev/null | grep -q '^Package: jansson'; then
-    changed=0
-    DEB822=/etc/apt/sources.list.d/debian.sources
-    if [ -f "$DEB822" ]; then
-        # "Types: deb" -> "Types: deb deb-src" in every stanza lacking deb-src.
-        if grep -Eq '^Types:' "$DEB822" && grep -E '^Types:' "$DEB822" | grep -vq 'deb-src'; then
-            "${SUDO[@]}" sed -i -E '/^Types:/{/deb-src/!s/$/ deb-src/}' "$DEB822"
-            changed=1
-        fi
-    fi
-    if [ "$changed" -eq 0 ] && [ -f /etc/apt/sources.list ] &&
-        ! grep -Eq '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list; then
-        # One-line format: mirror every "deb" line as "deb-src" in a file of ours.
-        grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list |
-            sed -E 's/^([[:space:]]*)deb([[:space:]])/\1deb-src\2/' |
-            "${SUDO[@]}" tee /etc/apt/sources.list.d/etwcap-deb-src.list >/dev/null
-    fi
-    "${SUDO[@]}" apt-get update -q -o DPkg::Lock::Timeout=600 </dev/null
-    if ! apt-cache showsrc jansson 2>/dev/null | grep -q '^Package: jansson'; then
-        echo "build-jansson-mingw: apt still has no source for jansson" >&2
-        exit 1
-    fi
-fi
-
-# --- 2. fetch and unpack Debian's jansson source -----------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jansson-mingw.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-chmod 755 "$WORK" # apt's _apt sandbox user must be able to write here
-(
-    cd "$WORK"
-    # As root, apt downloads as _apt when it can; fall back to unsandboxed.
-    apt-get source -q jansson </dev/null >source.log 2>&1 ||
-        apt-get source -q -o APT::Sandbox::User=root jansson </dev/null >source.log 2>&1 || {
-        cat source.log >&2
-        exit 1
-    }
-)
-SRC=$(find "$WORK" -mindepth 1 -maxdepth 1 -type d -name 'jansson-*' | head -n1)
-if [ -z "$SRC" ] || [ ! -f "$SRC/CMakeLists.txt" ]; then
-    echo "build-jansson-mingw: apt-get source jansson gave no source tree" >&2
-    cat "$WORK/source.log" >&2
-    exit 1
-fi
-echo "build-jansson-mingw: building $(basename "$SRC") for $HOST"
+PKG=jansson
+TAG=build-jansson-mingw
+# shellcheck source=scripts/mingw-source.sh
+. "$(dirname "${BASH_SOURCE[0]}")/mingw-source.sh"
 
 # --- 3. cross-compile a static library --------------------------------------
 # jansson builds a static library unless JANSSON_BUILD_SHARED_LIBS=ON. The

@@ -2,6 +2,7 @@
  * StackWalk after its sample, kernel-only stacks joined with the later user
  * part, and reused stack keys resolved to the first definition at or after
  * each reference (etl-format.md §3.6). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +71,8 @@ static void key_ref(testgen_trace *t, int64_t ts, int64_t event_ts, uint32_t tid
 {
     testgen_buf b = TESTGEN_BUF_INIT;
     assert_int_equal(testgen_payload_stack_key_ref(&b, 8, event_ts, 100, tid, key), 0);
-    assert_int_equal(testgen_perfinfo(t, ETWCAP_HDR_PERFINFO64, 0x18, user ? 38 : 37, 2, ts,
-                                      b.data, b.len),
-                     0);
+    assert_int_equal(
+        testgen_perfinfo(t, ETWCAP_HDR_PERFINFO64, 0x18, user ? 38 : 37, 2, ts, b.data, b.len), 0);
     testgen_buf_free(&b);
 }
 
@@ -233,13 +233,74 @@ static void test_kernel_and_user_keys(void **state)
     assert_int_equal(g.frames[0][2], U(0x77));
 }
 
+typedef struct got_clr {
+    int n;
+    uint16_t id;
+    uint32_t pid;
+    size_t nframes;
+    uint64_t frames[8];
+} got_clr;
+
+static void collect_clr(const etwcap_stacked *s, void *payload)
+{
+    got_clr *g = payload;
+    if (s->is_sample)
+        return;
+    g->n++;
+    g->id = s->event_id;
+    g->pid = s->pid;
+    g->nframes = s->nframes;
+    for (size_t i = 0; i < s->nframes && i < 8; i++)
+        g->frames[i] = s->frames[i];
+}
+
+/* A ClrStackWalk gives its frames to the preceding CLR event of the same
+ * thread (a MethodLoadVerbose here), once. */
+static void test_clr_stackwalk(void **state)
+{
+    (void)state;
+    static const char desc[] =
+        "trace pointer=8 cpus=1\n"
+        "buffer cpu=0\n"
+        "clr-method-load ts=100 pid=50 tid=7 method-id=0x10 module-id=0x20 start=0x7ff000 "
+        "size=0x40 token=0x06000001 method-flags=0x8 namespace=N name=M signature=\"void ()\"\n"
+        "clr-stackwalk ts=101 pid=50 tid=7 frames=0x7ff010,0x7fe000,0x7fd000\n"
+        "clr-stackwalk ts=102 pid=50 tid=7 frames=0x1,0x2\n";
+    char err[256];
+    testgen_trace *t = testgen_desc_build(desc, sizeof desc - 1, err, sizeof err);
+    if (!t)
+        printf("# %s\n", err);
+    assert_non_null(t);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    assert_int_equal(testgen_write_mem(t, &data, &len), 0);
+    testgen_free(t);
+    etwcap_reader *r = NULL;
+    assert_int_equal(etwcap_reader_open_memory(&r, data, len, "clr", NULL, NULL), ETWCAP_OK);
+    got_clr g = {0};
+    etwcap_stack_asm *sa = NULL;
+    assert_int_equal(etwcap_stack_asm_create(&sa, collect_clr, &g), ETWCAP_OK);
+    etwcap_event ev;
+    while (etwcap_reader_next(r, &ev) == ETWCAP_OK)
+        assert_int_equal(etwcap_stack_asm_update(sa, &ev, ev.pid, SIZE_MAX), ETWCAP_OK);
+    assert_int_equal(etwcap_stack_asm_finish(sa), ETWCAP_OK);
+    etwcap_stack_asm_free(sa);
+    etwcap_reader_close(r);
+    free(data);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.id, 143);
+    assert_int_equal(g.pid, 50);
+    assert_int_equal(g.nframes, 3);
+    assert_int_equal(g.frames[0], 0x7ff010);
+    assert_int_equal(g.frames[2], 0x7fd000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_stackwalk),
-        cmocka_unit_test(test_kernel_user_join),
-        cmocka_unit_test(test_key_reuse),
-        cmocka_unit_test(test_kernel_and_user_keys),
+        cmocka_unit_test(test_full_stackwalk), cmocka_unit_test(test_kernel_user_join),
+        cmocka_unit_test(test_key_reuse),      cmocka_unit_test(test_kernel_and_user_keys),
+        cmocka_unit_test(test_clr_stackwalk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

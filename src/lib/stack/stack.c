@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "decode/decode_internal.h"
 #include "etwcap/decode.h"
 #include "stack/stack_internal.h"
 
@@ -28,7 +29,7 @@ etwcap_status etwcap_stack_asm_create(etwcap_stack_asm **out, etwcap_stacked_cb 
     sa->payload = payload;
     sa->free_head = SIZE_MAX;
     if (etwcap_u64map_init(&sa->last_by_tid) != 0 || etwcap_u64map_init(&sa->waiting_user) != 0 ||
-        etwcap_u64map_init(&sa->key_refs) != 0) {
+        etwcap_u64map_init(&sa->key_refs) != 0 || etwcap_u64map_init(&sa->last_clr) != 0) {
         etwcap_stack_asm_free(sa);
         return ETWCAP_ERR_NOMEM;
     }
@@ -177,6 +178,35 @@ static int wait_for_user(etwcap_stack_asm *sa, size_t i)
     return etwcap_u64map_put(&sa->waiting_user, p->info.tid, i);
 }
 
+/* Take pending `i` off its thread's waiting list: it got its user part
+ * from a second stack record of its own event. Fuzz finding
+ * (fuzz/regressions/fuzz_stackkeys/waiting-list-emitted-slot): it used to
+ * stay listed after it was emitted, so a later user fragment of the thread
+ * emitted the freed slot a second time (stale frame count, NULL frames) and
+ * pushed it on the free list twice. */
+static int unwait(etwcap_stack_asm *sa, size_t i)
+{
+    pending *p = &sa->pend[i];
+    uint32_t tid = p->info.tid;
+    size_t head = etwcap_u64map_get(&sa->waiting_user, tid), next = p->next_waiting;
+    p->waiting_user = 0;
+    p->next_waiting = SIZE_MAX;
+    if (head == i) {
+        if (next == SIZE_MAX) {
+            etwcap_u64map_del(&sa->waiting_user, tid);
+            return 0;
+        }
+        return etwcap_u64map_put(&sa->waiting_user, tid, next);
+    }
+    for (size_t k = head; k != SIZE_MAX; k = sa->pend[k].next_waiting) {
+        if (sa->pend[k].next_waiting == i) {
+            sa->pend[k].next_waiting = next;
+            break;
+        }
+    }
+    return 0;
+}
+
 /* The user fragment of thread `tid` completes every pending kernel-only
  * stack of that thread (PerfView does the same). `frames` is NULL when the
  * fragment is a key reference (`key`). */
@@ -239,8 +269,8 @@ static etwcap_status on_stackwalk(etwcap_stack_asm *sa, const etwcap_event *ev)
                 return ETWCAP_ERR_NOMEM;
             if (which == 0 && kernel_last && wait_for_user(sa, i) != 0)
                 return ETWCAP_ERR_NOMEM;
-            if (which == 1)
-                p->waiting_user = 0;
+            if (which == 1 && p->waiting_user && unwait(sa, i) != 0)
+                return ETWCAP_ERR_NOMEM;
         }
     }
     if (user_first) {
@@ -271,8 +301,8 @@ static etwcap_status on_key_ref(etwcap_stack_asm *sa, const etwcap_event *ev)
                 return ETWCAP_ERR_NOMEM;
             if (which == 0 && !kr.user && wait_for_user(sa, i) != 0)
                 return ETWCAP_ERR_NOMEM;
-            if (which == 1)
-                p->waiting_user = 0;
+            if (which == 1 && p->waiting_user && unwait(sa, i) != 0)
+                return ETWCAP_ERR_NOMEM;
         }
     }
     if (kr.user) {
@@ -336,6 +366,49 @@ static etwcap_status track(etwcap_stack_asm *sa, const etwcap_stacked *info, siz
     return ETWCAP_OK;
 }
 
+/* Remember the latest CLR event of its thread: a ClrStackWalk that follows
+ * on the same thread is that event's managed stack (etl-format.md §4.3). */
+static etwcap_status remember_clr(etwcap_stack_asm *sa, const etwcap_stacked *info)
+{
+    size_t slot = etwcap_u64map_get(&sa->last_clr, info->tid);
+    if (slot == SIZE_MAX) {
+        if (sa->nclr == sa->capclr) {
+            size_t cap = sa->capclr ? sa->capclr * 2 : 64;
+            etwcap_stacked *n = realloc(sa->clr_events, cap * sizeof *n);
+            if (!n)
+                return ETWCAP_ERR_NOMEM;
+            sa->clr_events = n;
+            sa->capclr = cap;
+        }
+        slot = sa->nclr++;
+        if (etwcap_u64map_put(&sa->last_clr, info->tid, slot) != 0)
+            return ETWCAP_ERR_NOMEM;
+    }
+    sa->clr_events[slot] = *info;
+    sa->clr_events[slot].has_stack = 0; /* not yet given a ClrStackWalk */
+    return ETWCAP_OK;
+}
+
+/* ClrStackWalk: attach its frames to the preceding CLR event of the thread,
+ * once. */
+static etwcap_status on_clr_stack(etwcap_stack_asm *sa, const etwcap_event *ev)
+{
+    etwcap_clr_stack_info cs;
+    size_t slot = etwcap_u64map_get(&sa->last_clr, ev->tid);
+    if (slot == SIZE_MAX || sa->clr_events[slot].has_stack ||
+        etwcap_decode_clr_stack(ev, &cs) != ETWCAP_DECODE_OK || cs.nframes == 0)
+        return ETWCAP_OK;
+    sa->clr_events[slot].has_stack = 1;
+    size_t i = pending_new(sa);
+    if (i == SIZE_MAX)
+        return ETWCAP_ERR_NOMEM;
+    sa->pend[i].info = sa->clr_events[slot];
+    sa->pend[i].info.has_stack = 0;
+    if (part_set(&sa->pend[i].part[0], cs.frames, cs.nframes, cs.frame_size) != 0)
+        return ETWCAP_ERR_NOMEM;
+    return emit(sa, i);
+}
+
 etwcap_status etwcap_stack_asm_update(etwcap_stack_asm *sa, const etwcap_event *ev, uint32_t pid,
                                       size_t proc)
 {
@@ -347,6 +420,8 @@ etwcap_status etwcap_stack_asm_update(etwcap_stack_asm *sa, const etwcap_event *
         return on_key_ref(sa, ev);
     case ETWCAP_EC_STACK_KEY_DEF:
         return on_key_def(sa, ev);
+    case ETWCAP_EC_CLR_STACK:
+        return on_clr_stack(sa, ev);
     case ETWCAP_EC_THREAD:
         if (ev->opcode == 2) { /* Stop: a kernel-only stack gets no user part now */
             etwcap_thread_info ti;
@@ -376,6 +451,13 @@ etwcap_status etwcap_stack_asm_update(etwcap_stack_asm *sa, const etwcap_event *
         info.sample_flags = si.flags;
         size_t i;
         return track(sa, &info, &i);
+    }
+    if (ev->kind == ETWCAP_KIND_MANIFEST &&
+        (etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_runtime) ||
+         etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_private))) {
+        etwcap_status st = remember_clr(sa, &info);
+        if (st != ETWCAP_OK)
+            return st;
     }
     /* Events with their own stack (EVENT_ENABLE_PROPERTY_STACK_TRACE). */
     if (ev->x.stack && ev->x.stack->size >= 8) {
@@ -449,5 +531,7 @@ void etwcap_stack_asm_free(etwcap_stack_asm *sa)
     etwcap_u64map_free(&sa->last_by_tid);
     etwcap_u64map_free(&sa->waiting_user);
     etwcap_u64map_free(&sa->key_refs);
+    etwcap_u64map_free(&sa->last_clr);
+    free(sa->clr_events);
     free(sa);
 }

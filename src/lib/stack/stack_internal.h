@@ -8,8 +8,11 @@
 #include "common/u64map.h"
 #include "etwcap/stack.h"
 
-
-enum { PART_NONE = 0, PART_HAVE = 1, PART_KEY = 2 };
+enum {
+    PART_NONE = 0,
+    PART_HAVE = 1,
+    PART_KEY = 2
+};
 
 typedef struct part {
     int state;
@@ -21,7 +24,7 @@ typedef struct pending {
     etwcap_stacked info;
     part part[2];
     int live;
-    int waiting_user;   /* kernel-only part 0, user part not yet seen */
+    int waiting_user;    /* kernel-only part 0, user part not yet seen */
     size_t next_waiting; /* next pending of the same thread waiting for user */
     size_t next_free;
 } pending;
@@ -42,6 +45,9 @@ struct etwcap_stack_asm {
     etwcap_u64map last_by_tid;  /* tid -> newest pending of that thread */
     etwcap_u64map waiting_user; /* tid -> first pending waiting for a user part */
     etwcap_u64map key_refs;     /* stack key -> newest unresolved reference */
+    etwcap_u64map last_clr;     /* tid -> slot in clr_events: its latest CLR event */
+    etwcap_stacked *clr_events; /* one slot per thread, reused */
+    size_t nclr, capclr;
     etwcap_stack_stats stats;
 };
 

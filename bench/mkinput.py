@@ -3,13 +3,17 @@
 
 usage: mkinput.py SRC.etl OUT.etl TARGET_BYTES
 
-The first buffer of SRC (the log-file header buffer) is written once; the
-remaining (data) buffers are then written again and again, whole buffers only,
-until the next one would pass TARGET_BYTES. Every buffer is self-contained
-(WMI_BUFFER_HEADER + records, compressed buffers included), so OUT is a valid
-trace that etwcap reads without diagnostics. Timestamps repeat with each copy,
-so the merged timeline jumps back at every repetition: fine for throughput, not
-a realistic timeline (process starts, stacks, etc. repeat too).
+The first buffer of SRC (the log-file header buffer) is written once; then
+all the other (data) buffers of SRC, in file order, as many whole times as
+fit in TARGET_BYTES (at least once). Every buffer is self-contained
+(WMI_BUFFER_HEADER + records; a compressed buffer decompresses on its own),
+so OUT is a valid trace that etwcap reads without diagnostics.
+
+Timestamps repeat with each copy: each CPU's stream jumps back in time at
+every copy, and the time-ordered merge interleaves copies. That is fine for
+measuring throughput, not a realistic timeline: processes, threads and
+modules start again in every copy (with the same ids and times), stack
+records may meet the events of another copy.
 """
 import struct
 import sys
@@ -33,18 +37,15 @@ def main():
         bufs = list(buffers(f.read()))
     if len(bufs) < 2:
         sys.exit("%s: fewer than two buffers" % src)
-    header, data = bufs[0], bufs[1:]
-    written = 0
+    header = bufs[0]
+    data = b"".join(bufs[1:])
+    copies = max(1, (target - len(header)) // len(data))
     with open(out, "wb") as f:
         f.write(header)
-        written += len(header)
-        while True:
-            for b in data:
-                if written + len(b) > target:
-                    print("%s: %d bytes, %d header + data buffers" % (out, written, 1), file=sys.stderr)
-                    return
-                f.write(b)
-                written += len(b)
+        for _ in range(copies):
+            f.write(data)
+    print("%s: %d bytes: header buffer + %d copies of %d data buffers (%d bytes)"
+          % (out, len(header) + copies * len(data), copies, len(bufs) - 1, len(data)))
 
 
 if __name__ == "__main__":

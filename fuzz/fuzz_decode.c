@@ -32,12 +32,12 @@ static const etwcap_guid *provider_table(size_t i, size_t *n)
 {
     static const etwcap_guid zero = {0, 0, 0, {0}};
     const etwcap_guid *t[] = {
-        &etwcap_guid_clr_runtime,   &etwcap_guid_clr_rundown,  &etwcap_guid_clr_private,
-        &etwcap_guid_image_id,      &etwcap_kclass_eventtrace, &etwcap_kclass_process,
-        &etwcap_kclass_thread,      &etwcap_kclass_perfinfo,   &etwcap_kclass_image,
-        &etwcap_kclass_stackwalk,   &etwcap_kclass_sysconfig,  &etwcap_kclass_metadata,
-        &etwcap_kclass_diskio,      &etwcap_kclass_pagefault,  &etwcap_kclass_tcpip,
-        &etwcap_kclass_udpip,       &etwcap_kclass_config,     &zero,
+        &etwcap_guid_clr_runtime, &etwcap_guid_clr_rundown,  &etwcap_guid_clr_private,
+        &etwcap_guid_image_id,    &etwcap_kclass_eventtrace, &etwcap_kclass_process,
+        &etwcap_kclass_thread,    &etwcap_kclass_perfinfo,   &etwcap_kclass_image,
+        &etwcap_kclass_stackwalk, &etwcap_kclass_sysconfig,  &etwcap_kclass_metadata,
+        &etwcap_kclass_diskio,    &etwcap_kclass_pagefault,  &etwcap_kclass_tcpip,
+        &etwcap_kclass_udpip,     &etwcap_kclass_config,     &zero,
     };
     *n = sizeof t / sizeof t[0];
     return t[i % *n];
@@ -181,8 +181,8 @@ static void state(const etwcap_event *ev)
         (void)etwcap_state_method_at(st, proc, 0x7ff600001000ull, ev->timestamp);
     }
     char path[300];
-    size_t n = etwcap_state_map_path(st, "\\Device\\HarddiskVolume2\\Windows\\x.dll", path,
-                                     sizeof path);
+    size_t n =
+        etwcap_state_map_path(st, "\\Device\\HarddiskVolume2\\Windows\\x.dll", path, sizeof path);
     FUZZ_CHECK(n < sizeof path && strlen(path) == n);
     etwcap_state_free(st);
 }

@@ -200,9 +200,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ev.id = 7;
             ev.pid = 200;
             ev.tid = tid;
-            item.type = own_key ? (fsize == 8 ? ETWCAP_EXT_STACK_KEY64 : ETWCAP_EXT_STACK_KEY32)
-                                : (fsize == 8 ? ETWCAP_EXT_STACK_TRACE64
-                                              : ETWCAP_EXT_STACK_TRACE32);
+            item.type = own_key
+                            ? (fsize == 8 ? ETWCAP_EXT_STACK_KEY64 : ETWCAP_EXT_STACK_KEY32)
+                            : (fsize == 8 ? ETWCAP_EXT_STACK_TRACE64 : ETWCAP_EXT_STACK_TRACE32);
             item.size = (uint16_t)n;
             break;
         }

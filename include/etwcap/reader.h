@@ -3,7 +3,9 @@
  * The reader walks the file buffer by buffer (etl-format.md §1), decompresses
  * compressed buffers, and merges the per-CPU buffer streams into one timeline
  * ordered by raw timestamp (§1.7). Memory is bounded by one decoded buffer per
- * CPU; the file is never loaded whole.
+ * CPU plus a fixed look-ahead (a window of buffer headers, a few buffers
+ * decoded ahead by worker threads when asked for); the file is never loaded
+ * whole, and memory does not grow with the file size.
  *
  * Problems in the input do not stop the reader when it can go on: they are
  * recorded as diagnostics (etwcap_reader_diag_*) and, where a sink was given,
@@ -65,14 +67,20 @@ typedef struct etwcap_reader etwcap_reader;
 typedef void (*etwcap_diag_cb)(const etwcap_diag *d, void *payload);
 
 typedef struct etwcap_reader_options {
-    uint32_t version; /* ETWCAP_READER_OPTIONS_VERSION */
+    uint32_t version; /* ETWCAP_READER_OPTIONS_VERSION: the fields below that are read */
     int no_merge;     /* 1: deliver records in file order instead of time order */
     etwcap_diag_cb on_diag;
     void *diag_payload;
+    /* Version 2. Threads that decode buffers, the caller's included: with
+     * more than 1, worker threads decompress (and in time order read)
+     * upcoming buffers while the caller's thread merges. Events,
+     * diagnostics and counters are the same whatever the number. 0 = one per
+     * processor; 1 = no worker threads (also when version is 1). */
+    uint32_t threads;
 } etwcap_reader_options;
 
-#define ETWCAP_READER_OPTIONS_VERSION 1
-#define ETWCAP_READER_OPTIONS_INIT {ETWCAP_READER_OPTIONS_VERSION, 0, NULL, NULL}
+#define ETWCAP_READER_OPTIONS_VERSION 2
+#define ETWCAP_READER_OPTIONS_INIT {ETWCAP_READER_OPTIONS_VERSION, 0, NULL, NULL, 1}
 
 /* Open `path` and read its log-file header. On failure *out is NULL and,
  * when `diag` is given, it says why. */

@@ -22,8 +22,15 @@ int cmd_evidence(int argc, char **argv);
 int cmd_containers(int argc, char **argv);
 
 /* Open a trace; diagnostics are printed to stderr as they are found, naming
- * the file, buffer and offset. Returns NULL after printing why. */
+ * the file, buffer and offset. Buffers are decoded with one thread per
+ * processor. Returns NULL after printing why. */
 etwcap_reader *cli_open_trace(const char *path, int no_merge);
+
+/* The same with `threads` decoding threads (0: one per processor). */
+etwcap_reader *cli_open_trace_threads(const char *path, int no_merge, unsigned threads);
+
+/* Parse the value of --threads N (1..1024). Returns 0 on success. */
+int cli_parse_threads(const char *s, unsigned *out);
 
 /* Close the reader; returns CLI_INPUT when any diagnostic was reported. */
 int cli_close_trace(etwcap_reader *r);

@@ -18,8 +18,23 @@ static void print_diag(const etwcap_diag *d, void *payload)
 
 etwcap_reader *cli_open_trace(const char *path, int no_merge)
 {
+    return cli_open_trace_threads(path, no_merge, 0);
+}
+
+int cli_parse_threads(const char *s, unsigned *out)
+{
+    unsigned long long n;
+    if (cli_parse_u64(s, &n) != 0 || n < 1 || n > 1024)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+etwcap_reader *cli_open_trace_threads(const char *path, int no_merge, unsigned threads)
+{
     etwcap_reader_options opts = ETWCAP_READER_OPTIONS_INIT;
     opts.no_merge = no_merge;
+    opts.threads = threads;
     opts.on_diag = print_diag;
     opts.diag_payload = (void *)path;
     etwcap_reader *r = NULL;

@@ -11,9 +11,11 @@
 static const char usage_text[] =
     "usage: etwcap evidence FILE.etl [--process NAME]... [--pid N]... [--container ID]...\n"
     "                       [--no-children] [--symbols PATH] [--attest] [-o OUT.json]\n"
+    "                       [--threads N]\n"
     "Writes the etwcap.evidence/v1 document (docs/evidence-format.md) for the selected\n"
     "processes and, unless --no-children, all their descendants. --attest wraps it in an\n"
-    "in-toto Statement v1. Exit 3 when the selector matches nothing in the trace.\n";
+    "in-toto Statement v1. Exit 3 when the selector matches nothing in the trace.\n"
+    "--threads N: threads that decode buffers (default: one per processor).\n";
 
 #define MAX_SEL 64
 
@@ -47,6 +49,7 @@ int cmd_evidence(int argc, char **argv)
     o.pids = pids;
     const char *path = NULL, *out_path = NULL;
     int attest = 0;
+    unsigned threads = 0; /* one per processor */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long n;
@@ -70,6 +73,8 @@ int cmd_evidence(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--attest")) {
             attest = 1;
+        } else if (!strcmp(a, "--threads") && v && cli_parse_threads(v, &threads) == 0) {
+            i++;
         } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
             out_path = v;
             i++;
@@ -86,6 +91,7 @@ int cmd_evidence(int argc, char **argv)
         return CLI_USAGE;
     }
     etwcap_reader_options ro = ETWCAP_READER_OPTIONS_INIT;
+    ro.threads = threads;
     ro.on_diag = print_diag;
     ro.diag_payload = (void *)path;
     etwcap_evidence *e = NULL;

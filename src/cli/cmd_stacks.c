@@ -16,10 +16,11 @@
 
 static const char usage_text[] =
     "usage: etwcap stacks FILE [--process NAME | --pid N] [--format folded|speedscope|svg]\n"
-    "                     [--symbols PATH[;PATH]] [-o OUT]\n"
+    "                     [--symbols PATH[;PATH]] [-o OUT] [--threads N]\n"
     "CPU-sample stacks of the selected processes (all when none is selected), root to leaf,\n"
     "symbolized from CLR method events, PDBs and PE exports found under --symbols.\n"
-    "A summary (samples, stacks, resolved frames) goes to stderr.\n";
+    "A summary (samples, stacks, resolved frames) goes to stderr.\n"
+    "--threads N: threads that decode buffers (default: one per processor).\n";
 
 #define MAX_FRAMES 512
 
@@ -159,6 +160,7 @@ int cmd_stacks(int argc, char **argv)
     stacks_run run;
     memset(&run, 0, sizeof run);
     const char *path = NULL, *format = "folded", *out_path = NULL, *symbols = NULL;
+    unsigned threads = 0; /* one per processor */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long n;
@@ -178,6 +180,8 @@ int cmd_stacks(int argc, char **argv)
         } else if (!strcmp(a, "--symbols") && v) {
             symbols = v;
             i++;
+        } else if (!strcmp(a, "--threads") && v && cli_parse_threads(v, &threads) == 0) {
+            i++;
         } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
             out_path = v;
             i++;
@@ -194,7 +198,7 @@ int cmd_stacks(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
-    etwcap_reader *r = cli_open_trace(path, 0);
+    etwcap_reader *r = cli_open_trace_threads(path, 0, threads);
     if (!r)
         return CLI_INPUT;
     etwcap_stack_asm *sa = NULL;

@@ -168,6 +168,83 @@ static size_t frame_function(etwcap_evidence *e, size_t proc, uint64_t addr, int
                            *resolved ? fs.resolution : ETWCAP_RES_NONE);
 }
 
+/* frame_function through the pass-2 frame cache. */
+static size_t frame_function_cached(etwcap_evidence *e, size_t proc, uint64_t addr, int64_t ts,
+                                    int *managed, int *resolved)
+{
+    /* What the symbolizer's answer depends on: the named method at the
+     * address, else the module there (see etwcap_symbolize). The state does
+     * not change in pass 2, so its records keep their addresses. */
+    const etwcap_method *meth = etwcap_state_method_at(e->state, proc, addr, ts);
+    uintptr_t mi = 0, mo = 0;
+    if (meth && meth->method_name)
+        mi = (uintptr_t)meth;
+    else
+        mo = (uintptr_t)etwcap_state_module_at(e->state, proc, addr, ts);
+    uint64_t h = (uint64_t)proc * 0x9E3779B97F4A7C15ULL;
+    h = (h ^ addr) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (uint64_t)mi) * 0x94D049BB133111EBULL;
+    h = (h ^ (uint64_t)mo) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    uint64_t key = h;
+    for (;;) { /* on a hash collision, probe the next key */
+        size_t i = etwcap_u64map_get(&e->fcache_index, key);
+        if (i == SIZE_MAX)
+            break;
+        const ev_frame *f = &e->fcache[i];
+        if (f->proc == proc && f->addr == addr && f->method == mi && f->module == mo) {
+            *managed = f->managed;
+            *resolved = f->resolved;
+            return f->function;
+        }
+        key = key * 6364136223846793005ULL + 1;
+    }
+    char label[NAME_CAP];
+    size_t fn = frame_function(e, proc, addr, ts, label, sizeof label, managed, resolved);
+    if (fn == SIZE_MAX)
+        return SIZE_MAX;
+    if (e->nfcache == EV_FRAME_CACHE_MAX) {
+        e->nfcache = 0;
+        etwcap_u64map_clear(&e->fcache_index);
+        key = h;
+    }
+    if (e->nfcache == e->capfcache) {
+        size_t cap = e->capfcache ? e->capfcache * 2 : 4096;
+        ev_frame *n = realloc(e->fcache, cap * sizeof *n);
+        if (!n)
+            return fn; /* the cache is only a shortcut */
+        e->fcache = n;
+        e->capfcache = cap;
+    }
+    if (etwcap_u64map_put(&e->fcache_index, key, e->nfcache) != 0)
+        return fn;
+    ev_frame *f = &e->fcache[e->nfcache++];
+    f->proc = proc;
+    f->addr = addr;
+    f->method = mi;
+    f->module = mo;
+    f->function = fn;
+    f->managed = (unsigned char)(*managed != 0);
+    f->resolved = (unsigned char)(*resolved != 0);
+    return fn;
+}
+
+/* Append "module!name" of function `fi` as frame_function labels it (cut to
+ * NAME_CAP - 1 bytes, as snprintf into NAME_CAP bytes would). */
+static size_t append_label(const etwcap_evidence *e, size_t fi, char *out)
+{
+    const ev_function *f = &e->fn[fi];
+    size_t n = 0, lm = strlen(f->module), ln = strlen(f->name);
+    size_t k = lm < NAME_CAP - 1 ? lm : NAME_CAP - 1;
+    memcpy(out, f->module, k);
+    n = k;
+    if (n < NAME_CAP - 1)
+        out[n++] = '!';
+    k = ln < NAME_CAP - 1 - n ? ln : NAME_CAP - 1 - n;
+    memcpy(out + n, f->name, k);
+    return n + k;
+}
+
 static void on_stack(const etwcap_stacked *s, void *payload)
 {
     etwcap_evidence *e = payload;
@@ -190,10 +267,9 @@ static void on_stack(const etwcap_stacked *s, void *payload)
     }
     if (n == 0)
         return;
-    char *labels = malloc(n * NAME_CAP);
     size_t *fns = malloc(n * sizeof *fns);
     char *chain = malloc(n * NAME_CAP);
-    if (!labels || !fns || !chain) {
+    if (!fns || !chain) {
         e->err = ETWCAP_ERR_NOMEM;
         goto out;
     }
@@ -201,8 +277,7 @@ static void on_stack(const etwcap_stacked *s, void *payload)
     for (size_t k = 0; k < n; k++) {
         int managed, resolved;
         uint64_t addr = frames[n - 1 - k];
-        fns[k] = frame_function(e, s->proc, addr, s->timestamp, labels + k * NAME_CAP, NAME_CAP,
-                                &managed, &resolved);
+        fns[k] = frame_function_cached(e, s->proc, addr, s->timestamp, &managed, &resolved);
         if (fns[k] == SIZE_MAX) {
             e->err = ETWCAP_ERR_NOMEM;
             goto out;
@@ -216,13 +291,16 @@ static void on_stack(const etwcap_stacked *s, void *payload)
         ps->managed_frames += managed;
         ps->managed_resolved += managed && resolved;
     }
+    /* The chain of each frame is the labels from the root to it; its hash
+     * grows with it. */
     size_t len = 0;
+    uint64_t h = EV_HASH_BASIS;
     for (size_t k = 0; k < n; k++) {
-        size_t l = strlen(labels + k * NAME_CAP);
+        size_t at = len;
         if (k)
             chain[len++] = '\n';
-        memcpy(chain + len, labels + k * NAME_CAP, l);
-        len += l;
+        len += append_label(e, fns[k], chain + len);
+        h = ev_text_hash(h, chain + at, len - at);
         /* A function on the stack twice (recursion) counts once. */
         int again = 0;
         for (size_t q = 0; q < k; q++)
@@ -231,13 +309,12 @@ static void on_stack(const etwcap_stacked *s, void *payload)
             continue;
         unsigned how = (k == n - 1 && s->is_sample) ? OBS_SAMPLED : OBS_ON_STACK;
         ev_function_seen(e, fns[k], how, s->timestamp);
-        if (ev_chain_add(e, fns[k], chain, len) != 0) {
+        if (ev_chain_add_hashed(e, fns[k], chain, len, h) != 0) {
             e->err = ETWCAP_ERR_NOMEM;
             goto out;
         }
     }
 out:
-    free(labels);
     free(fns);
     free(chain);
 }
@@ -294,9 +371,11 @@ static void note_sources(etwcap_evidence *e, const etwcap_event *ev, etwcap_even
     }
 }
 
-static etwcap_status pass2(etwcap_evidence *e, const char *path)
+static etwcap_status pass2(etwcap_evidence *e, const char *path, const etwcap_reader_options *ro)
 {
     etwcap_reader_options quiet = ETWCAP_READER_OPTIONS_INIT; /* pass 1 reported */
+    if (ro && ro->version >= 2)
+        quiet.threads = ro->threads;
     etwcap_reader *r = NULL;
     etwcap_stack_asm *sa = NULL;
     etwcap_status st = etwcap_reader_open(&r, path, &quiet, NULL);
@@ -366,7 +445,7 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
     e->sel_pid = malloc((o->npids ? o->npids : 1) * sizeof *e->sel_pid);
     if (!e->sel_pid || !(e->file_name = dup(base)) || etwcap_state_create(&e->state) != ETWCAP_OK ||
         etwcap_u64map_init(&e->provider_seen) != 0 || etwcap_u64map_init(&e->fn_index) != 0 ||
-        etwcap_u64map_init(&e->chain_index) != 0 ||
+        etwcap_u64map_init(&e->chain_index) != 0 || etwcap_u64map_init(&e->fcache_index) != 0 ||
         copy_list(&e->sel_process, &e->nsel_process, o->processes, o->nprocesses, 0) != 0 ||
         copy_list(&e->sel_container, &e->nsel_container, o->containers, o->ncontainers, 1) != 0) {
         etwcap_evidence_free(e);
@@ -399,7 +478,7 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
     *out = e;
     if (n == 0)
         return ETWCAP_END;
-    return pass2(e, path);
+    return pass2(e, path, ro);
 }
 
 size_t etwcap_evidence_diag_count(const etwcap_evidence *e)

@@ -34,8 +34,24 @@ typedef struct ev_chain {
     size_t function;
     uint64_t hash;
     char *text; /* frames root to the function, '\n'-separated */
+    size_t len; /* of text */
     uint64_t count;
 } ev_chain;
+
+/* A frame already symbolized in pass 2 (the state no longer changes then):
+ * the same process, address and method/module records give the same
+ * function. */
+typedef struct ev_frame {
+    size_t proc;
+    uint64_t addr;
+    uintptr_t method; /* the method record with a name, or 0 */
+    uintptr_t module; /* the module record when there is no such method, or 0 */
+    size_t function;
+    unsigned char managed, resolved;
+} ev_frame;
+
+/* Frames remembered at most; the cache starts over when full. */
+#define EV_FRAME_CACHE_MAX (1u << 18)
 
 /* What could have been seen of one target process (issue: completeness). */
 typedef struct ev_proc_stats {
@@ -80,6 +96,9 @@ struct etwcap_evidence {
     ev_chain *chains;
     size_t nchains, capchains;
     etwcap_u64map chain_index; /* (function, chain) hash -> chain */
+    ev_frame *fcache;
+    size_t nfcache, capfcache;
+    etwcap_u64map fcache_index; /* (proc, addr, records) hash -> fcache entry */
 
     etwcap_symbolizer *sym;
     etwcap_status err;
@@ -95,6 +114,12 @@ size_t ev_function_get(etwcap_evidence *e, size_t proc, const char *module, cons
                        etwcap_resolution res);
 void ev_function_seen(etwcap_evidence *e, size_t f, unsigned how, int64_t ts);
 int ev_chain_add(etwcap_evidence *e, size_t f, const char *text, size_t len);
+/* The same with text_hash = ev_text_hash(EV_HASH_BASIS, text, len), which a
+ * caller that grows the text can compute as it goes. */
+int ev_chain_add_hashed(etwcap_evidence *e, size_t f, const char *text, size_t len,
+                        uint64_t text_hash);
+#define EV_HASH_BASIS 1469598103934665603ULL
+uint64_t ev_text_hash(uint64_t h, const char *s, size_t n);
 void ev_functions_free(etwcap_evidence *e);
 
 /* select.c */

@@ -99,9 +99,23 @@ void ev_function_seen(etwcap_evidence *e, size_t fi, unsigned how, int64_t ts)
         f->samples++;
 }
 
+uint64_t ev_text_hash(uint64_t h, const char *s, size_t n)
+{
+    return fnv(h, s, n);
+}
+
 int ev_chain_add(etwcap_evidence *e, size_t fi, const char *text, size_t len)
 {
-    uint64_t h = fnv(fnv(1469598103934665603ULL, (const char *)&fi, sizeof fi), text, len);
+    return ev_chain_add_hashed(e, fi, text, len, fnv(EV_HASH_BASIS, text, len));
+}
+
+/* The text's hash is mixed with the function at the end, so that a caller
+ * growing one chain root first hashes each byte once, not once per frame. */
+int ev_chain_add_hashed(etwcap_evidence *e, size_t fi, const char *text, size_t len,
+                        uint64_t text_hash)
+{
+    uint64_t h = (text_hash ^ ((uint64_t)fi * 0x9E3779B97F4A7C15ULL)) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
     for (uint64_t key = h;; key = key * 6364136223846793005ULL + 1) {
         size_t i = etwcap_u64map_get(&e->chain_index, key);
         if (i == SIZE_MAX) {
@@ -109,7 +123,7 @@ int ev_chain_add(etwcap_evidence *e, size_t fi, const char *text, size_t len)
             break;
         }
         ev_chain *c = &e->chains[i];
-        if (c->function == fi && strlen(c->text) == len && !memcmp(c->text, text, len)) {
+        if (c->function == fi && c->len == len && !memcmp(c->text, text, len)) {
             c->count++;
             return 0;
         }
@@ -126,6 +140,7 @@ int ev_chain_add(etwcap_evidence *e, size_t fi, const char *text, size_t len)
     c->function = fi;
     c->hash = h;
     c->count = 1;
+    c->len = len;
     c->text = malloc(len + 1);
     if (!c->text)
         return -1;
@@ -148,6 +163,8 @@ void ev_functions_free(etwcap_evidence *e)
     for (size_t i = 0; i < e->nchains; i++)
         free(e->chains[i].text);
     free(e->chains);
+    free(e->fcache);
     etwcap_u64map_free(&e->fn_index);
     etwcap_u64map_free(&e->chain_index);
+    etwcap_u64map_free(&e->fcache_index);
 }

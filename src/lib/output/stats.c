@@ -32,7 +32,8 @@ typedef struct type_key {
 
 typedef struct slot {
     type_key key;
-    size_t counter; /* index + 1; 0 = empty */
+    uint32_t counter; /* index + 1; 0 = empty */
+    uint32_t sample;  /* the type is PerfInfo SampledProfile: idle ones are not counted */
 } slot;
 
 struct etwcap_stats {
@@ -46,6 +47,22 @@ struct etwcap_stats {
     size_t type_cap, ntypes;
     uint64_t total;
 };
+
+/* The type cache is looked up once per event: a few multiplications over
+ * the key's words instead of a byte-wise hash. */
+static uint64_t hash_key(const type_key *k)
+{
+    uint64_t a, b, c;
+    uint32_t d;
+    memcpy(&a, (const char *)k, 8);
+    memcpy(&b, (const char *)k + 8, 8);
+    memcpy(&c, (const char *)k + 16, 8);
+    memcpy(&d, (const char *)k + 24, 4);
+    uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ b;
+    h = ((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL) ^ c;
+    h = ((h ^ (h >> 32)) * 0x94D049BB133111EBULL) ^ d;
+    return h ^ (h >> 31);
+}
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {
@@ -133,7 +150,7 @@ static int grow_types(etwcap_stats *st)
     for (size_t i = 0; i < st->type_cap; i++) {
         if (!st->types[i].counter)
             continue;
-        size_t k = (size_t)hash_bytes(&st->types[i].key, sizeof(type_key)) & (cap - 1);
+        size_t k = (size_t)hash_key(&st->types[i].key) & (cap - 1);
         while (t[k].counter)
             k = (k + 1) & (cap - 1);
         t[k] = st->types[i];
@@ -148,12 +165,9 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
 {
     char name[512];
     st->total++;
-    /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on thread 0
-     * that is not executing a DPC or ISR is idle time; TraceEvent does not
-     * count it. TOTAL still counts every record walked. */
-    if (etwcap_event_is_idle_sample(ev))
-        return ETWCAP_OK;
-    if (etwcap_event_name_varies(ev)) { /* TraceLogging, CLR id 39: name from the payload */
+    /* TraceLogging and CLR id 39 events take their name from the payload;
+     * only manifest events can. */
+    if (ev->kind == ETWCAP_KIND_MANIFEST && etwcap_event_name_varies(ev)) {
         etwcap_event_name(ev, name, sizeof name);
         size_t c = counter_for_name(st, name);
         if (c == SIZE_MAX)
@@ -170,21 +184,32 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
     key.opcode = ev->opcode;
     key.version = ev->version;
     key.kind = (uint8_t)ev->kind;
-    size_t k = (size_t)hash_bytes(&key, sizeof key) & (st->type_cap - 1);
+    size_t k = (size_t)hash_key(&key) & (st->type_cap - 1);
     while (st->types[k].counter) {
         if (memcmp(&st->types[k].key, &key, sizeof key) == 0) {
+            /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on
+             * thread 0 that is not executing a DPC or ISR is idle time;
+             * TraceEvent does not count it. TOTAL still counts every record
+             * walked. Whether a type is SampledProfile depends only on the
+             * key, so other types skip the test. */
+            if (st->types[k].sample && etwcap_event_is_idle_sample(ev))
+                return ETWCAP_OK;
             st->counters[st->types[k].counter - 1].count++;
             return ETWCAP_OK;
         }
         k = (k + 1) & (st->type_cap - 1);
     }
+    /* A new type. An idle sample creates no counter. */
+    if (etwcap_event_is_idle_sample(ev))
+        return ETWCAP_OK;
     etwcap_event_name(ev, name, sizeof name);
     size_t c = counter_for_name(st, name);
-    if (c == SIZE_MAX)
+    if (c == SIZE_MAX || c >= UINT32_MAX)
         return ETWCAP_ERR_NOMEM;
     st->counters[c].count++;
     st->types[k].key = key;
-    st->types[k].counter = c + 1;
+    st->types[k].counter = (uint32_t)(c + 1);
+    st->types[k].sample = etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE;
     if (++st->ntypes * 2 > st->type_cap && grow_types(st) != 0)
         return ETWCAP_ERR_NOMEM;
     return ETWCAP_OK;

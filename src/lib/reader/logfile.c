@@ -106,6 +106,9 @@ int64_t etwcap_logfile_to_filetime(const etwcap_logfile_info *info, int64_t raw)
             return sat_add(info->start_time, scale(delta, 10, info->cpu_mhz));
         return info->start_time;
     default: /* 1 = QPC, 0/unknown: QPC formula when PerfFreq is set */
+        /* The usual 10 MHz: scale() would return delta itself. */
+        if (info->perf_freq == 10000000)
+            return sat_add(info->start_time, delta);
         if (info->perf_freq > 0)
             return sat_add(info->start_time, scale(delta, 10000000, info->perf_freq));
         return raw;

@@ -25,7 +25,14 @@
  *
  * Speed: copies move fixed 8/16-byte blocks where the room allows, so bytes of
  * dst between *out_len and dst_cap may be overwritten; nothing is ever read
- * past src + src_len or written past dst + dst_cap.
+ * past src + src_len or written past dst + dst_cap. Most of a buffer is
+ * decoded by a fast loop that runs while at least FAST_MARGIN bytes of input
+ * and of output are left: it needs no per-symbol bounds checks, takes a
+ * whole literal run (up to 32 bytes) with two fixed 16-byte copies, and does
+ * a literal run and the match after it in one step. Near either end, and for
+ * any symbol it cannot finish (bad distance, a match that would reach the
+ * margin), it hands its exact state to the careful loop, which gives the
+ * same results and errors on its own.
  *
  * Not enforced: MS-XCA rejects a u16/u32 length below 22 (15 + 7, i.e. one
  * that the shorter escapes could have held). Such a value still has a single
@@ -40,6 +47,31 @@
 #if defined(_MSC_VER) && !defined(__clang__)
 #include <intrin.h>
 #endif
+
+/* Input and output bytes the fast loop keeps clear of the ends: one step
+ * reads at most 4 (flag word) + 32 (literal copy) + 10 (match token and
+ * lengths) bytes and writes at most 32 literal bytes; a match is checked
+ * against the output room on its own. */
+#define FAST_MARGIN 64u
+
+/* Number of leading zero bits of a non-zero 64-bit value. */
+static inline unsigned lz77_clz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_clzll(x);
+#elif defined(_MSC_VER) && defined(_M_X64)
+    unsigned long idx; /* the intrinsic's signature; only holds a bit index */
+    _BitScanReverse64(&idx, x);
+    return 63u - (unsigned)idx;
+#else
+    unsigned n = 0;
+    while (!(x & 0x8000000000000000ull)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+#endif
+}
 
 /* Number of leading zero bits of a non-zero 32-bit value. */
 static inline unsigned lz77_clz32(uint32_t x)
@@ -115,14 +147,125 @@ static etwcap_lz77_status lz77_fail(etwcap_lz77_status st, size_t op, size_t pos
     return st;
 }
 
+/* Decoder position between two symbols. */
+typedef struct lz77_state {
+    size_t ip;      /* input position */
+    size_t op;      /* output position */
+    size_t nib;     /* position of the half-used nibble byte; 0 = none (0 is a flag word) */
+    uint32_t flags; /* remaining flag bits, left-aligned; bits past `nflags` are 0 */
+    unsigned nflags;
+} lz77_state;
+
+static inline void copy16(uint8_t *d, const uint8_t *s)
+{
+    memcpy(d, s, 16);
+}
+
+/* The fast loop (see the top of the file). Returns with `st` at a symbol
+ * boundary when fewer than FAST_MARGIN bytes of input or output are left, or
+ * before a symbol it leaves to the careful loop. */
+static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
+                      lz77_state *st)
+{
+    if (src_len < FAST_MARGIN || dst_cap < FAST_MARGIN)
+        return;
+    const size_t ip_end = src_len - FAST_MARGIN, op_end = dst_cap - FAST_MARGIN;
+    size_t ip = st->ip, op = st->op, nib = st->nib;
+    unsigned nflags = st->nflags;
+    /* Flags left-aligned in 64 bits with a sentinel 1 right after the last
+     * valid flag: the count of leading zeros never passes `nflags`. */
+    uint64_t f = ((uint64_t)st->flags << 32) | ((uint64_t)1 << (63 - nflags));
+    while (ip <= ip_end && op <= op_end) {
+        if (nflags == 0) {
+            f = ((uint64_t)etwcap_rd32(src + ip) << 32) | ((uint64_t)1 << 31);
+            ip += 4;
+            nflags = 32;
+        }
+        /* A run of r literals (0..nflags), copied as 32 bytes: the bytes past
+         * r are overwritten by what follows. */
+        unsigned r = lz77_clz64(f);
+        copy16(dst + op, src + ip);
+        copy16(dst + op + 16, src + ip + 16);
+        ip += r;
+        op += r;
+        if (r == nflags) { /* the flag word ends with literals */
+            nflags = 0;
+            continue;
+        }
+        f <<= r;
+        nflags -= r;
+        /* A match (top flag bit is 1). Decoded into locals first, so that the
+         * careful loop can take the symbol over unchanged. */
+        size_t mp = ip, mnib = nib;
+        uint32_t token = etwcap_rd16(src + mp);
+        mp += 2;
+        size_t len = token & 7u;
+        const size_t dist = (size_t)(token >> 3) + 1;
+        {
+            /* A length field of 7 takes a nibble. Which way that goes is
+             * data, so it is computed with masks instead of a branch. */
+            const size_t m7 = (size_t)0 - (size_t)(len == 7); /* all ones when 7 */
+            const size_t fresh = (size_t)(mnib == 0);
+            const size_t at = fresh ? mp : mnib;
+            const unsigned byte = src[at];
+            const size_t hb = (byte >> (4 * (1 - fresh))) & 15u;
+            len += hb & m7;
+            mp += fresh & m7;
+            mnib = (mnib & ~m7) | ((fresh ? at : 0) & m7);
+            if ((hb & m7) == 15) {
+                unsigned b = src[mp++];
+                if (b != 255) {
+                    len = 22 + (size_t)b;
+                } else {
+                    uint32_t v = etwcap_rd16(src + mp);
+                    mp += 2;
+                    if (v == 0) {
+                        v = etwcap_rd32(src + mp);
+                        mp += 4;
+                    }
+                    len = v;
+                }
+            }
+        }
+        if (dist > op || len > dst_cap - op - 3 - 32)
+            break; /* bad distance, or too close to the end: the careful loop decides */
+        len += 3;
+        uint8_t *d = dst + op;
+        const uint8_t *s = d - dist;
+        if (dist >= 16) {
+            /* Blocks of 16 never read bytes they write; rounding up past
+             * `len` (to at least 32) stays within the room checked above. */
+            copy16(d, s);
+            copy16(d + 16, s + 16);
+            for (size_t i = 32; i < len; i += 16)
+                copy16(d + i, s + i);
+        } else {
+            lz77_copy_match(d, dist, len, dst_cap - op);
+        }
+        op += len;
+        ip = mp;
+        nib = mnib;
+        f <<= 1;
+        nflags--;
+    }
+    st->ip = ip;
+    st->op = op;
+    st->nib = nib;
+    st->nflags = nflags;
+    /* Back to a 32-bit left-aligned word without the sentinel. */
+    st->flags = nflags ? (uint32_t)(f >> 32) & (0xFFFFFFFFu << (32 - nflags)) : 0;
+}
+
 etwcap_lz77_status etwcap_lz77_decompress(const uint8_t *src, size_t src_len, uint8_t *dst,
                                           size_t dst_cap, size_t *out_len, size_t *err_pos)
 {
-    size_t ip = 0;      /* input position */
-    size_t op = 0;      /* output position */
-    size_t nib = 0;     /* position of the half-used nibble byte; 0 = none (0 is a flag word) */
-    uint32_t flags = 0; /* remaining flag bits, left-aligned; bits past `nflags` are 0 */
-    unsigned nflags = 0;
+    lz77_state fs = {0, 0, 0, 0, 0};
+    lz77_fast(src, src_len, dst, dst_cap, &fs);
+    size_t ip = fs.ip;
+    size_t op = fs.op;
+    size_t nib = fs.nib;
+    uint32_t flags = fs.flags;
+    unsigned nflags = fs.nflags;
 
     for (;;) {
         if (nflags == 0) {

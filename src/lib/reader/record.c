@@ -7,6 +7,7 @@
  */
 #include "reader/record.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "common/bytes.h"
@@ -264,7 +265,10 @@ etwcap_record_result etwcap_record_parse(const uint8_t *rec, size_t avail, etwca
     if (marker == 0xFFFFFFFFu || marker == 0)
         return ETWCAP_RECORD_END;
 
-    memset(ev, 0, sizeof *ev);
+    /* Everything but the extended-item slots, which are read only up to
+     * ext_count (a third of the struct, cleared once per record otherwise). */
+    memset(ev, 0, offsetof(etwcap_event, ext));
+    memset(&ev->x, 0, sizeof *ev - offsetof(etwcap_event, x));
     ev->struct_version = ETWCAP_EVENT_VERSION;
 
     uint32_t sz;

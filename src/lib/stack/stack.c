@@ -28,6 +28,7 @@ etwcap_status etwcap_stack_asm_create(etwcap_stack_asm **out, etwcap_stacked_cb 
     sa->cb = cb;
     sa->payload = payload;
     sa->free_head = SIZE_MAX;
+    sa->ref_free = SIZE_MAX;
     if (etwcap_u64map_init(&sa->last_by_tid) != 0 || etwcap_u64map_init(&sa->waiting_user) != 0 ||
         etwcap_u64map_init(&sa->key_refs) != 0 || etwcap_u64map_init(&sa->last_clr) != 0) {
         etwcap_stack_asm_free(sa);
@@ -152,15 +153,21 @@ static etwcap_status emit_if_ready(etwcap_stack_asm *sa, size_t i)
 /* Remember that part `which` of pending `i` waits for key `key`. */
 static int add_key_ref(etwcap_stack_asm *sa, size_t i, int which, uint64_t key)
 {
-    if (sa->nrefs == sa->caprefs) {
-        size_t cap = sa->caprefs ? sa->caprefs * 2 : 256;
-        key_ref *r = realloc(sa->refs, cap * sizeof *r);
-        if (!r)
-            return -1;
-        sa->refs = r;
-        sa->caprefs = cap;
+    size_t r;
+    if (sa->ref_free != SIZE_MAX) {
+        r = sa->ref_free;
+        sa->ref_free = sa->refs[r].next;
+    } else {
+        if (sa->nrefs == sa->caprefs) {
+            size_t cap = sa->caprefs ? sa->caprefs * 2 : 256;
+            key_ref *n = realloc(sa->refs, cap * sizeof *n);
+            if (!n)
+                return -1;
+            sa->refs = n;
+            sa->caprefs = cap;
+        }
+        r = sa->nrefs++;
     }
-    size_t r = sa->nrefs++;
     sa->refs[r].pending = i;
     sa->refs[r].which = which;
     sa->refs[r].next = etwcap_u64map_get(&sa->key_refs, key);
@@ -326,6 +333,12 @@ static etwcap_status on_key_def(etwcap_stack_asm *sa, const etwcap_event *ev)
     etwcap_u64map_del(&sa->key_refs, kd.key);
     while (r != SIZE_MAX) {
         key_ref kr = sa->refs[r];
+        /* The node is free again: references live only until their key is
+         * defined, so the array holds the unresolved ones, not all ever made
+         * (it used to be reset only when no key at all was pending, which on
+         * a long trace may never happen). */
+        sa->refs[r].next = sa->ref_free;
+        sa->ref_free = r;
         pending *p = &sa->pend[kr.pending];
         if (p->live && p->part[kr.which].state == PART_KEY) {
             if (part_set(&p->part[kr.which], kd.frames, kd.nframes, kd.frame_size) != 0)
@@ -337,9 +350,6 @@ static etwcap_status on_key_def(etwcap_stack_asm *sa, const etwcap_event *ev)
         }
         r = kr.next;
     }
-    /* Reference nodes are recycled once no key list points into them. */
-    if (sa->key_refs.n == 0)
-        sa->nrefs = 0;
     return ETWCAP_OK;
 }
 
@@ -515,6 +525,8 @@ etwcap_status etwcap_stack_asm_finish(etwcap_stack_asm *sa)
     etwcap_u64map_clear(&sa->waiting_user);
     etwcap_u64map_clear(&sa->key_refs);
     etwcap_u64map_clear(&sa->last_by_tid);
+    sa->nrefs = 0; /* no key list points into the nodes any more */
+    sa->ref_free = SIZE_MAX;
     return ETWCAP_OK;
 }
 

@@ -41,7 +41,8 @@ struct etwcap_stack_asm {
     pending *pend;
     size_t npend, cappend, free_head;
     key_ref *refs;
-    size_t nrefs, caprefs;
+    /* ref_free: first free node, linked by `next` */
+    size_t nrefs, caprefs, ref_free;
     etwcap_u64map last_by_tid;  /* tid -> newest pending of that thread */
     etwcap_u64map waiting_user; /* tid -> first pending waiting for a user part */
     etwcap_u64map key_refs;     /* stack key -> newest unresolved reference */

@@ -76,11 +76,14 @@ static char *map_path(const etwcap_state *st, const char *nt)
     return p;
 }
 
-static etwcap_module *find_loaded(etwcap_process *p, uint64_t base)
+/* The loaded (not unloaded) module at `base`. A module is created only when
+ * none is loaded at its base, so the newest module with that base is the only
+ * one that can be loaded (the index keeps the newest). */
+static etwcap_module *find_loaded(etwcap_process *p, const etwcap_proc_index *x, uint64_t base)
 {
-    for (size_t i = p->nmodules; i-- > 0;)
-        if (p->modules[i].base == base && p->modules[i].unload_time == ETWCAP_TIME_NEVER)
-            return &p->modules[i];
+    size_t i = etwcap_u64map_get(&x->module_by_base, base);
+    if (i != SIZE_MAX && i < p->nmodules && p->modules[i].unload_time == ETWCAP_TIME_NEVER)
+        return &p->modules[i];
     return NULL;
 }
 
@@ -107,7 +110,10 @@ etwcap_status etwcap_state_on_image(etwcap_state *st, const etwcap_event *ev)
     if (pi == SIZE_MAX)
         return ETWCAP_ERR_NOMEM;
     etwcap_process *p = &st->procs[pi];
-    etwcap_module *m = find_loaded(p, ii.base);
+    etwcap_proc_index *x = etwcap_state_index(st, pi);
+    if (!x)
+        return ETWCAP_ERR_NOMEM;
+    etwcap_module *m = find_loaded(p, x, ii.base);
     const int rundown = ev->opcode == 3 || ev->opcode == 4;
     if (ev->opcode == 2) { /* Unload */
         if (m)
@@ -123,6 +129,9 @@ etwcap_status etwcap_state_on_image(etwcap_state *st, const etwcap_event *ev)
             p->modules = n;
             p->capmodules = cap;
         }
+        if (etwcap_u64map_put(&x->module_by_base, ii.base, p->nmodules) != 0 ||
+            etwcap_rangeidx_add(&x->modules, ii.base, ii.size, p->nmodules) != 0)
+            return ETWCAP_ERR_NOMEM;
         m = &p->modules[p->nmodules++];
         memset(m, 0, sizeof *m);
         m->base = ii.base;
@@ -180,13 +189,28 @@ etwcap_status etwcap_state_on_method(etwcap_state *st, const etwcap_event *ev)
     if (pi == SIZE_MAX)
         return ETWCAP_ERR_NOMEM;
     etwcap_process *p = &st->procs[pi];
+    etwcap_proc_index *x = etwcap_state_index(st, pi);
+    if (!x)
+        return ETWCAP_ERR_NOMEM;
+    /* The loaded method with this id and start: a method is created only when
+     * none is loaded, so only the newest with that id and start can be. The
+     * index keeps the newest per key; when two keys share a hash value the
+     * records are scanned. */
     etwcap_method *m = NULL;
-    for (size_t i = p->nmethods; i-- > 0;) {
-        etwcap_method *c = &p->methods[i];
-        if (c->method_id == mi.method_id && c->start == mi.start &&
-            c->unload_time == ETWCAP_TIME_NEVER) {
-            m = c;
-            break;
+    const uint64_t key = etwcap_method_key(mi.method_id, mi.start);
+    size_t k = etwcap_u64map_get(&x->method_by_key, key);
+    if (k != SIZE_MAX && k < p->nmethods && p->methods[k].method_id == mi.method_id &&
+        p->methods[k].start == mi.start) {
+        if (p->methods[k].unload_time == ETWCAP_TIME_NEVER)
+            m = &p->methods[k];
+    } else if (k != SIZE_MAX) {
+        for (size_t i = p->nmethods; i-- > 0;) {
+            etwcap_method *c = &p->methods[i];
+            if (c->method_id == mi.method_id && c->start == mi.start &&
+                c->unload_time == ETWCAP_TIME_NEVER) {
+                m = c;
+                break;
+            }
         }
     }
     if (unload) {
@@ -203,6 +227,9 @@ etwcap_status etwcap_state_on_method(etwcap_state *st, const etwcap_event *ev)
             p->methods = n;
             p->capmethods = cap;
         }
+        if (etwcap_u64map_put(&x->method_by_key, key, p->nmethods) != 0 ||
+            etwcap_rangeidx_add(&x->methods, mi.start, mi.size, p->nmethods) != 0)
+            return ETWCAP_ERR_NOMEM;
         m = &p->methods[p->nmethods++];
         memset(m, 0, sizeof *m);
         m->method_id = mi.method_id;
@@ -337,6 +364,10 @@ etwcap_status etwcap_state_on_other(etwcap_state *st, const etwcap_event *ev)
     return ETWCAP_OK;
 }
 
+/* Records of process `pi` whose range holds `addr`, in record order, from
+ * the index; SIZE_MAX when every record must be looked at. */
+#define MAX_CANDIDATES 64
+
 const etwcap_module *etwcap_state_module_at(const etwcap_state *st, size_t proc, uint64_t addr,
                                             int64_t ts)
 {
@@ -352,8 +383,13 @@ const etwcap_module *etwcap_state_module_at(const etwcap_state *st, size_t proc,
         if (pi == SIZE_MAX || pi >= st->nprocs)
             continue;
         const etwcap_process *p = &st->procs[pi];
-        for (size_t i = 0; i < p->nmodules; i++) {
-            const etwcap_module *m = &p->modules[i];
+        const etwcap_proc_index *x = etwcap_state_index_get(st, pi);
+        size_t cand[MAX_CANDIDATES];
+        size_t nc = x ? etwcap_rangeidx_find(&x->modules, addr, cand, MAX_CANDIDATES) : SIZE_MAX;
+        const int all = nc == SIZE_MAX;
+        size_t n = all ? p->nmodules : nc;
+        for (size_t k = 0; k < n; k++) {
+            const etwcap_module *m = &p->modules[all ? k : cand[k]];
             if (addr - m->base < m->size && (m->rundown || m->load_time <= ts) &&
                 ts <= m->unload_time) {
                 best = m;
@@ -383,9 +419,14 @@ const etwcap_method *etwcap_state_method_at(const etwcap_state *st, size_t proc,
     if (proc >= st->nprocs)
         return NULL;
     const etwcap_process *p = &st->procs[proc];
+    const etwcap_proc_index *x = etwcap_state_index_get(st, proc);
+    size_t cand[MAX_CANDIDATES];
+    size_t nc = x ? etwcap_rangeidx_find(&x->methods, addr, cand, MAX_CANDIDATES) : SIZE_MAX;
+    const int all = nc == SIZE_MAX;
+    size_t n = all ? p->nmethods : nc;
     const etwcap_method *best = NULL;
-    for (size_t i = 0; i < p->nmethods; i++) {
-        const etwcap_method *m = &p->methods[i];
+    for (size_t k = 0; k < n; k++) {
+        const etwcap_method *m = &p->methods[all ? k : cand[k]];
         if (addr - m->start < m->size && ts <= m->unload_time) {
             /* Prefer the latest range loaded at or before ts (tiered JIT
              * replaces code; an older range may still cover the address). */

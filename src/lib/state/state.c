@@ -100,6 +100,7 @@ void etwcap_state_free(etwcap_state *st)
     etwcap_u64map_free(&st->pid_latest);
     etwcap_u64map_free(&st->tid_latest);
     etwcap_volmap_free(&st->volumes);
+    etwcap_state_index_free(st);
     free(st->windows_dir);
     free(st);
 }

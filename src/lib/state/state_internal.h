@@ -28,6 +28,42 @@ typedef struct etwcap_volmap {
 
 void etwcap_volmap_free(etwcap_volmap *v);
 
+/* index.c: address ranges (start, size) of records, for lookups by address. */
+#define ETWCAP_RANGE_TAIL 32
+typedef struct etwcap_range {
+    uint64_t start;
+    uint64_t size;
+    size_t idx; /* record index */
+} etwcap_range;
+
+typedef struct etwcap_rangeidx {
+    /* `sorted` by start, its largest size; the newest records unsorted in
+     * `tail`; `wraps` when some range runs past 2^64 (lookups then fall back
+     * to a scan). */
+    etwcap_range *sorted;
+    size_t nsorted, capsorted;
+    uint64_t max_size;
+    etwcap_range tail[ETWCAP_RANGE_TAIL];
+    size_t ntail;
+    int wraps;
+} etwcap_rangeidx;
+
+int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_t idx);
+/* Indices of the ranges holding `addr`, ascending, into out[cap]; SIZE_MAX
+ * when the index cannot tell (more than `cap`, or wrapping ranges): the
+ * caller then scans all records. */
+size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out, size_t cap);
+void etwcap_rangeidx_free(etwcap_rangeidx *x);
+
+/* Per process record: its modules and methods by key and by address. */
+typedef struct etwcap_proc_index {
+    int ready;
+    etwcap_u64map module_by_base; /* base -> newest module with that base */
+    etwcap_u64map method_by_key;  /* etwcap_method_key(id, start) -> newest such method */
+    etwcap_rangeidx modules;
+    etwcap_rangeidx methods;
+} etwcap_proc_index;
+
 struct etwcap_state {
     etwcap_process *procs;
     size_t nprocs, capprocs;
@@ -48,7 +84,16 @@ struct etwcap_state {
     char early_pdb[260];
     int has_early_id;
     int64_t early_id_ts;
+    etwcap_proc_index *idx; /* by process record; entries past nidx are empty */
+    size_t nidx;
 };
+
+/* The index of process record `pi`, created when needed (NULL on OOM). */
+etwcap_proc_index *etwcap_state_index(etwcap_state *st, size_t pi);
+/* The index of `pi` when it exists. */
+const etwcap_proc_index *etwcap_state_index_get(const etwcap_state *st, size_t pi);
+void etwcap_state_index_free(etwcap_state *st);
+uint64_t etwcap_method_key(uint64_t method_id, uint64_t start);
 
 int etwcap_threads_begin(etwcap_state *st, uint32_t tid, uint32_t pid, int64_t ts);
 void etwcap_threads_end(etwcap_state *st, uint32_t tid, int64_t ts);

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Throughput and memory benchmark of etwcap (issue 8). Writes bench/RESULTS.md.
+#
+# Usage: bench/run.sh
+#
+# 1. Builds etwcap (Release) in its own folder, $ETWCAP_BENCH_BUILD
+#    (default: <repo>/build-bench).
+# 2. Makes the inputs in $ETWCAP_BENCH_DIR (default: /tmp/etwcap-bench), once:
+#    about 1 GiB and 256 MiB, uncompressed (the data buffers of
+#    net.4.5.x86/PerfViewData.etl repeated) and compressed (those of
+#    net.4.5.2.x86.etl), with bench/mkinput.py: the header buffer once, then
+#    whole copies of the data buffers. Every buffer is self-contained, so the
+#    result is a valid trace; timestamps repeat with each copy, which is fine
+#    for throughput (see mkinput.py for what that means for the timeline).
+# 3. Measures, on each input: `cat FILE > /dev/null` (the I/O ceiling, warm
+#    page cache: every file is read once before it is measured), `etwcap
+#    stats` with 1, 2 and all threads, `etwcap stacks --format folded` and
+#    `etwcap evidence` (with 1 thread and with the default, all processors),
+#    each with a process selector from the trace: wall time, MB/s of file
+#    input, events/s, peak RSS (/usr/bin/time). Each number is the median of
+#    $ETWCAP_BENCH_REPS runs (default 3; stacks and evidence on the 1 GiB
+#    inputs run once).
+# 4. The peer, dissect.etl (Python), on net.4.5.2.x86.etl when it can be
+#    imported; it is reported as not available otherwise.
+#
+# Timings are never asserted by the test suite. The run takes about 10
+# minutes on 2 cores; the machine it runs on may be shared (see RESULTS.md).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${ETWCAP_BENCH_BUILD:-$ROOT/build-bench}
+DATA=${ETWCAP_BENCH_DIR:-/tmp/etwcap-bench}
+REPS=${ETWCAP_BENCH_REPS:-3}
+CORPUS=${ETWCAP_CORPUS:-$ROOT/../shared/corpus}
+SRC_UNC=$CORPUS/etl/microsoft_perfview/net.4.5.x86/PerfViewData.etl
+SRC_CMP=$CORPUS/etl/microsoft_perfview/net.4.5.2.x86.etl
+OUT=$ROOT/bench/RESULTS.md
+TIME=/usr/bin/time
+
+for f in "$SRC_UNC" "$SRC_CMP"; do
+    [ -f "$f" ] || { echo "bench: $f not found (set ETWCAP_CORPUS)" >&2; exit 1; }
+done
+[ -x "$TIME" ] || { echo "bench: $TIME (GNU time) is needed for peak RSS" >&2; exit 1; }
+
+echo "== build (Release) in $BUILD"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DETWCAP_TESTS=OFF >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" --target etwcap >/dev/null
+ETWCAP=$BUILD/etwcap
+
+echo "== inputs in $DATA"
+mkdir -p "$DATA"
+make_input() { # NAME SRC BYTES
+    local out=$DATA/$1.etl
+    if [ ! -f "$out" ] || [ "$out" -ot "$2" ] || [ "$out" -ot "$ROOT/bench/mkinput.py" ]; then
+        python3 "$ROOT/bench/mkinput.py" "$2" "$out" "$3"
+    fi
+}
+make_input unc-256m "$SRC_UNC" $((256 << 20))
+make_input cmp-256m "$SRC_CMP" $((256 << 20))
+make_input unc-1g "$SRC_UNC" $((1 << 30))
+make_input cmp-1g "$SRC_CMP" $((1 << 30))
+
+# Bytes of record data once decompressed (the sum of Offset of compressed
+# buffers and BufferSize of the others).
+decoded_bytes() {
+    python3 - "$1" <<'EOF'
+import struct, sys
+total = 0
+with open(sys.argv[1], "rb") as f:
+    off = 0
+    while True:
+        f.seek(off)
+        h = f.read(0x48)
+        if len(h) < 0x48:
+            break
+        size, = struct.unpack_from("<I", h, 0)
+        flags, = struct.unpack_from("<H", h, 0x34)
+        total += struct.unpack_from("<I", h, 0x30)[0] if flags & 0x40 else size
+        off += size
+print(total)
+EOF
+}
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# run_one CMD...: prints "wall_seconds peak_rss_kib" of one run.
+run_one() {
+    "$TIME" -f "%e %M" -o "$TMP/time" "$@" >"$TMP/stdout" 2>"$TMP/stderr" || {
+        echo "bench: failed: $*" >&2
+        cat "$TMP/stderr" >&2
+        exit 1
+    }
+    tail -n 1 "$TMP/time"
+}
+
+# measure N CMD...: the median wall time and RSS of N runs, "wall rss".
+measure() {
+    local n=$1
+    shift
+    for ((i = 0; i < n; i++)); do
+        run_one "$@"
+    done | sort -n | awk '{w[NR] = $1; r[NR] = $2} END {m = int((NR + 1) / 2); print w[m], r[m]}'
+}
+
+CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
+NPROC=$(nproc)
+DATE=$(date -u +%Y-%m-%dT%H:%MZ)
+
+ROWS=()
+# row LABEL INPUT THREADS WALL RSS_KIB SIZE EVENTS CAT_MBS [DECODED]
+row() {
+    local label=$1 input=$2 threads=$3 wall=$4 rss=$5 size=$6 events=$7 cat_mbs=$8 decoded=${9:-}
+    ROWS+=("$(awk -v l="$label" -v inp="$input" -v t="$threads" -v w="$wall" -v r="$rss" \
+        -v s="$size" -v e="$events" -v c="$cat_mbs" -v d="$decoded" -v peer="$PEER_RPS" 'BEGIN {
+        if (w <= 0) w = 0.005;
+        mbs = s / w / 1e6;
+        eps = e / w;
+        ratio_cat = c > 0 ? sprintf("%.2f", mbs / c) : "-";
+        ratio_peer = peer > 0 ? sprintf("%.0f", eps / peer) : "n/a";
+        dec = d != "" ? sprintf("%.2f", d / w / 1e9) : "";
+        evs = e > 0 ? sprintf("%.2f", eps / 1e6) : "-";
+        if (e == 0) ratio_peer = "-";
+        printf "| %s | %s | %s | %.2f | %.0f | %s | %s | %s | %s | %.1f |", l, inp, t, w, mbs,
+            ratio_cat, dec, evs, ratio_peer, r / 1024
+    }')")
+}
+
+# ---- the peer --------------------------------------------------------------
+PEER_RPS=0
+PEER_NOTE="dissect.etl: not available (the Python package cannot be imported here; PyPI is not reachable from this machine), so no ratio to it is given."
+if python3 -c 'import dissect.etl' 2>/dev/null; then
+    echo "== peer: dissect.etl on net.4.5.2.x86.etl"
+    start=$(date +%s.%N)
+    recs=$(python3 - "$SRC_CMP" <<'EOF'
+import sys
+from dissect.etl import ETL
+n = 0
+with open(sys.argv[1], "rb") as f:
+    for _ in ETL(f):
+        n += 1
+print(n)
+EOF
+)
+    end=$(date +%s.%N)
+    PEER_RPS=$(awk -v n="$recs" -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", n / (b - a)}')
+    PEER_NOTE="dissect.etl: $recs records of net.4.5.2.x86.etl in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}') s = $PEER_RPS records/s."
+fi
+echo "   $PEER_NOTE"
+
+# ---- the measurements ------------------------------------------------------
+declare -A SIZE EVENTS CAT DECODED SEL VAL
+SEL[unc]=test
+SEL[cmp]=Test.x86
+
+# etwcap stats on the peer's own file, side by side with it.
+OWN_RPS=""
+if [ "$PEER_RPS" != 0 ]; then
+    read -r w _ < <(measure "$REPS" "$ETWCAP" stats --threads 1 "$SRC_CMP")
+    ev=$("$ETWCAP" stats "$SRC_CMP" | sed -n 's/^TOTAL://p')
+    OWN_RPS=$(awk -v e="$ev" -v w="$w" 'BEGIN {printf "%.0f", e / (w > 0 ? w : 0.005)}')
+fi
+
+RSS_LINES=()
+for size in 256m 1g; do
+    for kind in unc cmp; do
+        name=$kind-$size
+        f=$DATA/$name.etl
+        SIZE[$name]=$(stat -c %s "$f")
+        EVENTS[$name]=$("$ETWCAP" stats "$f" | sed -n 's/^TOTAL://p')
+        DECODED[$name]=$(decoded_bytes "$f")
+        cat "$f" >/dev/null # warm the page cache
+        echo "== $name: ${SIZE[$name]} bytes, ${EVENTS[$name]} events"
+        read -r w r < <(measure "$REPS" sh -c "cat '$f' > /dev/null")
+        CAT[$name]=$(awk -v s="${SIZE[$name]}" -v w="$w" 'BEGIN {printf "%.0f", s / (w > 0 ? w : 0.005) / 1e6}')
+        row "cat > /dev/null" "$name" - "$w" "$r" "${SIZE[$name]}" 0 "${CAT[$name]}"
+        dec=""
+        [ $kind = cmp ] && dec=${DECODED[$name]}
+        for t in $(printf '%s\n' 1 2 "$NPROC" | awk '!seen[$0]++'); do
+            read -r w r < <(measure "$REPS" "$ETWCAP" stats --threads "$t" "$f")
+            row "stats" "$name" "$t" "$w" "$r" "${SIZE[$name]}" "${EVENTS[$name]}" "${CAT[$name]}" "$dec"
+            [ "$t" = 1 ] && RSS_LINES+=("stats $name $r")
+            VAL["stats $name $t"]="$w $r"
+        done
+        reps=$REPS
+        [ $size = 1g ] && reps=1
+        read -r w r < <(measure "$reps" "$ETWCAP" stacks "$f" --format folded --process "${SEL[$kind]}" --threads 1)
+        row "stacks --format folded" "$name" 1 "$w" "$r" "${SIZE[$name]}" "${EVENTS[$name]}" "${CAT[$name]}" "$dec"
+        RSS_LINES+=("stacks $name $r")
+        for t in $(printf '%s\n' 1 "$NPROC" | awk '!seen[$0]++'); do
+            read -r w r < <(measure "$reps" "$ETWCAP" evidence "$f" --process "${SEL[$kind]}" --threads "$t" -o "$TMP/evidence.json")
+            row "evidence" "$name" "$t" "$w" "$r" "${SIZE[$name]}" "${EVENTS[$name]}" "${CAT[$name]}" "$dec"
+            [ "$t" = 1 ] && RSS_LINES+=("evidence $name $r")
+            VAL["evidence $name $t"]="$w $r"
+        done
+    done
+done
+
+# ---- RESULTS.md ------------------------------------------------------------
+{
+    echo "# etwcap benchmark results"
+    echo
+    echo "Written by \`bench/run.sh\` on $DATE. CPU: $CPU, $NPROC processors."
+    echo "**A shared 2-core VM**: other work ran on the same cores during the run, so the"
+    echo "numbers vary from run to run by 10-30%; each is the median of $REPS runs (stacks and"
+    echo "evidence on the 1 GiB inputs: one run)."
+    echo
+    echo "Inputs (bench/mkinput.py): the header buffer, then whole copies of the data buffers of"
+    echo "a corpus trace. \`unc\` repeats net.4.5.x86/PerfViewData.etl (uncompressed, 64 KiB"
+    echo "buffers), \`cmp\` repeats net.4.5.2.x86.etl (LZ77-compressed buffers, about 4x). Buffers"
+    echo "are self-contained, so each file is a valid trace; timestamps repeat with every copy,"
+    echo "which does not matter for throughput (the merged timeline jumps back at each copy, and"
+    echo "processes start again in every copy)."
+    echo
+    echo "| input | bytes | events | decompressed bytes |"
+    echo "|---|---:|---:|---:|"
+    for name in unc-256m cmp-256m unc-1g cmp-1g; do
+        echo "| $name | ${SIZE[$name]} | ${EVENTS[$name]} | ${DECODED[$name]} |"
+    done
+    echo
+    echo "The I/O ceiling is \`cat FILE > /dev/null\` with the file in the page cache (warm"
+    echo "cache: every file is read once before it is measured; no disk I/O is measured)."
+    echo "$PEER_NOTE"
+    if [ -n "$OWN_RPS" ]; then
+        echo "etwcap stats --threads 1 on the same file: $OWN_RPS records/s."
+    fi
+    echo
+    echo "Columns: wall time; MB/s of file input; x cat = that / cat's MB/s on the same file;"
+    echo "GB/s decompressed = decompressed record data / wall time (compressed inputs);"
+    echo "M events/s = records of the file / wall time (evidence reads the file twice and"
+    echo "hashes it once: this is per file, not per pass); x peer = events/s / dissect.etl's"
+    echo "records/s; peak RSS."
+    echo
+    echo "| command | input | threads | wall s | MB/s | x cat | GB/s decompressed | M events/s | x peer | peak RSS MiB |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for r in "${ROWS[@]}"; do
+        echo "$r"
+    done
+    echo
+    echo "## Memory against file size (threads 1)"
+    echo
+    echo "| command | input | 256 MiB: peak RSS MiB | 1 GiB: peak RSS MiB |"
+    echo "|---|---|---:|---:|"
+    for cmd in stats stacks evidence; do
+        for kind in unc cmp; do
+            a=$(printf '%s\n' "${RSS_LINES[@]}" | awk -v c="$cmd" -v n="$kind-256m" '$1 == c && $2 == n {printf "%.1f", $3 / 1024}')
+            b=$(printf '%s\n' "${RSS_LINES[@]}" | awk -v c="$cmd" -v n="$kind-1g" '$1 == c && $2 == n {printf "%.1f", $3 / 1024}')
+            echo "| $cmd | $kind | $a | $b |"
+        done
+    done
+    echo
+    echo "## Targets of issue 8 (single thread unless stated)"
+    echo
+    echo "| target | measured | met |"
+    echo "|---|---|---|"
+    tgt() { # TEXT MEASURED OK
+        echo "| $1 | $2 | $([ "$3" = 1 ] && echo yes || echo **no**) |"
+    }
+    for kind in unc cmp; do
+        read -r w r <<<"${VAL[stats $kind-1g 1]}"
+        gbs=$(awk -v s="${SIZE[$kind-1g]}" -v w="$w" 'BEGIN {printf "%.2f", s / w / 1e9}')
+        dgbs=$(awk -v s="${DECODED[$kind-1g]}" -v w="$w" 'BEGIN {printf "%.2f", s / w / 1e9}')
+        pct=$(awk -v s="${SIZE[$kind-1g]}" -v w="$w" -v c="${CAT[$kind-1g]}" 'BEGIN {printf "%.0f", 100 * s / w / 1e6 / c}')
+        if [ $kind = unc ]; then
+            tgt "stats, uncompressed: >= 3 GB/s" "$gbs GB/s (unc-1g)" "$(awk -v g="$gbs" 'BEGIN {print g >= 3}')"
+            tgt "stats, uncompressed: >= 30% of cat" "$pct% of cat (${CAT[$kind-1g]} MB/s)" "$(awk -v p="$pct" 'BEGIN {print p >= 30}')"
+        else
+            tgt "stats, compressed: >= 1.5 GB/s of decompressed data" "$dgbs GB/s decompressed ($gbs GB/s of file, cmp-1g)" "$(awk -v g="$dgbs" 'BEGIN {print g >= 1.5}')"
+            read -r w2 _ <<<"${VAL[stats $kind-1g 2]}"
+            sp=$(awk -v a="$w" -v b="$w2" 'BEGIN {printf "%.2f", a / b}')
+            tgt "stats --threads 2: >= 1.7x on compressed" "${sp}x (cmp-1g: $w s -> $w2 s)" "$(awk -v s="$sp" 'BEGIN {print s >= 1.7}')"
+        fi
+        mib=$(awk -v r="$r" 'BEGIN {printf "%.1f", r / 1024}')
+        tgt "stats peak RSS <= 32 MiB on 1 GiB ($kind)" "$mib MiB" "$(awk -v m="$mib" 'BEGIN {print m <= 32}')"
+    done
+    for kind in unc cmp; do
+        read -r w r <<<"${VAL[evidence $kind-1g 1]}"
+        meps=$(awk -v e="${EVENTS[$kind-1g]}" -v w="$w" 'BEGIN {printf "%.2f", e / w / 1e6}')
+        tgt "evidence: >= 3 M events/s ($kind-1g)" "$meps M events/s" "$(awk -v m="$meps" 'BEGIN {print m >= 3}')"
+    done
+    if [ -n "$OWN_RPS" ]; then
+        x=$(awk -v a="$OWN_RPS" -v b="$PEER_RPS" 'BEGIN {printf "%.0f", a / b}')
+        tgt ">= 200x dissect.etl's records/s" "${x}x" "$(awk -v x="$x" 'BEGIN {print x >= 200}')"
+    else
+        echo "| >= 200x dissect.etl's records/s | dissect.etl not available | not measured |"
+    fi
+} >"$OUT.tmp"
+if [ -f "$ROOT/bench/RESULTS-notes.md" ]; then
+    { echo; cat "$ROOT/bench/RESULTS-notes.md"; } >>"$OUT.tmp"
+fi
+mv "$OUT.tmp" "$OUT"
+echo "== wrote $OUT"

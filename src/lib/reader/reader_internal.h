@@ -1,0 +1,143 @@
+/* reader_internal.h - pieces shared by reader.c and reader_load.c.
+ *
+ * reader.c walks the buffer headers and merges the per-CPU streams;
+ * reader_load.c gets a buffer's bytes (large sequential reads or one read
+ * per buffer), decompresses them, and runs the optional worker threads that
+ * do this ahead of the merge.
+ */
+#ifndef ETWCAP_READER_INTERNAL_H
+#define ETWCAP_READER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compat/compat.h"
+#include "compat/thread.h"
+#include "etwcap/reader.h"
+
+#define BUF_HDR 0x48u                      /* WMI_BUFFER_HEADER size (§1.2) */
+#define BUF_MAX_SIZE (64u * 1024u * 1024u) /* sanity limit on BufferSize (§1.1) */
+#define BUF_FLAG_PROC_INDEX 0x0020u        /* ETW_BUFFER_FLAG_PROC_INDEX (§1.3) */
+#define BUF_FLAG_COMPRESSED 0x0040u        /* §1.4, §1.5 */
+#define COMPRESSION_LZ77 3u                /* u32 at 0x2C of compressed buffers (§8) */
+#define MAX_CPUS 2048u                     /* ETW_PROCESSOR_INDEX_MASK + 1 */
+/* Fuzz finding (fuzz/regressions/fuzz_etl/compressed-buffers-oom): a
+ * compressed buffer's Offset claims its decompressed size, and a few bytes
+ * of LZ77 really do expand to 64 MiB; one such buffer per CPU made a 1 KiB
+ * file take gigabytes. A decompressed buffer is a session buffer, at most
+ * 16 MiB (§1.1; compression needs Windows 8), and all the CPUs' decompressed
+ * buffers together get a budget; a buffer beyond it is skipped with a
+ * diagnostic. */
+#define BUF_MAX_DECODED (16u * 1024u * 1024u)
+#define DECODED_BUDGET (256u * 1024u * 1024u)
+
+typedef struct buf_hdr {
+    uint32_t size;         /* BufferSize: bytes on disk */
+    uint32_t saved_offset; /* SavedOffset */
+    uint32_t offset;       /* Offset: end of valid data (uncompressed extent) */
+    uint32_t cpu;
+    uint16_t flags;
+    uint32_t compression; /* u32 at 0x2C */
+} buf_hdr;
+
+/* One buffer of the file: where it is and its header. */
+typedef struct bufinfo {
+    uint64_t off;
+    uint64_t index;
+    buf_hdr h;
+} bufinfo;
+
+void etwcap_parse_buf_hdr(const uint8_t *h, buf_hdr *b);
+
+/* A block of the file read with one call, shared by the buffers inside it.
+ * Reference counts change on the reader's thread only; workers just read
+ * the bytes of chunks that a job holds a reference to. */
+typedef struct chunk {
+    uint8_t *mem; /* owned storage, NULL when `data` points into a memory image */
+    size_t cap;
+    const uint8_t *data;
+    uint64_t off;
+    size_t len;
+    int refs;
+    struct chunk *next_free;
+} chunk;
+
+/* The bytes source: a file or a memory image (etwcap_reader_open_memory). */
+typedef struct rd_source {
+    etwcap_file *file;
+    const uint8_t *mem;
+    uint64_t size;
+} rd_source;
+
+int64_t etwcap_rd_read_at(const rd_source *src, uint64_t off, void *buf, size_t n);
+
+/* A problem met while decoding, kept until the reader's thread reports it
+ * (diagnostics are reported in the same order whatever thread decoded). */
+typedef struct slot_diag {
+    etwcap_status status;
+    uint64_t offset;
+    char message[200];
+} slot_diag;
+
+enum {
+    SLOT_FREE = 0,
+    SLOT_IDLE,
+    SLOT_QUEUED,
+    SLOT_BUSY,
+    SLOT_DONE
+};
+
+/* A buffer on its way to a stream: its bytes and, for a compressed buffer,
+ * the decompressed record area. Owned storage moves between slots by
+ * swapping, so a stream's slot and the pool's slots trade buffers. */
+typedef struct slot {
+    bufinfo b;
+    int state;
+    int decode;    /* decoding was asked for (compressed, or needs its own read) */
+    uint8_t *data; /* owned storage: the buffer, header first */
+    size_t cap;
+    uint8_t *zbuf; /* owned compressed-input scratch */
+    size_t zcap;
+    chunk *ch;          /* chunk holding the buffer's bytes, or NULL */
+    const uint8_t *rec; /* the buffer: header then records */
+    size_t disk;        /* bytes of the buffer present in the file */
+    size_t end;         /* end of valid records (decode result) */
+    int nomem;          /* decode results, replayed by the reader's thread */
+    int read_error;
+    int has_diag;
+    slot_diag diag;
+    struct slot *next; /* free list or work queue */
+} slot;
+
+/* Decode `sl` (sl->b, sl->disk and sl->ch set): read its bytes unless a
+ * chunk or memory image has them, decompress a compressed buffer. Safe to
+ * call from any thread; touches nothing but the slot. */
+void etwcap_slot_decode(const rd_source *src, slot *sl);
+
+/* Swap the owned storage of two slots. */
+void etwcap_slot_swap_storage(slot *a, slot *b);
+
+void etwcap_slot_free_storage(slot *sl);
+
+/* Worker threads that decode slots queued in order. */
+typedef struct rd_pool {
+    const rd_source *src;
+    etwcap_mutex *mu;
+    etwcap_cond *work; /* workers wait for a queued slot */
+    etwcap_cond *done; /* the reader waits for a busy slot */
+    etwcap_thread **threads;
+    size_t nthreads;
+    int stop;
+    slot *head, *tail; /* queued slots, oldest first */
+} rd_pool;
+
+/* Start up to `n` workers; *started says how many run (0 on any failure:
+ * the reader then decodes everything itself). */
+void etwcap_pool_start(rd_pool *p, const rd_source *src, size_t n);
+void etwcap_pool_stop(rd_pool *p);
+/* Queue a slot in state SLOT_QUEUED. */
+void etwcap_pool_submit(rd_pool *p, slot *sl);
+/* Make `sl` SLOT_DONE: decode it here if no worker took it yet, else wait. */
+void etwcap_pool_finish(rd_pool *p, slot *sl);
+
+#endif

@@ -1,0 +1,170 @@
+/* index.c - lookup indexes of the state: module and method records of a
+ * process by base/id and by address.
+ *
+ * They replace linear scans (one per method event, two or three per stack
+ * frame) without changing any answer: a lookup first collects the records
+ * that can match, in record order, and the callers then apply the very rule
+ * they applied to all records. Records are only ever appended, and the
+ * fields indexed (base/start, size, method id) never change.
+ *
+ * Address ranges: a sorted array plus a short unsorted tail of the newest
+ * records, merged into the array when it fills. A lookup binary-searches
+ * the array and walks back while a range could still reach the address (the
+ * largest size bounds that walk), then scans the tail.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/state_internal.h"
+
+int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_t idx)
+{
+    /* A range past the top of the address space also holds low addresses
+     * (the callers test addr - start < size): such an index gives up. */
+    if (size > 0 && start + (size - 1) < start)
+        x->wraps = 1;
+    if (x->ntail == ETWCAP_RANGE_TAIL) {
+        /* Merge the sorted tail into the array (both sorted by start). */
+        etwcap_range *t = x->tail;
+        for (size_t i = 1; i < x->ntail; i++) {
+            etwcap_range v = t[i];
+            size_t j = i;
+            while (j > 0 && t[j - 1].start > v.start) {
+                t[j] = t[j - 1];
+                j--;
+            }
+            t[j] = v;
+        }
+        size_t n = x->nsorted + x->ntail;
+        if (n > x->capsorted) {
+            size_t cap = x->capsorted ? x->capsorted : 64;
+            while (cap < n)
+                cap *= 2;
+            etwcap_range *p = realloc(x->sorted, cap * sizeof *p);
+            if (!p)
+                return -1;
+            x->sorted = p;
+            x->capsorted = cap;
+        }
+        size_t i = x->nsorted, j = x->ntail, k = n;
+        while (j > 0) {
+            if (i > 0 && x->sorted[i - 1].start > t[j - 1].start)
+                x->sorted[--k] = x->sorted[--i];
+            else
+                x->sorted[--k] = t[--j];
+        }
+        for (size_t q = 0; q < x->ntail; q++)
+            if (t[q].size > x->max_size)
+                x->max_size = t[q].size;
+        x->nsorted = n;
+        x->ntail = 0;
+    }
+    x->tail[x->ntail].start = start;
+    x->tail[x->ntail].size = size;
+    x->tail[x->ntail].idx = idx;
+    x->ntail++;
+    return 0;
+}
+
+size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out, size_t cap)
+{
+    size_t n = 0;
+    if (x->wraps)
+        return SIZE_MAX;
+    /* Last sorted range with start <= addr. */
+    size_t lo = 0, hi = x->nsorted;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x->sorted[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i-- > 0;) {
+        const etwcap_range *r = &x->sorted[i];
+        if (addr - r->start >= x->max_size)
+            break; /* no range further back reaches addr */
+        if (addr - r->start < r->size) {
+            if (n == cap)
+                return SIZE_MAX;
+            out[n++] = r->idx;
+        }
+    }
+    for (size_t i = 0; i < x->ntail; i++) {
+        const etwcap_range *r = &x->tail[i];
+        if (addr - r->start < r->size) {
+            if (n == cap)
+                return SIZE_MAX;
+            out[n++] = r->idx;
+        }
+    }
+    /* Record order, as a scan over all records would meet them. */
+    for (size_t i = 1; i < n; i++) {
+        size_t v = out[i], j = i;
+        while (j > 0 && out[j - 1] > v) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = v;
+    }
+    return n;
+}
+
+void etwcap_rangeidx_free(etwcap_rangeidx *x)
+{
+    free(x->sorted);
+    memset(x, 0, sizeof *x);
+}
+
+etwcap_proc_index *etwcap_state_index(etwcap_state *st, size_t pi)
+{
+    if (pi >= st->nidx) {
+        size_t cap = st->nidx ? st->nidx : 16;
+        while (cap <= pi)
+            cap *= 2;
+        etwcap_proc_index *p = realloc(st->idx, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        memset(p + st->nidx, 0, (cap - st->nidx) * sizeof *p);
+        st->idx = p;
+        st->nidx = cap;
+    }
+    etwcap_proc_index *x = &st->idx[pi];
+    if (!x->ready) {
+        if (etwcap_u64map_init(&x->module_by_base) != 0)
+            return NULL;
+        if (etwcap_u64map_init(&x->method_by_key) != 0) {
+            etwcap_u64map_free(&x->module_by_base);
+            return NULL;
+        }
+        x->ready = 1;
+    }
+    return x;
+}
+
+const etwcap_proc_index *etwcap_state_index_get(const etwcap_state *st, size_t pi)
+{
+    return pi < st->nidx && st->idx[pi].ready ? &st->idx[pi] : NULL;
+}
+
+void etwcap_state_index_free(etwcap_state *st)
+{
+    for (size_t i = 0; i < st->nidx; i++) {
+        if (!st->idx[i].ready)
+            continue;
+        etwcap_u64map_free(&st->idx[i].module_by_base);
+        etwcap_u64map_free(&st->idx[i].method_by_key);
+        etwcap_rangeidx_free(&st->idx[i].modules);
+        etwcap_rangeidx_free(&st->idx[i].methods);
+    }
+    free(st->idx);
+    st->idx = NULL;
+    st->nidx = 0;
+}
+
+uint64_t etwcap_method_key(uint64_t method_id, uint64_t start)
+{
+    uint64_t h = method_id * 0x9E3779B97F4A7C15ULL;
+    h ^= start + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2);
+    return h ^ (h >> 29);
+}

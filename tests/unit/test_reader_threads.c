@@ -1,0 +1,298 @@
+/* test_reader_threads.c - the reader gives the same events, diagnostics and
+ * counters with 1, 2 and 4 decoding threads (etwcap_reader_options.threads),
+ * in time order and in file order, on the corpus, on damaged copies of it,
+ * and on a generated trace whose buffers overflow the index window. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "common/bytes.h"
+#include "etwcap/reader.h"
+#include "testgen.h"
+
+/* What one walk over a trace saw. */
+typedef struct walk_result {
+    uint64_t events;
+    uint64_t hash; /* over (timestamp, cpu, buffer_index, record_offset, payload) */
+    uint64_t diag_hash;
+    size_t ndiags;
+    etwcap_reader_stats stats;
+    int ordered;
+} walk_result;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t fnv_u64(uint64_t h, uint64_t v)
+{
+    uint8_t b[8];
+    etwcap_wr64(b, v);
+    return fnv(h, b, 8);
+}
+
+static void on_diag(const etwcap_diag *d, void *payload)
+{
+    walk_result *w = payload;
+    w->diag_hash = fnv_u64(w->diag_hash, (uint64_t)d->buffer_index);
+    w->diag_hash = fnv_u64(w->diag_hash, d->offset);
+    w->diag_hash = fnv_u64(w->diag_hash, (uint64_t)(int64_t)d->status);
+    w->diag_hash = fnv(w->diag_hash, d->message, strlen(d->message));
+}
+
+/* Walk a trace from `path`, or from memory when `data` is given. Returns
+ * the open status. */
+static etwcap_status walk(const char *path, const uint8_t *data, size_t size, int no_merge,
+                          uint32_t threads, walk_result *w)
+{
+    memset(w, 0, sizeof *w);
+    w->hash = w->diag_hash = 1469598103934665603ULL;
+    w->ordered = 1;
+    etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
+    o.no_merge = no_merge;
+    o.threads = threads;
+    o.on_diag = on_diag;
+    o.diag_payload = w;
+    etwcap_reader *r = NULL;
+    etwcap_diag d;
+    memset(&d, 0, sizeof d);
+    etwcap_status st = data ? etwcap_reader_open_memory(&r, data, size, "mem", &o, &d)
+                            : etwcap_reader_open(&r, path, &o, &d);
+    if (st != ETWCAP_OK)
+        return st;
+    etwcap_event ev;
+    int64_t last = INT64_MIN;
+    while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
+        uint64_t h = w->hash;
+        h = fnv_u64(h, (uint64_t)ev.timestamp);
+        h = fnv_u64(h, ev.cpu);
+        h = fnv_u64(h, ev.buffer_index);
+        h = fnv_u64(h, ev.record_offset);
+        h = fnv_u64(h, ev.payload_len);
+        w->hash = fnv(h, ev.payload, ev.payload_len);
+        if (ev.timestamp < last)
+            w->ordered = 0;
+        last = ev.timestamp;
+        w->events++;
+    }
+    w->ndiags = etwcap_reader_diag_count(r);
+    w->stats = *etwcap_reader_stats_get(r);
+    etwcap_reader_close(r);
+    return ETWCAP_OK;
+}
+
+static void expect_same(const walk_result *a, const walk_result *b, const char *what,
+                        uint32_t threads)
+{
+    if (a->events != b->events || a->hash != b->hash || a->ndiags != b->ndiags ||
+        a->diag_hash != b->diag_hash)
+        print_message("%s with %u threads: %llu events (%llu), %llu diagnostics (%llu)\n", what,
+                      (unsigned)threads, (unsigned long long)b->events,
+                      (unsigned long long)a->events, (unsigned long long)b->ndiags,
+                      (unsigned long long)a->ndiags);
+    assert_int_equal(a->events, b->events);
+    assert_true(a->hash == b->hash);
+    assert_int_equal(a->ndiags, b->ndiags);
+    assert_true(a->diag_hash == b->diag_hash);
+    assert_int_equal(a->ordered, b->ordered);
+    assert_memory_equal(&a->stats, &b->stats, sizeof a->stats);
+}
+
+/* 1 thread is the reference; 2 and 4 must match it, in both orders. */
+static void compare_threads(const char *path, const uint8_t *data, size_t size, const char *what,
+                            int expect_ordered)
+{
+    static const uint32_t counts[] = {2, 4};
+    for (int no_merge = 0; no_merge <= 1; no_merge++) {
+        walk_result ref, got;
+        assert_int_equal(walk(path, data, size, no_merge, 1, &ref), ETWCAP_OK);
+        if (!no_merge && expect_ordered)
+            assert_true(ref.ordered);
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+            assert_int_equal(walk(path, data, size, no_merge, counts[i], &got), ETWCAP_OK);
+            expect_same(&ref, &got, what, counts[i]);
+        }
+    }
+}
+
+/* Every corpus file, read from the file. */
+static void test_corpus(void **state)
+{
+    (void)state;
+    const char *manifest = test_corpus_require("MANIFEST.tsv");
+    char root[4096];
+    snprintf(root, sizeof root, "%s", manifest);
+    root[strlen(root) - strlen("MANIFEST.tsv")] = '\0';
+    FILE *f = fopen(manifest, "r");
+    assert_non_null(f);
+    char line[8192];
+    int files = 0;
+    assert_non_null(fgets(line, sizeof line, f)); /* column names */
+    while (fgets(line, sizeof line, f)) {
+        char *tab = strchr(line, '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        char path[8192 + 4096 + 8];
+        snprintf(path, sizeof path, "%setl/%s", root, line);
+        compare_threads(path, NULL, 0, line, 1);
+        files++;
+    }
+    fclose(f);
+    assert_true(files > 0);
+}
+
+/* Damaged copies of a compressed file (flipped bytes in compressed data,
+ * a cut in the middle of a buffer): the same diagnostics, in the same
+ * order, whatever thread decoded the buffer. From memory and from a file. */
+static void test_damaged(void **state)
+{
+    (void)state;
+    const char *p = test_corpus_require("etl/microsoft_perfview/net.4.5.2.x86.etl");
+    size_t size = 0;
+    uint8_t *data = test_read_file(p, &size);
+    assert_non_null(data);
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    for (int round = 0; round < 4; round++) {
+        uint8_t *copy = malloc(size);
+        assert_non_null(copy);
+        memcpy(copy, data, size);
+        /* Flip bytes past the header buffer (512 bytes here). */
+        for (int k = 0; k < 40; k++) {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            size_t at = 512 + (size_t)(rng % (size - 512));
+            if (etwcap_rd32(copy + (at & ~(size_t)7)) != 0) /* keep most buffer sizes */
+                copy[at] ^= (uint8_t)(1u << (rng >> 61));
+        }
+        if (round == 1 || round == 2) {
+            /* Damaged buffer headers: an unknown compression format, an
+             * impossible decompressed size, a short one. */
+            size_t off = 0, i = 0;
+            while (off + 0x48 <= size) {
+                uint32_t bsize = etwcap_rd32(data + off);
+                if (bsize < 0x48 || bsize > size - off)
+                    break;
+                if (i % 37 == 5)
+                    etwcap_wr32(copy + off + 0x2C, 4);
+                else if (i % 41 == 7)
+                    etwcap_wr32(copy + off + 0x30, round == 1 ? 0x7FFFFFFFu : 0x40u);
+                else if (i % 43 == 9)
+                    etwcap_wr32(copy + off + 0x30, 0x100);
+                off += bsize;
+                i++;
+            }
+        }
+        size_t cut = round == 3 ? size - 7777 : size;
+        compare_threads(NULL, copy, cut, "damaged copy", 0);
+        if (round == 0) {
+            const char *tmp = "test_reader_threads.tmp.etl";
+            FILE *f = fopen(tmp, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(copy, 1, cut, f), cut);
+            assert_int_equal(fclose(f), 0);
+            compare_threads(tmp, NULL, 0, "damaged file", 0);
+            remove(tmp);
+        }
+        free(copy);
+    }
+    free(data);
+}
+
+/* A generated trace with more buffers than the index window holds: two
+ * busy CPUs, and a quiet one whose second buffer comes at the very end of
+ * the file, so it must be searched for beyond a full window. */
+static void check_window(int compress)
+{
+    testgen_options o;
+    testgen_options_init(&o);
+    o.num_cpus = 3;
+    o.buffer_size = 0x100;
+    o.header_buffer_size = 0x400;
+    o.compress = compress;
+    testgen_trace *t = testgen_new(&o);
+    assert_non_null(t);
+    int64_t ts = o.header_timestamp + 10;
+    uint8_t payload[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(testgen_set_cpu(t, 2), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(testgen_system(t, ETWCAP_HDR_SYSTEM64, 0x0A, 10, 2, 4, 40, ts++, payload,
+                                        sizeof payload),
+                         0);
+    assert_int_equal(testgen_flush(t, 2), 0);
+    for (uint32_t i = 0; i < 90000; i++) {
+        uint32_t cpu = i % 7 < 4 ? 0 : 1;
+        assert_int_equal(testgen_set_cpu(t, cpu), 0);
+        etwcap_wr32(payload, i);
+        assert_int_equal(testgen_system(t, ETWCAP_HDR_SYSTEM64, 0x0A, 10, 2, 4, 10 + cpu, ts++,
+                                        payload, sizeof payload),
+                         0);
+    }
+    assert_int_equal(testgen_set_cpu(t, 2), 0);
+    assert_int_equal(
+        testgen_system(t, ETWCAP_HDR_SYSTEM64, 0x0A, 10, 2, 4, 40, ts++, payload, sizeof payload),
+        0);
+    uint8_t *img = NULL;
+    size_t len = 0;
+    assert_int_equal(testgen_write_mem(t, &img, &len), 0);
+    size_t nbuf = testgen_buffer_count(t);
+    assert_true(nbuf > 20000); /* more than the window (KNOWN_CAP) */
+    testgen_free(t);
+
+    walk_result w;
+    assert_int_equal(walk(NULL, img, len, 0, 1, &w), ETWCAP_OK);
+    assert_int_equal(w.events, 1 + 3 + 90000 + 1);
+    assert_int_equal(w.ndiags, 0);
+    assert_true(w.ordered);
+    compare_threads(NULL, img, len, compress ? "window (compressed)" : "window", 1);
+    const char *tmp = "test_reader_threads.window.etl";
+    FILE *f = fopen(tmp, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    compare_threads(tmp, NULL, 0, compress ? "window file (compressed)" : "window file", 1);
+    remove(tmp);
+    free(img);
+}
+
+static void test_window(void **state)
+{
+    (void)state;
+    check_window(0);
+    check_window(1);
+}
+
+/* Version-1 options (no `threads` field) still open a trace. */
+static void test_options_v1(void **state)
+{
+    (void)state;
+    const char *p = test_corpus_require("etl/microsoft_perfview/net.4.5.2.x86.etl");
+    etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
+    o.version = 1;
+    o.threads = 4; /* not read with version 1 */
+    etwcap_reader *r = NULL;
+    assert_int_equal(etwcap_reader_open(&r, p, &o, NULL), ETWCAP_OK);
+    etwcap_event ev;
+    uint64_t n = 0;
+    while (etwcap_reader_next(r, &ev) == ETWCAP_OK)
+        n++;
+    assert_int_equal(n, 168298);
+    etwcap_reader_close(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus),
+        cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_options_v1),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

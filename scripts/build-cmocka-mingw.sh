@@ -36,30 +36,6 @@ TAG=build-cmocka-mingw
 # and make "cmocka" itself static. Build only the static archive and install
 # it by hand, so the prefix never holds a DLL or an import library that
 # find_library could pick instead.
-cat >"$WORK/toolchain.cmake" <<EOF
-set(CMAKE_SYSTEM_NAME Windows)
-set(CMAKE_SYSTEM_PROCESSOR x86_64)
-set(CMAKE_C_COMPILER $HOST-gcc)
-set(CMAKE_RC_COMPILER $HOST-windres)
-set(CMAKE_FIND_ROOT_PATH /usr/$HOST)
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-EOF
-run_logged() { # LOG CMD...: run quietly, show the log on failure
-    local log=$1
-    shift
-    "$@" >"$log" 2>&1 || {
-        cat "$log" >&2
-        echo "build-cmocka-mingw: failed: $*" >&2
-        exit 1
-    }
-}
-# Ninja runs cmocka's ~45 configure checks about 3x faster than Makefiles.
-GEN=()
-if command -v ninja >/dev/null 2>&1; then
-    GEN=(-G Ninja)
-fi
 run_logged "$WORK/configure.log" cmake -S "$SRC" -B "$WORK/build" "${GEN[@]}" \
     -DCMAKE_TOOLCHAIN_FILE="$WORK/toolchain.cmake" \
     -DCMAKE_BUILD_TYPE=Release \

@@ -58,7 +58,6 @@ static etwcap_event mev(const etwcap_guid *prov, unsigned id, unsigned version, 
     return ev;
 }
 
-typedef etwcap_decode_result (*typed_fn)(const etwcap_event *ev, void *out);
 
 static etwcap_decode_result method_fn(const etwcap_event *ev, void *out)
 {
@@ -77,48 +76,6 @@ static etwcap_decode_result r2r_fn(const etwcap_event *ev, void *out)
     return etwcap_decode_clr_r2r(ev, out);
 }
 
-/* Every truncation of ev's payload gives SHORT from the typed decoder (when
- * given) and from the field decoder, with an empty list; the payload is
- * copied to an exact heap block so that ASan sees any read past its end. */
-static void check_truncations(const etwcap_event *ev, typed_fn fn, void *out)
-{
-    static etwcap_fields fl;
-    for (size_t len = 0; len < ev->payload_len; len++) {
-        uint8_t *copy = malloc(len ? len : 1);
-        assert_non_null(copy);
-        memcpy(copy, ev->payload, len);
-        etwcap_event t = *ev;
-        t.payload = copy;
-        t.payload_len = (uint32_t)len;
-        if (fn)
-            assert_int_equal(fn(&t, out), ETWCAP_DECODE_SHORT);
-        assert_int_equal(etwcap_decode_fields(&t, &fl), ETWCAP_DECODE_SHORT);
-        assert_int_equal(fl.n, 0);
-        free(copy);
-    }
-}
-
-static const etwcap_field *field(const etwcap_fields *fl, const char *name)
-{
-    for (size_t i = 0; i < fl->n; i++)
-        if (strcmp(fl->f[i].name, name) == 0)
-            return &fl->f[i];
-    fail_msg("no field %s", name);
-    return NULL;
-}
-static int64_t fnum(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    assert_true(f->type == ETWCAP_FIELD_I64 || f->type == ETWCAP_FIELD_U64 ||
-                f->type == ETWCAP_FIELD_HEX);
-    return f->type == ETWCAP_FIELD_I64 ? f->v.i : (int64_t)f->v.u;
-}
-static const char *fstr(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    assert_int_equal(f->type, ETWCAP_FIELD_STR);
-    return f->s;
-}
 static void wspan_eq(etwcap_wspan s, const char *want)
 {
     char got[256];
@@ -178,14 +135,14 @@ static void test_method_versions(void **state)
                         wspan_eq(m.method_signature, "void  ()");
                     }
                     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-                    assert_int_equal(fnum(&fl, "MethodStartAddress"), 0x7FF8ABCD0000ll);
-                    assert_int_equal(field(&fl, "MethodStartAddress")->type, ETWCAP_FIELD_HEX);
-                    assert_string_equal(fstr(&fl, "MethodFlags"), "Jitted");
-                    assert_string_equal(fstr(&fl, "OptimizationTier"), "Optimized");
-                    assert_int_equal(fnum(&fl, "ClrInstanceID"), v >= 1 ? 11 : 0);
+                    assert_int_equal(test_fnum(&fl, "MethodStartAddress"), 0x7FF8ABCD0000ll);
+                    assert_int_equal(test_field(&fl, "MethodStartAddress")->type, ETWCAP_FIELD_HEX);
+                    assert_string_equal(test_fstr(&fl, "MethodFlags"), "Jitted");
+                    assert_string_equal(test_fstr(&fl, "OptimizationTier"), "Optimized");
+                    assert_int_equal(test_fnum(&fl, "ClrInstanceID"), v >= 1 ? 11 : 0);
                     if (verbose)
-                        assert_int_equal(fnum(&fl, "ReJITID"), v >= 2 ? 0x0102030405060708ll : 0);
-                    check_truncations(&ev, method_fn, &m);
+                        assert_int_equal(test_fnum(&fl, "ReJITID"), v >= 2 ? 0x0102030405060708ll : 0);
+                    test_check_truncations(&ev, ev.payload_len, method_fn, &m);
                 }
 }
 
@@ -210,8 +167,8 @@ static void test_method_flags_text(void **state)
         build_method(&p, 1, 2, cases[i].flags);
         etwcap_event ev = mev(&etwcap_guid_clr_runtime, 143, 2, 8, &p);
         assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-        assert_string_equal(fstr(&fl, "MethodFlags"), cases[i].text);
-        assert_string_equal(fstr(&fl, "OptimizationTier"), cases[i].tier);
+        assert_string_equal(test_fstr(&fl, "MethodFlags"), cases[i].text);
+        assert_string_equal(test_fstr(&fl, "OptimizationTier"), cases[i].tier);
     }
 }
 
@@ -273,8 +230,8 @@ static void test_module_versions(void **state)
                 assert_int_equal(m.clr_instance_id, v >= 1 ? 8 : 0);
                 assert_int_equal(m.has_pdb, !kinds[k].domain && v >= 2);
                 assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-                assert_string_equal(fstr(&fl, "ModuleFlags"), "Manifest, ReadyToRunModule");
-                assert_string_equal(fstr(&fl, "ModuleILPath"), "C:\\app\\Lib.dll");
+                assert_string_equal(test_fstr(&fl, "ModuleFlags"), "Manifest, ReadyToRunModule");
+                assert_string_equal(test_fstr(&fl, "ModuleILPath"), "C:\\app\\Lib.dll");
                 if (m.has_pdb) {
                     etwcap_guid_format(&m.managed_pdb_guid, g);
                     assert_string_equal(g, "a158dfa6-2222-3333-4041-424344454647");
@@ -283,17 +240,17 @@ static void test_module_versions(void **state)
                     assert_int_equal(m.native_pdb_guid.data1, 0x3CA7F0DD);
                     assert_int_equal(m.native_pdb_age, 2);
                     wspan_eq(m.native_pdb_path, "Lib.ni.pdb");
-                    assert_int_equal(fnum(&fl, "NativePdbAge"), 2);
-                    assert_string_equal(fstr(&fl, "NativePdbBuildPath"), "Lib.ni.pdb");
+                    assert_int_equal(test_fnum(&fl, "NativePdbAge"), 2);
+                    assert_string_equal(test_fstr(&fl, "NativePdbBuildPath"), "Lib.ni.pdb");
                 }
                 if (!kinds[k].domain) {
-                    assert_string_equal(fstr(&fl, "ModuleILFileName"), "Lib.dll");
-                    assert_int_equal(fnum(&fl, "ManagedPdbAge"), v >= 2 ? 1 : 0);
+                    assert_string_equal(test_fstr(&fl, "ModuleILFileName"), "Lib.dll");
+                    assert_int_equal(test_fnum(&fl, "ManagedPdbAge"), v >= 2 ? 1 : 0);
                 } else {
-                    assert_int_equal(fnum(&fl, "AppDomainID"), 0x1B0E0000);
-                    assert_int_equal(fnum(&fl, "ClrInstanceID"), v >= 1 ? 8 : 0);
+                    assert_int_equal(test_fnum(&fl, "AppDomainID"), 0x1B0E0000);
+                    assert_int_equal(test_fnum(&fl, "ClrInstanceID"), v >= 1 ? 8 : 0);
                 }
-                check_truncations(&ev, module_fn, &m);
+                test_check_truncations(&ev, ev.payload_len, module_fn, &m);
             }
 }
 
@@ -327,9 +284,9 @@ static void test_stack(void **state)
             assert_true(etwcap_frame_at(s.frames, s.frame_size, 2) ==
                         (psize == 8 ? 0x7FF800000020ull : 0x10000020ull));
             assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-            assert_int_equal(fnum(&fl, "FrameCount"), 3);
-            assert_int_equal(fnum(&fl, "ClrInstanceID"), 11);
-            check_truncations(&ev, stack_fn, &s);
+            assert_int_equal(test_fnum(&fl, "FrameCount"), 3);
+            assert_int_equal(test_fnum(&fl, "ClrInstanceID"), 11);
+            test_check_truncations(&ev, ev.payload_len, stack_fn, &s);
             p.b[4] = 0xFF; /* FrameCount beyond the payload */
             assert_int_equal(etwcap_decode_clr_stack(&ev, &s), ETWCAP_DECODE_SHORT);
         }
@@ -355,9 +312,9 @@ static void test_r2r(void **state)
     assert_int_equal(r.clr_instance_id, 8);
     wspan_eq(r.method_name, "Concat");
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_int_equal(fnum(&fl, "EntryPoint"), 0x7FF8DEAD0000ll);
-    assert_string_equal(fstr(&fl, "MethodNamespace"), "System.String");
-    check_truncations(&ev, r2r_fn, &r);
+    assert_int_equal(test_fnum(&fl, "EntryPoint"), 0x7FF8DEAD0000ll);
+    assert_string_equal(test_fstr(&fl, "MethodNamespace"), "System.String");
+    test_check_truncations(&ev, ev.payload_len, r2r_fn, &r);
 }
 
 /* Typed decoders refuse events of other ids or providers. */
@@ -405,11 +362,11 @@ static void test_gc_and_runtime_fields(void **state)
     put(&p, 99, 8);
     etwcap_event ev = mev(&etwcap_guid_clr_runtime, 1, 2, 8, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "Reason"), "Induced");
-    assert_string_equal(fstr(&fl, "Type"), "BackgroundGC");
-    assert_int_equal(fnum(&fl, "Depth"), 1);
-    assert_int_equal(fnum(&fl, "ClientSequenceNumber"), 99);
-    check_truncations(&ev, NULL, NULL);
+    assert_string_equal(test_fstr(&fl, "Reason"), "Induced");
+    assert_string_equal(test_fstr(&fl, "Type"), "BackgroundGC");
+    assert_int_equal(test_fnum(&fl, "Depth"), 1);
+    assert_int_equal(test_fnum(&fl, "ClientSequenceNumber"), 99);
+    test_check_truncations(&ev, ev.payload_len, NULL, NULL);
 
     memset(&p, 0, sizeof p);
     for (int i = 0; i < 8; i++)
@@ -422,11 +379,11 @@ static void test_gc_and_runtime_fields(void **state)
     put(&p, 11, 2);
     ev = mev(&etwcap_guid_clr_runtime, 4, 1, 4, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_int_equal(fnum(&fl, "TotalHeapSize"), 100 + 300 + 500 + 700);
-    assert_int_equal(fnum(&fl, "TotalPromoted"), 200 + 500 + 600 + 800);
-    assert_int_equal(fnum(&fl, "Depth"), 2); /* TotalPromotedSize2 != 0 */
-    assert_int_equal(fnum(&fl, "GenerationSize4"), 0);
-    check_truncations(&ev, NULL, NULL);
+    assert_int_equal(test_fnum(&fl, "TotalHeapSize"), 100 + 300 + 500 + 700);
+    assert_int_equal(test_fnum(&fl, "TotalPromoted"), 200 + 500 + 600 + 800);
+    assert_int_equal(test_fnum(&fl, "Depth"), 2); /* TotalPromotedSize2 != 0 */
+    assert_int_equal(test_fnum(&fl, "GenerationSize4"), 0);
+    test_check_truncations(&ev, ev.payload_len, NULL, NULL);
 
     memset(&p, 0, sizeof p);
     put(&p, 4194300, 8);
@@ -438,10 +395,10 @@ static void test_gc_and_runtime_fields(void **state)
     put(&p, 11, 2);
     ev = mev(&etwcap_guid_clr_private, 5, 1, 4, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "GlobalMechanisms"), "Compaction, Promotion");
-    assert_string_equal(fstr(&fl, "PauseMode"), "");
-    assert_string_equal(fstr(&fl, "Count"), "");
-    check_truncations(&ev, NULL, NULL);
+    assert_string_equal(test_fstr(&fl, "GlobalMechanisms"), "Compaction, Promotion");
+    assert_string_equal(test_fstr(&fl, "PauseMode"), "");
+    assert_string_equal(test_fstr(&fl, "Count"), "");
+    test_check_truncations(&ev, ev.payload_len, NULL, NULL);
 
     memset(&p, 0, sizeof p);
     put(&p, 11, 2);
@@ -455,12 +412,12 @@ static void test_gc_and_runtime_fields(void **state)
     put_wstr(&p, "C:\\clr.dll");
     ev = mev(&etwcap_guid_clr_rundown, 187, 0, 4, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "Sku"), "DesktopClr");
-    assert_int_equal(fnum(&fl, "VMQfeNumber"), 42424); /* ushort */
-    assert_string_equal(fstr(&fl, "StartupFlags"), "8388611");
-    assert_string_equal(fstr(&fl, "StartupMode"), "ManagedExe");
-    assert_string_equal(fstr(&fl, "RuntimeDllPath"), "C:\\clr.dll");
-    check_truncations(&ev, NULL, NULL);
+    assert_string_equal(test_fstr(&fl, "Sku"), "DesktopClr");
+    assert_int_equal(test_fnum(&fl, "VMQfeNumber"), 42424); /* ushort */
+    assert_string_equal(test_fstr(&fl, "StartupFlags"), "8388611");
+    assert_string_equal(test_fstr(&fl, "StartupMode"), "ManagedExe");
+    assert_string_equal(test_fstr(&fl, "RuntimeDllPath"), "C:\\clr.dll");
+    test_check_truncations(&ev, ev.payload_len, NULL, NULL);
 }
 
 int main(void)

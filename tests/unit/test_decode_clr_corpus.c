@@ -12,27 +12,6 @@
 #include "etwcap/names.h"
 #include "etwcap/reader.h"
 
-static const etwcap_field *field(const etwcap_fields *fl, const char *name)
-{
-    for (size_t i = 0; i < fl->n; i++)
-        if (strcmp(fl->f[i].name, name) == 0)
-            return &fl->f[i];
-    fail_msg("no field %s", name);
-    return NULL;
-}
-static int64_t fnum(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    assert_true(f->type == ETWCAP_FIELD_I64 || f->type == ETWCAP_FIELD_U64 ||
-                f->type == ETWCAP_FIELD_HEX);
-    return f->type == ETWCAP_FIELD_I64 ? f->v.i : (int64_t)f->v.u;
-}
-static const char *fstr(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    assert_int_equal(f->type, ETWCAP_FIELD_STR);
-    return f->s;
-}
 static void wspan_eq(etwcap_wspan s, const char *want)
 {
     char got[256];
@@ -77,18 +56,18 @@ static void test_corpus_method(void **state)
     assert_int_equal(m.token, 100664480);
     wspan_eq(m.method_name, "op_Subtraction");
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_int_equal(fnum(&fl, "MethodID"), 56584768);
-    assert_int_equal(fnum(&fl, "ModuleID"), 25571344);
-    assert_int_equal(fnum(&fl, "MethodStartAddress"), 0x0a34d418);
-    assert_int_equal(fnum(&fl, "MethodSize"), 52);
-    assert_int_equal(fnum(&fl, "MethodToken"), 100664480);
-    assert_string_equal(fstr(&fl, "MethodFlags"), "Jitted");
-    assert_string_equal(fstr(&fl, "MethodNamespace"), "System.DateTime");
-    assert_string_equal(fstr(&fl, "MethodName"), "op_Subtraction");
-    assert_memory_equal(fstr(&fl, "MethodSignature"), "value class System.T", 20);
-    assert_int_equal(fnum(&fl, "ClrInstanceID"), 11);
-    assert_int_equal(fnum(&fl, "ReJITID"), 0);
-    assert_string_equal(fstr(&fl, "OptimizationTier"), "Unknown");
+    assert_int_equal(test_fnum(&fl, "MethodID"), 56584768);
+    assert_int_equal(test_fnum(&fl, "ModuleID"), 25571344);
+    assert_int_equal(test_fnum(&fl, "MethodStartAddress"), 0x0a34d418);
+    assert_int_equal(test_fnum(&fl, "MethodSize"), 52);
+    assert_int_equal(test_fnum(&fl, "MethodToken"), 100664480);
+    assert_string_equal(test_fstr(&fl, "MethodFlags"), "Jitted");
+    assert_string_equal(test_fstr(&fl, "MethodNamespace"), "System.DateTime");
+    assert_string_equal(test_fstr(&fl, "MethodName"), "op_Subtraction");
+    assert_memory_equal(test_fstr(&fl, "MethodSignature"), "value class System.T", 20);
+    assert_int_equal(test_fnum(&fl, "ClrInstanceID"), 11);
+    assert_int_equal(test_fnum(&fl, "ReJITID"), 0);
+    assert_string_equal(test_fstr(&fl, "OptimizationTier"), "Unknown");
     etwcap_reader_close(r);
 }
 
@@ -109,19 +88,19 @@ static void test_corpus_module(void **state)
     assert_int_equal(m.has_pdb, 1);
     assert_int_equal(m.clr_instance_id, 8);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_int_equal(fnum(&fl, "ModuleID"), 140717225230336ll);
-    assert_int_equal(fnum(&fl, "AssemblyID"), 1859436735792ll);
-    assert_memory_equal(fstr(&fl, "ModuleFlags"), "Manifest, ReadyToRun", 20);
-    assert_memory_equal(fstr(&fl, "ModuleILPath"), "C:\\Dev\\runtime\\artif", 20);
-    assert_string_equal(fstr(&fl, "ModuleNativePath"), "");
-    etwcap_guid_format(&field(&fl, "ManagedPdbSignature")->v.g, g);
+    assert_int_equal(test_fnum(&fl, "ModuleID"), 140717225230336ll);
+    assert_int_equal(test_fnum(&fl, "AssemblyID"), 1859436735792ll);
+    assert_memory_equal(test_fstr(&fl, "ModuleFlags"), "Manifest, ReadyToRun", 20);
+    assert_memory_equal(test_fstr(&fl, "ModuleILPath"), "C:\\Dev\\runtime\\artif", 20);
+    assert_string_equal(test_fstr(&fl, "ModuleNativePath"), "");
+    etwcap_guid_format(&test_field(&fl, "ManagedPdbSignature")->v.g, g);
     assert_memory_equal(g, "a158dfa6-93cb-599e-5", 20);
-    assert_int_equal(fnum(&fl, "ManagedPdbAge"), 1);
-    etwcap_guid_format(&field(&fl, "NativePdbSignature")->v.g, g);
+    assert_int_equal(test_fnum(&fl, "ManagedPdbAge"), 1);
+    etwcap_guid_format(&test_field(&fl, "NativePdbSignature")->v.g, g);
     assert_memory_equal(g, "3ca7f0dd-07b4-a058-9", 20);
-    assert_int_equal(fnum(&fl, "NativePdbAge"), 1);
-    assert_memory_equal(fstr(&fl, "NativePdbBuildPath"), "System.Private.CoreL", 20);
-    assert_memory_equal(fstr(&fl, "ModuleILFileName"), "System.Private.CoreL", 20);
+    assert_int_equal(test_fnum(&fl, "NativePdbAge"), 1);
+    assert_memory_equal(test_fstr(&fl, "NativePdbBuildPath"), "System.Private.CoreL", 20);
+    assert_memory_equal(test_fstr(&fl, "ModuleILFileName"), "System.Private.CoreL", 20);
     etwcap_reader_close(r);
 }
 

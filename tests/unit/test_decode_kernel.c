@@ -81,48 +81,6 @@ static etwcap_event cev(const etwcap_guid *cls, unsigned opcode, unsigned psize,
     return ev;
 }
 
-typedef etwcap_decode_result (*typed_fn)(const etwcap_event *ev, void *out);
-
-/* Every truncation of ev's payload below `need` bytes gives SHORT from the
- * typed decoder and from the field decoder; the payload is copied to an exact
- * heap block so that ASan sees any read past its end. */
-static void check_truncations(const etwcap_event *ev, size_t need, typed_fn fn, void *out)
-{
-    static etwcap_fields fl;
-    for (size_t len = 0; len < need; len++) {
-        uint8_t *copy = malloc(len ? len : 1);
-        assert_non_null(copy);
-        memcpy(copy, ev->payload, len);
-        etwcap_event t = *ev;
-        t.payload = copy;
-        t.payload_len = (uint32_t)len;
-        if (fn)
-            assert_int_equal(fn(&t, out), ETWCAP_DECODE_SHORT);
-        assert_int_equal(etwcap_decode_fields(&t, &fl), ETWCAP_DECODE_SHORT);
-        assert_int_equal(fl.n, 0);
-        free(copy);
-    }
-}
-
-static const etwcap_field *field(const etwcap_fields *fl, const char *name)
-{
-    for (size_t i = 0; i < fl->n; i++)
-        if (strcmp(fl->f[i].name, name) == 0)
-            return &fl->f[i];
-    fail_msg("no field %s", name);
-    return NULL;
-}
-static uint64_t fnum(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    return f->type == ETWCAP_FIELD_I64 ? (uint64_t)f->v.i : f->v.u;
-}
-static const char *fstr(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    assert_int_equal(f->type, ETWCAP_FIELD_STR);
-    return f->s;
-}
 
 /* ---- Process (§3.2) ---- */
 
@@ -212,14 +170,14 @@ static void test_process_versions(void **state)
                 assert_int_equal(fl.n, 11);
                 assert_string_equal(fl.f[0].name, "ProcessID");
                 assert_string_equal(fl.f[10].name, "ApplicationID");
-                assert_int_equal(fnum(&fl, "ProcessID"), 0x21C);
-                assert_string_equal(fstr(&fl, "ImageFileName"), "smss.exe");
-                assert_string_equal(fstr(&fl, "Flags"), v >= 4 ? "Wow64, Protected" : "None");
-                assert_int_equal(field(&fl, "SessionID")->v.i, v ? -1 : 0);
-                assert_string_equal(fstr(&fl, "CommandLine"),
+                assert_int_equal(test_fnum(&fl, "ProcessID"), 0x21C);
+                assert_string_equal(test_fstr(&fl, "ImageFileName"), "smss.exe");
+                assert_string_equal(test_fstr(&fl, "Flags"), v >= 4 ? "Wow64, Protected" : "None");
+                assert_int_equal(test_field(&fl, "SessionID")->v.i, v ? -1 : 0);
+                assert_string_equal(test_fstr(&fl, "CommandLine"),
                                     v >= 2 ? "\\SystemRoot\\System32\\smss.exe" : "");
-                assert_string_equal(fstr(&fl, "PackageFullName"), v >= 4 ? "Pkg" : "");
-                check_truncations(&ev, need, (typed_fn)etwcap_decode_process, &pi);
+                assert_string_equal(test_fstr(&fl, "PackageFullName"), v >= 4 ? "Pkg" : "");
+                test_check_truncations(&ev, need, (test_typed_fn)etwcap_decode_process, &pi);
             }
         }
     }
@@ -248,7 +206,7 @@ static void test_process_flags_text(void **state)
         p.b[0x23] = (uint8_t)(cases[i].flags >> 24);
         etwcap_event ev = kev(&g_process, 3, 3, 4, 8, &p);
         assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-        assert_string_equal(fstr(&fl, "Flags"), cases[i].text);
+        assert_string_equal(test_fstr(&fl, "Flags"), cases[i].text);
     }
 }
 
@@ -288,19 +246,19 @@ static void test_thread(void **state)
 
             assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
             assert_int_equal(fl.n, 15);
-            assert_int_equal(fnum(&fl, "StackBase"), v >= 2 ? 0x1000 : 0);
-            assert_int_equal(fnum(&fl, "SubProcessTag"), v >= 2 ? 0x55 : 0);
-            assert_int_equal(fnum(&fl, "BasePriority"), v >= 3 ? 8 : 0);
-            assert_int_equal(fnum(&fl, "IoPriority"), v >= 3 ? 2 : 0);
-            assert_string_equal(fstr(&fl, "ThreadName"), v >= 4 ? "worker" : "");
-            assert_int_equal(field(&fl, "ParentThreadID")->v.i, v >= 2 ? 200 : -1);
-            assert_int_equal(field(&fl, "ParentProcessID")->v.i, v >= 2 ? 100 : -1);
-            check_truncations(&ev, v == 1 ? 8 : need, (typed_fn)etwcap_decode_thread, &t);
+            assert_int_equal(test_fnum(&fl, "StackBase"), v >= 2 ? 0x1000 : 0);
+            assert_int_equal(test_fnum(&fl, "SubProcessTag"), v >= 2 ? 0x55 : 0);
+            assert_int_equal(test_fnum(&fl, "BasePriority"), v >= 3 ? 8 : 0);
+            assert_int_equal(test_fnum(&fl, "IoPriority"), v >= 3 ? 2 : 0);
+            assert_string_equal(test_fstr(&fl, "ThreadName"), v >= 4 ? "worker" : "");
+            assert_int_equal(test_field(&fl, "ParentThreadID")->v.i, v >= 2 ? 200 : -1);
+            assert_int_equal(test_field(&fl, "ParentProcessID")->v.i, v >= 2 ? 100 : -1);
+            test_check_truncations(&ev, v == 1 ? 8 : need, (test_typed_fn)etwcap_decode_thread, &t);
 
             ev.opcode = 2; /* Stop: no parent */
             ev.hook_id = 0x0502;
             assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-            assert_int_equal(field(&fl, "ParentThreadID")->v.i, -1);
+            assert_int_equal(test_field(&fl, "ParentThreadID")->v.i, -1);
         }
     }
 }
@@ -340,12 +298,12 @@ static void test_image(void **state)
 
             assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
             assert_int_equal(fl.n, 7);
-            assert_int_equal(field(&fl, "TimeDateStamp")->v.i, v >= 2 ? -1726546814 : 0);
-            assert_string_equal(fstr(&fl, "BuildTime"),
+            assert_int_equal(test_field(&fl, "TimeDateStamp")->v.i, v >= 2 ? -1726546814 : 0);
+            assert_string_equal(test_fstr(&fl, "BuildTime"),
                                 v >= 2 ? "51/05/23 02:08:02.000000" : "70/01/01 00:00:00.000000");
-            assert_string_equal(fstr(&fl, "FileName"),
+            assert_string_equal(test_fstr(&fl, "FileName"),
                                 "\\Device\\HarddiskVolume2\\Windows\\SysWOW64\\ntdll.dll");
-            check_truncations(&ev, p.n, (typed_fn)etwcap_decode_image, &im);
+            test_check_truncations(&ev, p.n, (test_typed_fn)etwcap_decode_image, &im);
         }
         /* KernelBase (33): just ImageBase */
         buf p;
@@ -357,7 +315,7 @@ static void test_image(void **state)
         assert_int_equal(im.base, psize == 8 ? 0xFFFFF80021489000ull : 0x21489000);
         assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
         assert_int_equal(fl.n, 1);
-        check_truncations(&ev, p.n, (typed_fn)etwcap_decode_image, &im);
+        test_check_truncations(&ev, p.n, (test_typed_fn)etwcap_decode_image, &im);
     }
 }
 
@@ -413,33 +371,33 @@ static void test_image_id(void **state)
             if (op != 64) {
                 assert_int_equal(id.base, 0x77710000);
                 assert_int_equal(id.pid, 4);
-                assert_int_equal(fnum(&fl, "ImageBase"), 0x77710000);
+                assert_int_equal(test_fnum(&fl, "ImageBase"), 0x77710000);
             }
             if (op == 0) {
                 assert_int_equal(id.size, 0x157000);
-                assert_int_equal(fnum(&fl, "ProcessID"), 0); /* as TraceEvent */
-                assert_string_equal(fstr(&fl, "BuildTime"), "12/07/26 02:42:02.000000");
-                assert_string_equal(fstr(&fl, "OriginalFileName"), "ntdll.dll");
+                assert_int_equal(test_fnum(&fl, "ProcessID"), 0); /* as TraceEvent */
+                assert_string_equal(test_fstr(&fl, "BuildTime"), "12/07/26 02:42:02.000000");
+                assert_string_equal(test_fstr(&fl, "OriginalFileName"), "ntdll.dll");
             } else if (op == 36 || op == 37) {
                 assert_memory_equal(&id.guid, &sig, sizeof sig);
                 assert_int_equal(id.age, 2);
                 assert_int_equal(id.pdb_name.len, 10);
-                assert_int_equal(field(&fl, "GuidSig")->type, ETWCAP_FIELD_GUID);
-                assert_string_equal(fstr(&fl, "PDBFileName"), "wntdll.pdb");
+                assert_int_equal(test_field(&fl, "GuidSig")->type, ETWCAP_FIELD_GUID);
+                assert_string_equal(test_fstr(&fl, "PDBFileName"), "wntdll.pdb");
             } else if (op == 38) {
-                assert_int_equal(fnum(&fl, "MajorVersion"), 10);
-                assert_int_equal(fnum(&fl, "MinorVersion"), 1);
+                assert_int_equal(test_fnum(&fl, "MajorVersion"), 10);
+                assert_int_equal(test_fnum(&fl, "MinorVersion"), 1);
             } else if (op == 64) {
                 assert_int_equal(id.size, 0x157000);
                 assert_int_equal(id.original_file_name.bytes, 18);
                 assert_int_equal(fl.n, 13);
-                assert_string_equal(fstr(&fl, "CompanyName"), "Microsoft");
-                assert_string_equal(fstr(&fl, "ProgramId"), "");
+                assert_string_equal(test_fstr(&fl, "CompanyName"), "Microsoft");
+                assert_string_equal(test_fstr(&fl, "ProgramId"), "");
             }
             /* FileVersion: the typed view needs only the first string */
-            check_truncations(&ev, op == 64 ? 8 + 18 : p.n, (typed_fn)etwcap_decode_image_id, &id);
+            test_check_truncations(&ev, op == 64 ? 8 + 18 : p.n, (test_typed_fn)etwcap_decode_image_id, &id);
             if (op == 64)
-                check_truncations(&ev, p.n, NULL, NULL);
+                test_check_truncations(&ev, p.n, NULL, NULL);
         }
     }
     buf p = {{0}, 12};
@@ -475,9 +433,9 @@ static void test_stack_and_sample(void **state)
         assert_int_equal(etwcap_frame_at(s.frames, s.frame_size, 2),
                          (0xFFFFF80021561F43ull + 2) & (psize == 4 ? 0xFFFFFFFFu : ~0ull));
         assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-        assert_int_equal(fnum(&fl, "FrameCount"), 3);
-        assert_int_equal(fnum(&fl, "IP0"), s.frames ? etwcap_frame_at(s.frames, psize, 0) : 0);
-        check_truncations(&ev, 16, (typed_fn)etwcap_decode_stackwalk, &s);
+        assert_int_equal(test_fnum(&fl, "FrameCount"), 3);
+        assert_int_equal(test_fnum(&fl, "IP0"), s.frames ? etwcap_frame_at(s.frames, psize, 0) : 0);
+        test_check_truncations(&ev, 16, (test_typed_fn)etwcap_decode_stackwalk, &s);
 
         /* 35/36: key then frames */
         for (unsigned op = 35; op <= 36; op++) {
@@ -490,7 +448,7 @@ static void test_stack_and_sample(void **state)
             assert_int_equal(etwcap_decode_stack_key_def(&ev, &d), ETWCAP_DECODE_OK);
             assert_int_equal(d.nframes, 2);
             assert_int_equal(etwcap_frame_at(d.frames, d.frame_size, 1), 0x2222);
-            check_truncations(&ev, psize, (typed_fn)etwcap_decode_stack_key_def, &d);
+            test_check_truncations(&ev, psize, (test_typed_fn)etwcap_decode_stack_key_def, &d);
         }
         /* 37/38: reference */
         for (unsigned op = 37; op <= 38; op++) {
@@ -505,7 +463,7 @@ static void test_stack_and_sample(void **state)
             assert_int_equal(r.user, op == 38);
             assert_int_equal(r.tid, 2784);
             assert_int_equal(r.key, psize == 8 ? 0xFFFFFA83033B3B10ull : 0x033B3B10);
-            check_truncations(&ev, p.n, (typed_fn)etwcap_decode_stack_key_ref, &r);
+            test_check_truncations(&ev, p.n, (test_typed_fn)etwcap_decode_stack_key_ref, &r);
         }
         /* SampledProfile */
         memset(&p, 0, sizeof p);
@@ -523,11 +481,11 @@ static void test_stack_and_sample(void **state)
         assert_int_equal(smp.flags, 0x5B);
         assert_int_equal(smp.rank, 3);
         assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-        assert_int_equal(fnum(&fl, "ProcessorNumber"), 7);
-        assert_int_equal(fnum(&fl, "Priority"), 11);
-        assert_int_equal(field(&fl, "ExecutingDPC")->v.u, 1);
-        assert_int_equal(field(&fl, "ExecutingISR")->v.u, 1);
-        check_truncations(&ev, p.n, (typed_fn)etwcap_decode_sample, &smp);
+        assert_int_equal(test_fnum(&fl, "ProcessorNumber"), 7);
+        assert_int_equal(test_fnum(&fl, "Priority"), 11);
+        assert_int_equal(test_field(&fl, "ExecutingDPC")->v.u, 1);
+        assert_int_equal(test_field(&fl, "ExecutingISR")->v.u, 1);
+        test_check_truncations(&ev, p.n, (test_typed_fn)etwcap_decode_sample, &smp);
     }
 }
 

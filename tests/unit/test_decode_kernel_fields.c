@@ -68,43 +68,6 @@ static etwcap_event cev(const etwcap_guid *cls, unsigned opcode, unsigned psize,
     return mkev(cls, 1, opcode, psize, p);
 }
 
-/* Every truncation below `need` bytes gives SHORT and no fields; the copy is
- * an exact heap block, so ASan sees a read past the payload. */
-static void check_truncations(const etwcap_event *ev, size_t need)
-{
-    static etwcap_fields fl;
-    for (size_t len = 0; len < need; len++) {
-        uint8_t *copy = malloc(len ? len : 1);
-        assert_non_null(copy);
-        memcpy(copy, ev->payload, len);
-        etwcap_event t = *ev;
-        t.payload = copy;
-        t.payload_len = (uint32_t)len;
-        assert_int_equal(etwcap_decode_fields(&t, &fl), ETWCAP_DECODE_SHORT);
-        assert_int_equal(fl.n, 0);
-        free(copy);
-    }
-}
-
-static const etwcap_field *field(const etwcap_fields *fl, const char *name)
-{
-    for (size_t i = 0; i < fl->n; i++)
-        if (strcmp(fl->f[i].name, name) == 0)
-            return &fl->f[i];
-    fail_msg("no field %s", name);
-    return NULL;
-}
-static uint64_t fnum(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    return f->type == ETWCAP_FIELD_I64 ? (uint64_t)f->v.i : f->v.u;
-}
-static const char *fstr(const etwcap_fields *fl, const char *name)
-{
-    const etwcap_field *f = field(fl, name);
-    assert_int_equal(f->type, ETWCAP_FIELD_STR);
-    return f->s;
-}
 /* The baseline cuts values after 20 characters ("...") */
 static void assert_prefix(const char *got, const char *want)
 {
@@ -149,13 +112,13 @@ static void test_header_and_sysconfig(void **state)
         assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
         assert_int_equal(fl.n, 21);
         assert_string_equal(fl.f[20].name, "UtcOffsetMinutes");
-        assert_int_equal(fnum(&fl, "UtcOffsetMinutes"), 480);
-        assert_string_equal(fstr(&fl, "EndTime"), "20/07/29 00:06:31.085539");
-        assert_string_equal(fstr(&fl, "BootTime"), "20/07/29 00:03:46.487293");
-        assert_string_equal(fstr(&fl, "StartTime"), "20/07/29 00:06:19.798423");
-        assert_int_equal(fnum(&fl, "PerfFreq"), 10000000);
-        assert_string_equal(fstr(&fl, "LogFileName"), "[multiple files]");
-        check_truncations(&ev, p.n);
+        assert_int_equal(test_fnum(&fl, "UtcOffsetMinutes"), 480);
+        assert_string_equal(test_fstr(&fl, "EndTime"), "20/07/29 00:06:31.085539");
+        assert_string_equal(test_fstr(&fl, "BootTime"), "20/07/29 00:03:46.487293");
+        assert_string_equal(test_fstr(&fl, "StartTime"), "20/07/29 00:06:19.798423");
+        assert_int_equal(test_fnum(&fl, "PerfFreq"), 10000000);
+        assert_string_equal(test_fstr(&fl, "LogFileName"), "[multiple files]");
+        test_check_truncations(&ev, p.n, NULL, NULL);
     }
     buf p;
     memset(&p, 0, sizeof p);
@@ -163,17 +126,17 @@ static void test_header_and_sysconfig(void **state)
     put_wstr(&p, "C:\\");
     etwcap_event ev = cev(&g_sysconfig, 35, 8, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "NtPath"), "\\Device\\HarddiskVolume2\\");
-    assert_string_equal(fstr(&fl, "DosPath"), "C:\\");
-    check_truncations(&ev, p.n);
+    assert_string_equal(test_fstr(&fl, "NtPath"), "\\Device\\HarddiskVolume2\\");
+    assert_string_equal(test_fstr(&fl, "DosPath"), "C:\\");
+    test_check_truncations(&ev, p.n, NULL, NULL);
     memset(&p, 0, sizeof p);
     put(&p, 116444736000000000ull, 8); /* 1970-01-01 */
     put_wstr(&p, "9200.16384.amd64fre");
     put_wstr(&p, "Windows 8 Pro");
     ev = cev(&g_sysconfig, 32, 8, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "InstallDate"), "70/01/01 00:00:00.000000");
-    assert_string_equal(fstr(&fl, "ProductName"), "Windows 8 Pro");
+    assert_string_equal(test_fstr(&fl, "InstallDate"), "70/01/01 00:00:00.000000");
+    assert_string_equal(test_fstr(&fl, "ProductName"), "Windows 8 Pro");
 }
 
 /* TcpIp IPv4/IPv6 addresses and ports, DiskIO's IrpFlags and Priority. */
@@ -208,11 +171,11 @@ static void test_net_and_disk(void **state)
         put(&p, 0, 8 + 4);                              /* connid, seqnum */
         etwcap_event ev = mkev(&g_tcpip, 0, 27, 8, &p); /* RecvIPV6 */
         assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-        assert_string_equal(fstr(&fl, "daddr"), v6[i].text);
-        assert_string_equal(fstr(&fl, "saddr"), "::");
-        assert_int_equal(fnum(&fl, "dport"), 445);
-        assert_int_equal(fnum(&fl, "sport"), 64022);
-        check_truncations(&ev, p.n);
+        assert_string_equal(test_fstr(&fl, "daddr"), v6[i].text);
+        assert_string_equal(test_fstr(&fl, "saddr"), "::");
+        assert_int_equal(test_fnum(&fl, "dport"), 445);
+        assert_int_equal(test_fnum(&fl, "sport"), 64022);
+        test_check_truncations(&ev, p.n, NULL, NULL);
     }
     buf p;
     memset(&p, 0, sizeof p);
@@ -227,14 +190,14 @@ static void test_net_and_disk(void **state)
     put(&p, 109470, 8);
     etwcap_event ev = mkev(&g_diskio, 0, 10, 8, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "IrpFlags"), "Nocache, MountCompletion, SynchronousPagingIO");
-    assert_string_equal(fstr(&fl, "Priority"), "Normal");
-    assert_int_equal(fnum(&fl, "ByteOffset"), 5669618688ull);
-    assert_int_equal(fnum(&fl, "FileKey"), 0xfffff8a0016b9140ull);
-    check_truncations(&ev, p.n);
+    assert_string_equal(test_fstr(&fl, "IrpFlags"), "Nocache, MountCompletion, SynchronousPagingIO");
+    assert_string_equal(test_fstr(&fl, "Priority"), "Normal");
+    assert_int_equal(test_fnum(&fl, "ByteOffset"), 5669618688ull);
+    assert_int_equal(test_fnum(&fl, "FileKey"), 0xfffff8a0016b9140ull);
+    test_check_truncations(&ev, p.n, NULL, NULL);
     p.b[6] = 0x10; /* bit 20: no name -> the number */
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "IrpFlags"), "1048643");
+    assert_string_equal(test_fstr(&fl, "IrpFlags"), "1048643");
 }
 
 /* FILETIME and PE stamp dates as TraceEvent's baselines print them. */
@@ -249,19 +212,19 @@ static void test_dates(void **state)
     put_wstr(&p, "");
     etwcap_event ev = cev(&g_sysconfig, 32, 8, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "InstallDate"), "01/01/01 00:00:00.000000");
+    assert_string_equal(test_fstr(&fl, "InstallDate"), "01/01/01 00:00:00.000000");
     p.n = 0;
     put(&p, 0x8000000000000000ull, 8); /* negative: shown as the minimum */
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "InstallDate"), "01/01/01 00:00:00.000000");
+    assert_string_equal(test_fstr(&fl, "InstallDate"), "01/01/01 00:00:00.000000");
     p.n = 0;
     put(&p, 131000000000000000ull + 1234567, 8); /* 2016-02-15 08:53:20.1234567 */
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "InstallDate"), "16/02/15 08:53:20.123456");
+    assert_string_equal(test_fstr(&fl, "InstallDate"), "16/02/15 08:53:20.123456");
     p.n = 0;
     put(&p, 159992064000000000ull, 8); /* 2107-12-31 00:00:00 (past 2100) */
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(fstr(&fl, "InstallDate"), "07/12/31 00:00:00.000000");
+    assert_string_equal(test_fstr(&fl, "InstallDate"), "07/12/31 00:00:00.000000");
 }
 
 /* ---- the corpus against the baseline ---- */
@@ -417,53 +380,53 @@ static void check_fields(const etwcap_event *ev, const etwcap_fields *fl, const 
 {
     char path[1024];
     if (strcmp(name, "Windows Kernel/EventTrace") == 0) {
-        assert_int_equal(fnum(fl, "BufferSize"), 65536);
-        assert_int_equal(fnum(fl, "Version"), 131590);
-        assert_int_equal(fnum(fl, "LogFileMode"), 67174401);
-        assert_prefix(fstr(fl, "EndTime"), "20/07/29 00:06:31.08");
-        assert_prefix(fstr(fl, "BootTime"), "20/07/29 00:03:46.48");
-        assert_prefix(fstr(fl, "StartTime"), "20/07/29 00:06:19.79");
-        assert_string_equal(fstr(fl, "SessionName"), "Relogger");
-        assert_string_equal(fstr(fl, "LogFileName"), "[multiple files]");
-        assert_int_equal(fnum(fl, "UtcOffsetMinutes"), 480);
+        assert_int_equal(test_fnum(fl, "BufferSize"), 65536);
+        assert_int_equal(test_fnum(fl, "Version"), 131590);
+        assert_int_equal(test_fnum(fl, "LogFileMode"), 67174401);
+        assert_prefix(test_fstr(fl, "EndTime"), "20/07/29 00:06:31.08");
+        assert_prefix(test_fstr(fl, "BootTime"), "20/07/29 00:03:46.48");
+        assert_prefix(test_fstr(fl, "StartTime"), "20/07/29 00:06:19.79");
+        assert_string_equal(test_fstr(fl, "SessionName"), "Relogger");
+        assert_string_equal(test_fstr(fl, "LogFileName"), "[multiple files]");
+        assert_int_equal(test_fnum(fl, "UtcOffsetMinutes"), 480);
     } else if (strcmp(name, "Windows Kernel/Process/DCStart") == 0 && s->proc < 5) {
         size_t i = s->proc++;
-        assert_int_equal(fnum(fl, "ProcessID"), want_proc[i].pid);
-        assert_int_equal(fnum(fl, "ParentID"), want_proc[i].ppid);
-        assert_string_equal(fstr(fl, "ImageFileName"), want_proc[i].image);
-        assert_int_equal(fnum(fl, "PageDirectoryBase"), want_proc[i].dtb);
-        assert_string_equal(fstr(fl, "Flags"), want_proc[i].flags);
-        assert_int_equal(field(fl, "SessionID")->v.i, want_proc[i].session);
-        assert_int_equal(field(fl, "ExitStatus")->v.i, want_proc[i].exit_status);
-        assert_int_equal(fnum(fl, "UniqueProcessKey"), want_proc[i].key);
-        assert_prefix(fstr(fl, "CommandLine"), want_proc[i].cmdline);
-        assert_string_equal(fstr(fl, "PackageFullName"), "");
+        assert_int_equal(test_fnum(fl, "ProcessID"), want_proc[i].pid);
+        assert_int_equal(test_fnum(fl, "ParentID"), want_proc[i].ppid);
+        assert_string_equal(test_fstr(fl, "ImageFileName"), want_proc[i].image);
+        assert_int_equal(test_fnum(fl, "PageDirectoryBase"), want_proc[i].dtb);
+        assert_string_equal(test_fstr(fl, "Flags"), want_proc[i].flags);
+        assert_int_equal(test_field(fl, "SessionID")->v.i, want_proc[i].session);
+        assert_int_equal(test_field(fl, "ExitStatus")->v.i, want_proc[i].exit_status);
+        assert_int_equal(test_fnum(fl, "UniqueProcessKey"), want_proc[i].key);
+        assert_prefix(test_fstr(fl, "CommandLine"), want_proc[i].cmdline);
+        assert_string_equal(test_fstr(fl, "PackageFullName"), "");
         etwcap_process_info p;
         assert_int_equal(etwcap_decode_process(ev, &p), ETWCAP_DECODE_OK);
         assert_int_equal(p.sid_len, 12); /* S-1-5-18 */
     } else if (strcmp(name, "Windows Kernel/Process/Start") == 0) {
-        assert_string_equal(fstr(fl, "ImageFileName"), "Test.x86.exe");
-        assert_string_equal(fstr(fl, "Flags"), "Wow64");
-        assert_string_equal(fstr(fl, "CommandLine"), "Test.x86.exe");
-        assert_int_equal(fnum(fl, "ExitStatus"), 259);
+        assert_string_equal(test_fstr(fl, "ImageFileName"), "Test.x86.exe");
+        assert_string_equal(test_fstr(fl, "Flags"), "Wow64");
+        assert_string_equal(test_fstr(fl, "CommandLine"), "Test.x86.exe");
+        assert_int_equal(test_fnum(fl, "ExitStatus"), 259);
     } else if (strcmp(name, "Windows Kernel/Image/DCStart") == 0 && s->image < 5) {
         size_t i = s->image++;
-        assert_int_equal(fnum(fl, "ImageBase"), want_image[i].base);
-        assert_int_equal(fnum(fl, "ImageSize"), want_image[i].size);
-        assert_int_equal(fnum(fl, "ImageChecksum"), want_image[i].checksum);
-        assert_int_equal(field(fl, "TimeDateStamp")->v.i, want_image[i].stamp);
-        assert_int_equal(fnum(fl, "DefaultBase"), want_image[i].default_base);
-        assert_prefix(fstr(fl, "BuildTime"), want_image[i].build_time);
-        map_path(dm, fstr(fl, "FileName"), path, sizeof path);
+        assert_int_equal(test_fnum(fl, "ImageBase"), want_image[i].base);
+        assert_int_equal(test_fnum(fl, "ImageSize"), want_image[i].size);
+        assert_int_equal(test_fnum(fl, "ImageChecksum"), want_image[i].checksum);
+        assert_int_equal(test_field(fl, "TimeDateStamp")->v.i, want_image[i].stamp);
+        assert_int_equal(test_fnum(fl, "DefaultBase"), want_image[i].default_base);
+        assert_prefix(test_fstr(fl, "BuildTime"), want_image[i].build_time);
+        map_path(dm, test_fstr(fl, "FileName"), path, sizeof path);
         assert_prefix(path, want_image[i].file);
     } else if (strcmp(name, "KernelTraceControl/ImageID/DbgID_RSDS") == 0 && s->rsds < 5) {
         size_t i = s->rsds++;
         char g[37];
-        assert_int_equal(fnum(fl, "ImageBase"), want_rsds[i].base);
-        etwcap_guid_format(&field(fl, "GuidSig")->v.g, g);
+        assert_int_equal(test_fnum(fl, "ImageBase"), want_rsds[i].base);
+        etwcap_guid_format(&test_field(fl, "GuidSig")->v.g, g);
         assert_prefix(g, want_rsds[i].guid);
-        assert_int_equal(fnum(fl, "Age"), want_rsds[i].age);
-        assert_string_equal(fstr(fl, "PDBFileName"), want_rsds[i].pdb);
+        assert_int_equal(test_fnum(fl, "Age"), want_rsds[i].age);
+        assert_string_equal(test_fstr(fl, "PDBFileName"), want_rsds[i].pdb);
     } else if (strcmp(name, "Windows Kernel/PerfInfo/Sample") == 0 && s->sample < 5) {
         /* TraceLog drops idle-thread samples (ThreadId 0, not DPC/ISR, §8) */
         etwcap_sample_info sm;
@@ -471,25 +434,25 @@ static void check_fields(const etwcap_event *ev, const etwcap_fields *fl, const 
         if (sm.tid == 0 && !(sm.flags & 3))
             return;
         size_t i = s->sample++;
-        assert_int_equal(fnum(fl, "InstructionPointer"), want_sample[i].ip);
-        assert_int_equal(fnum(fl, "ProcessorNumber"), want_sample[i].cpu);
-        assert_int_equal(fnum(fl, "Priority"), want_sample[i].priority);
-        assert_int_equal(fnum(fl, "Count"), 1);
-        assert_int_equal(fnum(fl, "Rank"), 0);
-        assert_int_equal(field(fl, "ExecutingDPC")->v.u, 0);
+        assert_int_equal(test_fnum(fl, "InstructionPointer"), want_sample[i].ip);
+        assert_int_equal(test_fnum(fl, "ProcessorNumber"), want_sample[i].cpu);
+        assert_int_equal(test_fnum(fl, "Priority"), want_sample[i].priority);
+        assert_int_equal(test_fnum(fl, "Count"), 1);
+        assert_int_equal(test_fnum(fl, "Rank"), 0);
+        assert_int_equal(test_field(fl, "ExecutingDPC")->v.u, 0);
     } else if (strcmp(name, "Windows Kernel/Thread/Start") == 0 && s->thread_start++ == 0) {
-        assert_int_equal(fnum(fl, "StackBase"), 0xfffff88006daa000ull);
-        assert_int_equal(fnum(fl, "StartAddr"), 0xff);
-        assert_int_equal(fnum(fl, "Win32StartAddr"), 0xfffff8002185916cull);
-        assert_int_equal(fnum(fl, "BasePriority"), 8);
-        assert_int_equal(fnum(fl, "PagePriority"), 5);
-        assert_int_equal(fnum(fl, "IoPriority"), 2);
-        assert_int_equal(fnum(fl, "ParentThreadID"), 2784);
-        assert_int_equal(fnum(fl, "ParentProcessID"), 3988);
+        assert_int_equal(test_fnum(fl, "StackBase"), 0xfffff88006daa000ull);
+        assert_int_equal(test_fnum(fl, "StartAddr"), 0xff);
+        assert_int_equal(test_fnum(fl, "Win32StartAddr"), 0xfffff8002185916cull);
+        assert_int_equal(test_fnum(fl, "BasePriority"), 8);
+        assert_int_equal(test_fnum(fl, "PagePriority"), 5);
+        assert_int_equal(test_fnum(fl, "IoPriority"), 2);
+        assert_int_equal(test_fnum(fl, "ParentThreadID"), 2784);
+        assert_int_equal(test_fnum(fl, "ParentProcessID"), 3988);
     } else if (strcmp(name, "Windows Kernel/PerfInfo/CollectionStart") == 0) {
-        assert_int_equal(fnum(fl, "SampleSource"), 0);
-        assert_int_equal(fnum(fl, "NewInterval"), 10000);
-        assert_int_equal(fnum(fl, "OldInterval"), 10000);
+        assert_int_equal(test_fnum(fl, "SampleSource"), 0);
+        assert_int_equal(test_fnum(fl, "NewInterval"), 10000);
+        assert_int_equal(test_fnum(fl, "OldInterval"), 10000);
     }
 }
 
@@ -521,15 +484,15 @@ static void test_corpus_baseline(void **state)
             continue;
         etwcap_event_name(&ev, name, sizeof name);
         if (strcmp(name, "Windows Kernel/SysConfig/VolumeMapping") == 0 && dm.n < 16) {
-            snprintf(dm.nt[dm.n], sizeof dm.nt[0], "%s", fstr(&fl, "NtPath"));
-            snprintf(dm.dos[dm.n], sizeof dm.dos[0], "%s", fstr(&fl, "DosPath"));
+            snprintf(dm.nt[dm.n], sizeof dm.nt[0], "%s", test_fstr(&fl, "NtPath"));
+            snprintf(dm.dos[dm.n], sizeof dm.dos[0], "%s", test_fstr(&fl, "DosPath"));
             dm.n++;
         }
         if (strcmp(name, "Windows Kernel/PerfInfo/Sample") == 0 && !first_sample_ip)
-            first_sample_ip = fnum(&fl, "InstructionPointer");
+            first_sample_ip = test_fnum(&fl, "InstructionPointer");
         if (strcmp(name, "Windows Kernel/StackWalk/Stack") == 0 && !first_stack_ip) {
-            first_stack_ip = fnum(&fl, "IP0");
-            assert_int_equal(fnum(&fl, "StackThread"), 2784);
+            first_stack_ip = test_fnum(&fl, "IP0");
+            assert_int_equal(test_fnum(&fl, "StackThread"), 2784);
         }
         check_fields(&ev, &fl, name, &s, &dm);
     }

@@ -53,3 +53,45 @@ uint8_t *test_read_file(const char *path, size_t *size)
         *size = (size_t)n;
     return buf;
 }
+
+void test_check_truncations(const etwcap_event *ev, size_t need, test_typed_fn fn, void *out)
+{
+    static etwcap_fields fl;
+    for (size_t len = 0; len < need; len++) {
+        uint8_t *copy = malloc(len ? len : 1);
+        assert_non_null(copy);
+        memcpy(copy, ev->payload, len);
+        etwcap_event t = *ev;
+        t.payload = copy;
+        t.payload_len = (uint32_t)len;
+        if (fn)
+            assert_int_equal(fn(&t, out), ETWCAP_DECODE_SHORT);
+        assert_int_equal(etwcap_decode_fields(&t, &fl), ETWCAP_DECODE_SHORT);
+        assert_int_equal(fl.n, 0);
+        free(copy);
+    }
+}
+
+const etwcap_field *test_field(const etwcap_fields *fl, const char *name)
+{
+    for (size_t i = 0; i < fl->n; i++)
+        if (strcmp(fl->f[i].name, name) == 0)
+            return &fl->f[i];
+    fail_msg("no field %s", name);
+    return NULL;
+}
+
+int64_t test_fnum(const etwcap_fields *fl, const char *name)
+{
+    const etwcap_field *f = test_field(fl, name);
+    assert_true(f->type == ETWCAP_FIELD_I64 || f->type == ETWCAP_FIELD_U64 ||
+                f->type == ETWCAP_FIELD_HEX || f->type == ETWCAP_FIELD_BOOL);
+    return f->type == ETWCAP_FIELD_I64 ? f->v.i : (int64_t)f->v.u;
+}
+
+const char *test_fstr(const etwcap_fields *fl, const char *name)
+{
+    const etwcap_field *f = test_field(fl, name);
+    assert_int_equal(f->type, ETWCAP_FIELD_STR);
+    return f->s;
+}

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "etwcap/decode.h"
+
 /* Exit status that ctest reads as "skipped" (SKIP_RETURN_CODE). */
 #define TEST_SKIP_CODE 77
 
@@ -23,5 +25,20 @@ const char *test_corpus_require(const char *rel);
 
 /* Read a whole (small) file into a malloc'd buffer. Returns NULL on failure. */
 uint8_t *test_read_file(const char *path, size_t *size);
+
+/* A typed payload decoder (etwcap_decode_process, ...) seen generically. */
+typedef etwcap_decode_result (*test_typed_fn)(const etwcap_event *ev, void *out);
+
+/* Every truncation of ev's payload below `need` bytes gives SHORT from the
+ * typed decoder `fn` (when not NULL) and from the field decoder. Each cut is
+ * copied to an exact heap block, so ASan sees any read past its end. */
+void test_check_truncations(const etwcap_event *ev, size_t need, test_typed_fn fn, void *out);
+
+/* A decoded field by name; the test fails when it is absent. */
+const etwcap_field *test_field(const etwcap_fields *fl, const char *name);
+/* A numeric field (signed, unsigned, hex or bool) as int64_t. */
+int64_t test_fnum(const etwcap_fields *fl, const char *name);
+/* A string field. */
+const char *test_fstr(const etwcap_fields *fl, const char *name);
 
 #endif

@@ -157,11 +157,6 @@ EVENT_HDR = {0x12: 0x50, 0x13: 0x50}
 PTR4 = {0x01, 0x03, 0x0A, 0x0B, 0x10, 0x12}
 
 
-def guid_bytes_str(g):
-    d1, d2, d3 = struct.unpack_from("<IHH", g, 0)
-    return "%08x-%04x-%04x-%s-%s" % (d1, d2, d3, g[8:10].hex(), g[10:16].hex())
-
-
 class Record:
     pass
 
@@ -375,7 +370,7 @@ def read(path):
 # ------------------------------------------------------------ fuzz_etl --
 
 
-def seeds_etl(out, corpus, testgen, tg_files):
+def seeds_etl(out, corpus, tg_files):
     out.clear("etl")
     budget = 3072
     chosen = []  # (name, bytes)
@@ -856,20 +851,27 @@ def build_pe(workdir):
         print("make_seeds: clang-14/lld-link-14 not found; PE/PDB builds skipped", file=sys.stderr)
         return {}
     src_dir = os.path.join(HERE, "seeds", "pe")
+    for fn in ("lib.c", "app.c", "lib.def"):
+        shutil.copy(os.path.join(src_dir, fn), workdir)
     built = {}
+    # Relative names in a folder of copies, a fixed compilation dir and
+    # source path, no COFF timestamp, /Brepro: the same bytes (and PDB
+    # GUID) on every run, wherever the temporary folder is.
     for name, (triple, machine, kind, extra) in PE_SOURCES.items():
-        src = os.path.join(src_dir, ("lib" if kind == "dll" else "app") + ".c")
-        obj = os.path.join(workdir, name + ".obj")
-        img = os.path.join(workdir, name + "." + kind)
-        pdb = os.path.join(workdir, name + ".pdb")
+        src = ("lib" if kind == "dll" else "app") + ".c"
+        img = name + "." + kind
         subprocess.run([clang, "--target=" + triple, "-O1", "-g", "-gcodeview", "-ffreestanding",
-                        "-fno-stack-protector", "-c", src, "-o", obj], check=True)
+                        "-fno-stack-protector", "-ffile-compilation-dir=.",
+                        "-mno-incremental-linker-compatible", "-c", src,
+                        "-o", name + ".obj"], check=True, cwd=workdir)
         args = [lld, "/nodefaultlib", "/debug", "/machine:" + machine, "/out:" + img,
-                "/pdb:" + pdb, "/pdbaltpath:%_PDB%", "/Brepro", obj] + extra
+                "/pdb:" + name + ".pdb", "/pdbaltpath:%_PDB%", "/pdbsourcepath:C:\\seeds",
+                "/Brepro", name + ".obj"] + extra
         if kind == "dll":
-            args += ["/dll", "/noentry", "/def:" + os.path.join(src_dir, "lib.def")]
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-        built[name] = (read(img), read(pdb))
+            args += ["/dll", "/noentry", "/def:lib.def"]
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, cwd=workdir)
+        built[name] = (read(os.path.join(workdir, img)),
+                       read(os.path.join(workdir, name + ".pdb")))
     return built
 
 
@@ -932,7 +934,7 @@ def main():
     out = Out(a.out)
     tg = testgen_files(a.testgen)
     if "etl" in targets:
-        seeds_etl(out, a.corpus, a.testgen, tg)
+        seeds_etl(out, a.corpus, tg)
     if "decode" in targets or "tracelogging" in targets:
         seeds_decode_tl(out, a.corpus, tg, "decode" in targets, "tracelogging" in targets)
     if "lz77" in targets:

@@ -73,9 +73,10 @@ typedef struct etwcap_reader_options {
     void *diag_payload;
     /* Version 2. Threads that decode buffers, the caller's included: with
      * more than 1, worker threads decompress (and in time order read)
-     * upcoming buffers while the caller's thread merges. Events,
-     * diagnostics and counters are the same whatever the number. 0 = one per
-     * processor; 1 = no worker threads (also when version is 1). */
+     * upcoming compressed buffers while the caller's thread merges; a file
+     * without compressed buffers gets no worker. Events, diagnostics and
+     * counters are the same whatever the number. 0 = one per processor;
+     * 1 = no worker threads (also when version is 1). */
     uint32_t threads;
 } etwcap_reader_options;
 

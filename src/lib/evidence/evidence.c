@@ -14,7 +14,7 @@
 #include "evidence/evidence_internal.h"
 
 #define MAX_FRAMES 512
-#define NAME_CAP 640
+#define NAME_CAP (EV_LABEL_MAX + 1)
 
 static char *dup(const char *s)
 {
@@ -229,22 +229,6 @@ static size_t frame_function_cached(etwcap_evidence *e, size_t proc, uint64_t ad
     return fn;
 }
 
-/* Append "module!name" of function `fi` as frame_function labels it (cut to
- * NAME_CAP - 1 bytes, as snprintf into NAME_CAP bytes would). */
-static size_t append_label(const etwcap_evidence *e, size_t fi, char *out)
-{
-    const ev_function *f = &e->fn[fi];
-    size_t n = 0, lm = strlen(f->module), ln = strlen(f->name);
-    size_t k = lm < NAME_CAP - 1 ? lm : NAME_CAP - 1;
-    memcpy(out, f->module, k);
-    n = k;
-    if (n < NAME_CAP - 1)
-        out[n++] = '!';
-    k = ln < NAME_CAP - 1 - n ? ln : NAME_CAP - 1 - n;
-    memcpy(out + n, f->name, k);
-    return n + k;
-}
-
 static void on_stack(const etwcap_stacked *s, void *payload)
 {
     etwcap_evidence *e = payload;
@@ -292,21 +276,25 @@ static void on_stack(const etwcap_stacked *s, void *payload)
         ps->managed_resolved += managed && resolved;
     }
     /* The chain of each frame is the labels from the root to it; its hash
-     * grows with it. */
+     * grows with it, a label at a time. */
+    const uint64_t stack_no = ++e->stack_no;
     size_t len = 0;
-    uint64_t h = EV_HASH_BASIS;
+    uint64_t h = 0;
     for (size_t k = 0; k < n; k++) {
-        size_t at = len;
-        if (k)
+        const ev_function *f = &e->fn[fns[k]];
+        if (k) {
             chain[len++] = '\n';
-        len += append_label(e, fns[k], chain + len);
-        h = ev_text_hash(h, chain + at, len - at);
+            h = h * EV_HASH_MUL + (unsigned char)'\n';
+        }
+        /* "module!name" as frame_function labels it (cut to NAME_CAP - 1
+         * bytes, as snprintf into NAME_CAP bytes would). */
+        memcpy(chain + len, f->label, f->label_len);
+        len += f->label_len;
+        h = h * f->label_pow + f->label_hash;
         /* A function on the stack twice (recursion) counts once. */
-        int again = 0;
-        for (size_t q = 0; q < k; q++)
-            again |= fns[q] == fns[k];
-        if (again)
+        if (e->fn[fns[k]].mark == stack_no)
             continue;
+        e->fn[fns[k]].mark = stack_no;
         unsigned how = (k == n - 1 && s->is_sample) ? OBS_SAMPLED : OBS_ON_STACK;
         ev_function_seen(e, fns[k], how, s->timestamp);
         if (ev_chain_add_hashed(e, fns[k], chain, len, h) != 0) {

@@ -28,7 +28,16 @@ typedef struct ev_function {
     uint64_t samples;
     int64_t first_seen, last_seen; /* raw */
     char id[17];
+    /* The frame label "module!name" (cut to EV_LABEL_MAX bytes): its length,
+     * ev_text_hash and EV_HASH_MUL to the power of its length, so that a
+     * chain's hash grows by a label at a time. */
+    char *label;
+    size_t label_len;
+    uint64_t label_hash, label_pow;
+    uint64_t mark; /* on_stack: the last stack (numbered from 1) this function was met in */
 } ev_function;
+
+#define EV_LABEL_MAX 639
 
 typedef struct ev_chain {
     size_t function;
@@ -96,6 +105,8 @@ struct etwcap_evidence {
     ev_chain *chains;
     size_t nchains, capchains;
     etwcap_u64map chain_index; /* (function, chain) hash -> chain */
+    /* Stacks handled by on_stack so far. */
+    uint64_t stack_no;
     ev_frame *fcache;
     size_t nfcache, capfcache;
     etwcap_u64map fcache_index; /* (proc, addr, records) hash -> fcache entry */
@@ -114,11 +125,12 @@ size_t ev_function_get(etwcap_evidence *e, size_t proc, const char *module, cons
                        etwcap_resolution res);
 void ev_function_seen(etwcap_evidence *e, size_t f, unsigned how, int64_t ts);
 int ev_chain_add(etwcap_evidence *e, size_t f, const char *text, size_t len);
-/* The same with text_hash = ev_text_hash(EV_HASH_BASIS, text, len), which a
- * caller that grows the text can compute as it goes. */
+/* The same with text_hash = ev_text_hash(0, text, len), which a caller that
+ * grows the text can compute as it goes: the hash is polynomial, so
+ * hash(a + b) = hash(a) * EV_HASH_MUL^len(b) + hash(b). */
 int ev_chain_add_hashed(etwcap_evidence *e, size_t f, const char *text, size_t len,
                         uint64_t text_hash);
-#define EV_HASH_BASIS 1469598103934665603ULL
+#define EV_HASH_MUL 0x100000001B3ULL
 uint64_t ev_text_hash(uint64_t h, const char *s, size_t n);
 void ev_functions_free(etwcap_evidence *e);
 

@@ -28,6 +28,45 @@ static char *dup(const char *s)
     return p;
 }
 
+uint64_t ev_text_hash(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = h * EV_HASH_MUL + (unsigned char)s[i];
+    return h;
+}
+
+static uint64_t hash_pow(size_t n)
+{
+    uint64_t p = 1;
+    for (size_t i = 0; i < n; i++)
+        p *= EV_HASH_MUL;
+    return p;
+}
+
+/* Label "module!name" cut to EV_LABEL_MAX bytes (as the frame labels are),
+ * its length and hash. -1 on allocation failure. */
+static int make_label(ev_function *f)
+{
+    size_t lm = strlen(f->module), ln = strlen(f->name);
+    size_t k = lm < EV_LABEL_MAX ? lm : EV_LABEL_MAX;
+    char buf[EV_LABEL_MAX + 1];
+    memcpy(buf, f->module, k);
+    size_t n = k;
+    if (n < EV_LABEL_MAX)
+        buf[n++] = '!';
+    k = ln < EV_LABEL_MAX - n ? ln : EV_LABEL_MAX - n;
+    memcpy(buf + n, f->name, k);
+    n += k;
+    buf[n] = '\0';
+    if (!(f->label = malloc(n + 1)))
+        return -1;
+    memcpy(f->label, buf, n + 1);
+    f->label_len = n;
+    f->label_hash = ev_text_hash(0, buf, n);
+    f->label_pow = hash_pow(n);
+    return 0;
+}
+
 size_t ev_function_get(etwcap_evidence *e, size_t proc, const char *module, const char *name,
                        const char *signature, uint64_t method_id, int managed,
                        etwcap_resolution res)
@@ -82,6 +121,8 @@ size_t ev_function_get(etwcap_evidence *e, size_t proc, const char *module, cons
         return SIZE_MAX;
     memcpy(f->id, hex, 16);
     f->id[16] = '\0';
+    if (make_label(f) != 0)
+        return SIZE_MAX;
     if (etwcap_u64map_put(&e->fn_index, h, e->nfn) != 0)
         return SIZE_MAX;
     return e->nfn++;
@@ -99,14 +140,9 @@ void ev_function_seen(etwcap_evidence *e, size_t fi, unsigned how, int64_t ts)
         f->samples++;
 }
 
-uint64_t ev_text_hash(uint64_t h, const char *s, size_t n)
-{
-    return fnv(h, s, n);
-}
-
 int ev_chain_add(etwcap_evidence *e, size_t fi, const char *text, size_t len)
 {
-    return ev_chain_add_hashed(e, fi, text, len, fnv(EV_HASH_BASIS, text, len));
+    return ev_chain_add_hashed(e, fi, text, len, ev_text_hash(0, text, len));
 }
 
 /* The text's hash is mixed with the function at the end, so that a caller
@@ -158,6 +194,7 @@ void ev_functions_free(etwcap_evidence *e)
         free(e->fn[i].module);
         free(e->fn[i].name);
         free(e->fn[i].signature);
+        free(e->fn[i].label);
     }
     free(e->fn);
     for (size_t i = 0; i < e->nchains; i++)

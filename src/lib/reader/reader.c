@@ -700,18 +700,20 @@ static etwcap_status scan_buffers(etwcap_reader *r)
 }
 
 /* Worker threads for `threads` (0: one per processor), when they have
- * something to do: decompression, or reads in time order. */
+ * something to do: decompression. (Reading alone is not worth it: waking a
+ * worker for each buffer costs more than the read.) */
 static etwcap_status start_workers(etwcap_reader *r, uint32_t threads)
 {
     size_t n = threads ? threads : etwcap_cpu_count();
     if (n > 256)
         n = 256;
-    if (n <= 1 || (r->stats.file_buffers_compressed == 0 && (r->no_merge || r->src.mem)))
+    if (n <= 1 || r->stats.file_buffers_compressed == 0)
         return ETWCAP_OK;
-    size_t depth = r->no_merge ? 2 * n : 1;
+    /* Enough look-ahead that a worker seldom runs out of work and sleeps. */
+    size_t depth = r->no_merge ? 4 * n : 4;
     if (depth > PF_MAX)
         depth = PF_MAX;
-    size_t nslots = r->no_merge ? depth : 2 * n + r->nstreams;
+    size_t nslots = r->no_merge ? depth : depth * r->nstreams + 2 * n;
     if (nslots > POOL_SLOTS_MAX)
         nslots = POOL_SLOTS_MAX;
     r->slots = calloc(nslots, sizeof *r->slots);

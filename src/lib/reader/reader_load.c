@@ -266,7 +266,23 @@ void etwcap_pool_finish(rd_pool *p, slot *sl)
         etwcap_mutex_lock(p->mu);
         sl->state = SLOT_DONE;
     }
-    while (sl->state != SLOT_DONE)
-        etwcap_cond_wait(p->done, p->mu);
+    while (sl->state != SLOT_DONE) {
+        /* A worker has it: rather than sleep (a wake-up costs about as much
+         * as decoding a small buffer), decode a queued one meanwhile. */
+        slot *other = p->head;
+        if (!other) {
+            etwcap_cond_wait(p->done, p->mu);
+            continue;
+        }
+        p->head = other->next;
+        if (!p->head)
+            p->tail = NULL;
+        other->next = NULL;
+        other->state = SLOT_BUSY;
+        etwcap_mutex_unlock(p->mu);
+        etwcap_slot_decode(p->src, other);
+        etwcap_mutex_lock(p->mu);
+        other->state = SLOT_DONE;
+    }
     etwcap_mutex_unlock(p->mu);
 }

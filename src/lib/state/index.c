@@ -9,8 +9,8 @@
  *
  * Address ranges: a sorted array plus a short unsorted tail of the newest
  * records, merged into the array when it fills. A lookup binary-searches
- * the array and walks back while a range could still reach the address (the
- * largest size bounds that walk), then scans the tail.
+ * the array and walks back while a range could still reach the address (a
+ * running maximum of the range ends tells), then scans the tail.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +53,14 @@ int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_
             else
                 x->sorted[--k] = t[--j];
         }
-        for (size_t q = 0; q < x->ntail; q++)
-            if (t[q].size > x->max_size)
-                x->max_size = t[q].size;
+        /* Ends as a running maximum (no range wraps here: see `wraps`). */
+        uint64_t m = 0;
+        for (size_t q = 0; q < n; q++) {
+            uint64_t end = x->sorted[q].start + x->sorted[q].size;
+            if (end > m)
+                m = end;
+            x->sorted[q].maxend = m;
+        }
         x->nsorted = n;
         x->ntail = 0;
     }
@@ -82,8 +87,8 @@ size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out
     }
     for (size_t i = lo; i-- > 0;) {
         const etwcap_range *r = &x->sorted[i];
-        if (addr - r->start >= x->max_size)
-            break; /* no range further back reaches addr */
+        if (r->maxend <= addr)
+            break; /* no range from here back reaches addr */
         if (addr - r->start < r->size) {
             if (n == cap)
                 return SIZE_MAX;

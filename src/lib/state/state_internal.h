@@ -29,20 +29,19 @@ typedef struct etwcap_volmap {
 void etwcap_volmap_free(etwcap_volmap *v);
 
 /* index.c: address ranges (start, size) of records, for lookups by address. */
-#define ETWCAP_RANGE_TAIL 32
+#define ETWCAP_RANGE_TAIL 8
 typedef struct etwcap_range {
     uint64_t start;
     uint64_t size;
-    size_t idx; /* record index */
+    uint64_t maxend; /* sorted: largest start + size of this range and the ones before */
+    size_t idx;      /* record index */
 } etwcap_range;
 
 typedef struct etwcap_rangeidx {
-    /* `sorted` by start, its largest size; the newest records unsorted in
-     * `tail`; `wraps` when some range runs past 2^64 (lookups then fall back
-     * to a scan). */
+    /* `sorted` by start; the newest records unsorted in `tail`; `wraps` when
+     * some range runs past 2^64 (lookups then fall back to a scan). */
     etwcap_range *sorted;
     size_t nsorted, capsorted;
-    uint64_t max_size;
     etwcap_range tail[ETWCAP_RANGE_TAIL];
     size_t ntail;
     int wraps;

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h> /* rmdir (mingw-w64 too) */
 #ifdef _WIN32
@@ -504,6 +505,68 @@ static int leftovers(const char *path)
     return n;
 }
 
+/* Detectability (detect.c): the sampling bound T * ln(20) / u per target
+ * process from the completeness records; first-call limits. */
+static void test_detectability(void **state)
+{
+    (void)state;
+    char *text =
+        J("{'schema':'etwcap.evidence/v1','sha256':'cd34',"
+          "'capture':{'events_lost':0,'buffers_lost':0,'duration_ms':8000,'sample_interval_ms':0.5,"
+          "'providers':['Microsoft-Windows-DotNETRuntime']},"
+          "'target':{'processes':[{'pid':10,'image':'a.exe'},{'pid':20,'image':'b.exe'},"
+          "{'pid':30,'image':'c.exe'}]},"
+          "'modules':[{'process':10,'path':'C:\\\\a\\\\lib.dll','kind':'managed-il'}],"
+          "'functions':[{'id':'f1','process':10,'module':'x','name':'X.Y','kind':'native',"
+          "'observed':['sampled'],'samples':1}],"
+          "'completeness':["
+          "{'pid':10,'sample_interval_ms':0.5,'duration_ms':8000,'samples':900,"
+          "'samples_reaching_user_fraction':0.8,'frames_resolved_fraction':1,"
+          "'window':{'whole_lifetime':true,'started_before_capture':false},"
+          "'clr':{'rundown_start':false,'rundown_end':false,'method_rundown_events':0},"
+          "'sources':{'clr_r2r_entry':true}},"
+          "{'pid':20,'sample_interval_ms':0.5,'duration_ms':100,'samples':50,"
+          "'samples_reaching_user_fraction':0.25,'frames_resolved_fraction':null,"
+          "'window':{'whole_lifetime':false,'started_before_capture':true},"
+          "'clr':{'rundown_start':false,'rundown_end':false}},"
+          "{'pid':30,'sample_interval_ms':null,'samples':0,'samples_reaching_user_fraction':null}],"
+          "'coverage':{'samples':950,'samples_with_stack':950,'stack_fraction':1}}");
+    etwcap_evdoc *ev = NULL;
+    etwcap_confirm_error err;
+    assert_int_equal(etwcap_evdoc_parse(&ev, text, strlen(text), "ev", &err), ETWCAP_OK);
+    assert_int_equal(ev->ncompleteness, 3);
+    etwcap_claims *cl = claims_from("{'schema':'etwcap.claims/v1','claims':[" CLAIM(
+        "N", "z.dll", "Z.run", "native", UNREACHABLE) "," CLAIM("M", "lib.dll", "Lib.F", "managed",
+                                                                REACHABLE) "]}");
+    etwcap_verdicts *vs = NULL;
+    assert_int_equal(etwcap_verdicts_compute(&vs, ev, cl), ETWCAP_OK);
+    const etwcap_detectability *n = &find(vs, "N")->detect;
+    assert_int_equal(n->basis, ETWCAP_DETECT_SAMPLING);
+    assert_int_equal(n->nbounds, 3);
+    /* 0.5 * ln 20 / 0.8 = 1.87233...; 0.5 * ln 20 / 0.25 = 5.99146...; none for pid 30 */
+    assert_true(fabs(n->bounds[0].min_cpu_ms - 1.8723326709712444) < 1e-12);
+    assert_true(fabs(n->bounds[1].min_cpu_ms - 5.991464547107982) < 1e-12);
+    assert_true(n->bounds[2].min_cpu_ms < 0);
+    assert_true(fabs(n->min_cpu_ms - 5.991464547107982) < 1e-12);
+    assert_true(n->limits & ETWCAP_LIMIT_KERNEL_ONLY);
+    assert_true(n->limits & ETWCAP_LIMIT_NO_INTERVAL);
+    assert_false(n->limits & ETWCAP_LIMIT_UNRESOLVED);
+    assert_non_null(strstr(n->statement, "at least 1.87 ms of CPU"));
+    assert_non_null(strstr(n->statement, "at least 5.99 ms of CPU"));
+    assert_non_null(strstr(n->statement, "does not give the sampling interval"));
+    const etwcap_detectability *m = &find(vs, "M")->detect;
+    assert_int_equal(m->basis, ETWCAP_DETECT_FIRST_CALL);
+    assert_false(m->exact);
+    assert_int_equal(m->limits, ETWCAP_LIMIT_INLINED | ETWCAP_LIMIT_BEFORE_CAPTURE);
+    assert_non_null(strstr(m->statement, "pid 20 (b.exe) started before the capture, and no CLR "
+                                         "rundown describes it"));
+    assert_non_null(strstr(find(vs, "M")->reason, m->statement));
+    etwcap_verdicts_free(vs);
+    etwcap_claims_free(cl);
+    etwcap_evdoc_free(ev);
+    free(text);
+}
+
 static void test_output(void **state)
 {
     etwcap_evdoc *ev = ev_from(EV1);
@@ -531,6 +594,8 @@ static void test_output(void **state)
         "'System.Text.Json.JsonSerializer.Deserialize','signature':'!!0 (class System.String)'},",
         "'witness':{'function':'f3','frames':['App!App.Worker.Run','System.Text.Json!System.Text."
         "Json.JsonSerializer.Deserialize'],'count':5,'static_path_fraction':0.3333333333333333},"
+        "'detectability':{'basis':'first-call-events','exact':true,'limits':[],'min_cpu_ms':null,"
+        "'processes':[],'statement':'Detectability: exact.",
         "'reason':'Static analysis says",
         "{'claim':'C2',", "'witness':null,",
         "{'claim':'C3',", "'static_verdict':null,", "'static_path_fraction':null},",
@@ -593,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_lattice),         cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_bad_json),        cmocka_unit_test(test_claims_schema),
         cmocka_unit_test(test_evidence_schema), cmocka_unit_test(test_output),
+        cmocka_unit_test(test_detectability),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,18 @@ typedef struct etwcap_ev_process {
     const char *image; /* NULL when absent or null */
 } etwcap_ev_process;
 
+/* One record of the evidence's `completeness` array (numbers -1 when absent
+ * or null; flags -1 when absent). */
+typedef struct etwcap_ev_completeness {
+    uint32_t pid;
+    double sample_interval_ms, duration_ms, samples;
+    double user_fraction;   /* samples_reaching_user_fraction */
+    double frames_resolved; /* frames_resolved_fraction */
+    int whole_lifetime, started_before, rundown_start, rundown_end;
+    double method_rundown_events;
+    int kernel_stacks, clr_jit_loader, clr_r2r_entry;
+} etwcap_ev_completeness;
+
 typedef struct etwcap_evdoc {
     const char *sha256;
     /* capture */
@@ -96,6 +108,8 @@ typedef struct etwcap_evdoc {
     size_t nmodules;
     etwcap_ev_function *functions;
     size_t nfunctions;
+    etwcap_ev_completeness *completeness; /* per target process */
+    size_t ncompleteness;
     void *priv; /* the parsed document */
 } etwcap_evdoc;
 
@@ -198,8 +212,47 @@ typedef struct etwcap_witness {
     size_t static_total;          /* entries in the claim's static path (0: none) */
 } etwcap_witness;
 
+/* What the capture could have seen of the sink (detect.c): which statement
+ * applies to absence, its limits and, for native code, the sampling bound. */
+typedef enum etwcap_detect_basis {
+    ETWCAP_DETECT_NONE = 0,   /* the capture cannot see this kind of code */
+    ETWCAP_DETECT_FIRST_CALL, /* managed: JIT / R2R first-call events */
+    ETWCAP_DETECT_SAMPLING    /* native: CPU samples with stacks */
+} etwcap_detect_basis;
+
+enum {
+    ETWCAP_LIMIT_INLINED = 1u << 0,        /* "inlined" */
+    ETWCAP_LIMIT_BEFORE_CAPTURE = 1u << 1, /* "before-capture" */
+    ETWCAP_LIMIT_PRECOMPILED = 1u << 2,    /* "precompiled-without-r2r-events" */
+    ETWCAP_LIMIT_EVENTS_LOST = 1u << 3,    /* "events-lost" */
+    ETWCAP_LIMIT_KERNEL_ONLY = 1u << 4,    /* "stacks-not-reaching-user" */
+    ETWCAP_LIMIT_UNRESOLVED = 1u << 5,     /* "unresolved-frames" */
+    ETWCAP_LIMIT_NO_INTERVAL = 1u << 6,    /* "sampling-interval-unknown" */
+    ETWCAP_LIMIT_COUNT = 7
+};
+
+/* The name of limit bit i (0 <= i < ETWCAP_LIMIT_COUNT). */
+const char *etwcap_detect_limit_name(unsigned i);
+
+/* The 95 % sampling bound of one target process: C = T * ln 20 / u. */
+typedef struct etwcap_detect_bound {
+    const etwcap_ev_completeness *c;
+    double min_cpu_ms; /* -1: no bound (interval unknown or no sample reached user mode) */
+} etwcap_detect_bound;
+
+typedef struct etwcap_detectability {
+    etwcap_detect_basis basis;
+    int exact;       /* absence (or presence) is exact: a first-call event names the sink */
+    unsigned limits; /* ETWCAP_LIMIT_* */
+    etwcap_detect_bound *bounds; /* sampling: one per completeness record */
+    size_t nbounds;
+    double min_cpu_ms; /* sampling: the largest bound of the target processes; -1 none */
+    char *statement;   /* plain language, malloc'd */
+} etwcap_detectability;
+
 typedef struct etwcap_verdict {
     const etwcap_claim *claim;
+    etwcap_detectability detect;
     etwcap_verdict_state state;
     etwcap_observation obs;
     etwcap_witness witness;
@@ -218,6 +271,12 @@ typedef struct etwcap_verdicts {
  * sink; `loaded`: a module entry of the sink's module, or NULL. malloc'd. */
 char *etwcap_verdict_reason(const etwcap_evdoc *ev, const etwcap_verdict *v, int observable,
                             const etwcap_ev_module *loaded);
+
+/* Fill v->detect for a verdict whose observation and module state are
+ * known (detect.c). `observable` as for etwcap_verdict_reason. */
+etwcap_status etwcap_detect_compute(const etwcap_evdoc *ev, etwcap_verdict *v, int observable,
+                                    const etwcap_ev_module *loaded);
+void etwcap_detect_free(etwcap_detectability *d);
 
 etwcap_status etwcap_verdicts_compute(etwcap_verdicts **out, const etwcap_evdoc *ev,
                                       const etwcap_claims *claims);

@@ -239,6 +239,94 @@ static etwcap_status read_coverage(ev_reader *r, const json_t *doc, const cj_pat
     return ETWCAP_OK;
 }
 
+static etwcap_status read_flag(const cj_doc *d, const json_t *o, const cj_path *p, const char *key,
+                               int *out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = -1;
+    if (!v)
+        return ETWCAP_OK;
+    if (!json_is_boolean(v)) {
+        cj_path c = {p, key, 0};
+        return cj_fail(d, &c, "expected a boolean, found %s", cj_type_name(v));
+    }
+    *out = json_is_true(v);
+    return ETWCAP_OK;
+}
+
+/* An optional object or array member: NULL when absent or null. */
+static etwcap_status opt_member(const cj_doc *d, const json_t *o, const cj_path *p, const char *key,
+                                int array, json_t **out)
+{
+    etwcap_status st = array ? cj_array(d, o, p, key, CJ_NULLABLE, out)
+                             : cj_object(d, o, p, key, CJ_NULLABLE, out);
+    if (st == ETWCAP_END)
+        *out = NULL;
+    return st == ETWCAP_END ? ETWCAP_OK : st;
+}
+
+/* completeness[i]: what the capture could have seen of one target process
+ * (docs/evidence-format.md); used for the detectability statements. */
+static etwcap_status read_completeness_one(const cj_doc *d, const json_t *o, const cj_path *ip,
+                                           etwcap_ev_completeness *c)
+{
+    json_t *w = NULL, *clr = NULL, *src = NULL;
+    c->sample_interval_ms = c->duration_ms = c->samples = -1;
+    c->user_fraction = c->frames_resolved = c->method_rundown_events = -1;
+    c->whole_lifetime = c->started_before = c->rundown_start = c->rundown_end = -1;
+    c->kernel_stacks = c->clr_jit_loader = c->clr_r2r_entry = -1;
+    TRY(need_object(d, o, ip));
+    TRY(read_pid(d, o, ip, "pid", &c->pid));
+    TRY(cj_number(d, o, ip, "sample_interval_ms", CJ_NULLABLE, &c->sample_interval_ms));
+    TRY(cj_number(d, o, ip, "duration_ms", CJ_NULLABLE, &c->duration_ms));
+    TRY(cj_number(d, o, ip, "samples", CJ_NULLABLE, &c->samples));
+    TRY(cj_number(d, o, ip, "samples_reaching_user_fraction", CJ_NULLABLE, &c->user_fraction));
+    TRY(cj_number(d, o, ip, "frames_resolved_fraction", CJ_NULLABLE, &c->frames_resolved));
+    TRY(opt_member(d, o, ip, "window", 0, &w));
+    if (w) {
+        cj_path wp = {ip, "window", 0};
+        TRY(read_flag(d, w, &wp, "whole_lifetime", &c->whole_lifetime));
+        TRY(read_flag(d, w, &wp, "started_before_capture", &c->started_before));
+    }
+    TRY(opt_member(d, o, ip, "clr", 0, &clr));
+    if (clr) {
+        cj_path cp = {ip, "clr", 0};
+        TRY(read_flag(d, clr, &cp, "rundown_start", &c->rundown_start));
+        TRY(read_flag(d, clr, &cp, "rundown_end", &c->rundown_end));
+        TRY(cj_number(d, clr, &cp, "method_rundown_events", CJ_NULLABLE,
+                      &c->method_rundown_events));
+    }
+    TRY(opt_member(d, o, ip, "sources", 0, &src));
+    if (src) {
+        cj_path sp = {ip, "sources", 0};
+        TRY(read_flag(d, src, &sp, "kernel_stacks", &c->kernel_stacks));
+        TRY(read_flag(d, src, &sp, "clr_jit_loader", &c->clr_jit_loader));
+        TRY(read_flag(d, src, &sp, "clr_r2r_entry", &c->clr_r2r_entry));
+    }
+    return ETWCAP_OK;
+}
+
+static etwcap_status read_completeness(ev_reader *r, const json_t *doc, const cj_path *dp)
+{
+    const cj_doc *d = &r->d;
+    etwcap_evdoc *ev = r->ev;
+    json_t *arr = NULL;
+    TRY(opt_member(d, doc, dp, "completeness", 1, &arr));
+    if (!arr)
+        return ETWCAP_OK;
+    cj_path ap = {dp, "completeness", 0};
+    size_t n = json_array_size(arr);
+    ev->completeness = calloc(n ? n : 1, sizeof *ev->completeness);
+    if (!ev->completeness)
+        return cj_nomem(d);
+    for (size_t i = 0; i < n; i++) {
+        cj_path ip = {&ap, NULL, i};
+        ev->ncompleteness = i + 1;
+        TRY(read_completeness_one(d, json_array_get(arr, i), &ip, &ev->completeness[i]));
+    }
+    return ETWCAP_OK;
+}
+
 static etwcap_status read_doc(ev_reader *r)
 {
     const cj_doc *d = &r->d;
@@ -267,6 +355,7 @@ static etwcap_status read_doc(ev_reader *r)
     TRY(read_processes(r, doc, dp));
     TRY(read_modules(r, doc, dp));
     TRY(read_functions(r, doc, dp));
+    TRY(read_completeness(r, doc, dp));
     return read_coverage(r, doc, dp);
 }
 
@@ -319,6 +408,7 @@ void etwcap_evdoc_free(etwcap_evdoc *ev)
         free(f->chains);
     }
     free(ev->functions);
+    free(ev->completeness);
     free(ev->modules);
     free(ev->processes);
     free(ev->providers);

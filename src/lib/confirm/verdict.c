@@ -275,6 +275,9 @@ static etwcap_status compute_one(const ctx *x, const etwcap_claim *c, etwcap_ver
     if (st != ETWCAP_OK)
         return st;
     v->state = decide(x, c, v);
+    st = etwcap_detect_compute(x->ev, v, observable(x, c), loaded);
+    if (st != ETWCAP_OK)
+        return st;
     v->reason = etwcap_verdict_reason(x->ev, v, observable(x, c), loaded);
     return v->reason ? ETWCAP_OK : ETWCAP_ERR_NOMEM;
 }
@@ -323,6 +326,7 @@ void etwcap_verdicts_free(etwcap_verdicts *vs)
         free(vs->v[i].obs.functions);
         free(vs->v[i].obs.pids);
         free(vs->v[i].reason);
+        etwcap_detect_free(&vs->v[i].detect);
     }
     free(vs->v);
     free(vs);

@@ -13,6 +13,11 @@
  *                       "processes": [{"pid", "image"}],
  *                       "functions": [{"id", "process", "module", "name", "signature"}]} | null,
  *       "witness": {"function", "frames": [...], "count", "static_path_fraction"} | null,
+ *       "detectability": {"basis", "exact", "limits": [...], "min_cpu_ms",
+ *                         "processes": [{"pid", "sample_interval_ms", "duration_ms",
+ *                                        "samples", "samples_reaching_user_fraction",
+ *                                        "min_cpu_ms"}],
+ *                         "statement"},
  *       "reason": "..."}]}
  *
  * Member order is fixed and arrays follow the claims and the evidence, so
@@ -134,6 +139,42 @@ static void write_witness(etwcap_json *j, const etwcap_evdoc *ev, const etwcap_w
     etwcap_json_obj_end(j);
 }
 
+static void write_detect(etwcap_json *j, const etwcap_detectability *d)
+{
+    static const char *const basis[] = {"none", "first-call-events", "sampling"};
+    etwcap_json_key(j, "detectability");
+    etwcap_json_obj_begin(j);
+    etwcap_json_key(j, "basis");
+    etwcap_json_str(j, basis[d->basis]);
+    etwcap_json_key(j, "exact");
+    etwcap_json_bool(j, d->exact);
+    etwcap_json_key(j, "limits");
+    etwcap_json_arr_begin(j);
+    for (unsigned i = 0; i < ETWCAP_LIMIT_COUNT; i++)
+        if (d->limits & (1u << i))
+            etwcap_json_str(j, etwcap_detect_limit_name(i));
+    etwcap_json_arr_end(j);
+    num_or_null(j, "min_cpu_ms", d->min_cpu_ms);
+    etwcap_json_key(j, "processes");
+    etwcap_json_arr_begin(j);
+    for (size_t i = 0; i < d->nbounds; i++) {
+        const etwcap_detect_bound *b = &d->bounds[i];
+        etwcap_json_obj_begin(j);
+        etwcap_json_key(j, "pid");
+        etwcap_json_u64(j, b->c->pid);
+        num_or_null(j, "sample_interval_ms", b->c->sample_interval_ms);
+        num_or_null(j, "duration_ms", b->c->duration_ms);
+        num_or_null(j, "samples", b->c->samples);
+        num_or_null(j, "samples_reaching_user_fraction", b->c->user_fraction);
+        num_or_null(j, "min_cpu_ms", b->min_cpu_ms);
+        etwcap_json_obj_end(j);
+    }
+    etwcap_json_arr_end(j);
+    etwcap_json_key(j, "statement");
+    etwcap_json_str(j, d->statement);
+    etwcap_json_obj_end(j);
+}
+
 static const char *static_name(etwcap_static_verdict s)
 {
     switch (s) {
@@ -172,6 +213,7 @@ static void write_verdict(etwcap_json *j, const etwcap_evdoc *ev, const etwcap_v
     etwcap_json_bool(j, v->module_loaded);
     write_observation(j, ev, &v->obs);
     write_witness(j, ev, &v->witness);
+    write_detect(j, &v->detect);
     etwcap_json_key(j, "reason");
     etwcap_json_str(j, v->reason);
     etwcap_json_obj_end(j);

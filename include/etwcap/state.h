@@ -41,7 +41,7 @@ typedef struct etwcap_module {
     uint32_t pdb_age;
     char *pdb_name;
     etwcap_module_kind kind;
-    int64_t load_time; /* raw timestamp of Load or DCStart; first seen */
+    int64_t load_time;   /* raw timestamp of Load or DCStart; first seen */
     int64_t unload_time; /* ETWCAP_TIME_NEVER while loaded */
     int rundown;         /* first seen by DCStart/DCEnd rather than Load */
 } etwcap_module;
@@ -77,12 +77,12 @@ typedef struct etwcap_process {
     uint32_t parent_pid;
     size_t parent; /* index of the parent record, or SIZE_MAX */
     uint64_t unique_key;
-    uint64_t start_key; /* PROCESS_START_KEY when seen, else 0 */
-    int64_t start_time; /* raw; Start event time, or first DCStart */
-    int64_t end_time;   /* raw; ETWCAP_TIME_NEVER while alive */
+    uint64_t start_key;   /* PROCESS_START_KEY when seen, else 0 */
+    int64_t start_time;   /* raw; Start event time, or first DCStart */
+    int64_t end_time;     /* raw; ETWCAP_TIME_NEVER while alive */
     int started_in_trace; /* a Start event was seen (not only rundown) */
     int32_t exit_status;
-    char *image;        /* ImageFileName */
+    char *image; /* ImageFileName */
     char *command_line;
     char container_id[37]; /* "" when no container id was seen */
     etwcap_module *modules;
@@ -136,6 +136,17 @@ const etwcap_method *etwcap_state_method_at(const etwcap_state *st, size_t proc,
  * drive-letter form through the trace's own volume mapping; unmapped paths
  * are copied as they are. Returns the length written. */
 size_t etwcap_state_map_path(const etwcap_state *st, const char *nt, char *out, size_t cap);
+
+/* An image path inside a Windows container's virtual disk,
+ * "\Device\VhdHardDisk{GUID}\rest" (etl-format.md §6.1, §6.3): writes the
+ * GUID in lower case, 36 characters and a NUL, to `guid`, points `*rest` at
+ * the path after the disk ("Windows\System32\foo.dll") and returns 1;
+ * returns 0 for any other path. */
+int etwcap_state_vhd_path(const char *nt, char guid[37], const char **rest);
+
+/* A container id as given by a user ("{AAAA...}", any case) in the form
+ * etwcap_state_vhd_path writes; 0 on success, -1 when it is not a GUID. */
+int etwcap_state_container_id_parse(const char *in, size_t n, char guid[37]);
 
 /* The CLR module with `module_id` in process `proc`, or NULL. */
 const etwcap_clr_module *etwcap_state_clr_module(const etwcap_state *st, size_t proc,

@@ -41,8 +41,7 @@ etwcap_status etwcap_pe_open_memory(etwcap_pe **out, const void *data, size_t si
                                     const char *name, etwcap_diag *diag);
 const etwcap_pe_identity *etwcap_pe_identity_get(const etwcap_pe *pe);
 /* Nearest export at or below `rva`: name and offset. Returns 0 when found. */
-int etwcap_pe_export_lookup(const etwcap_pe *pe, uint32_t rva, const char **name,
-                            uint32_t *offset);
+int etwcap_pe_export_lookup(const etwcap_pe *pe, uint32_t rva, const char **name, uint32_t *offset);
 void etwcap_pe_close(etwcap_pe *pe);
 
 /* Section table (etl-format.md §5.1). */
@@ -137,6 +136,20 @@ typedef void (*etwcap_symbol_note_cb)(const char *message, void *payload);
 etwcap_status etwcap_symbolizer_create(etwcap_symbolizer **out, const struct etwcap_state *st,
                                        const char *search_path, etwcap_symbol_note_cb note,
                                        void *note_payload);
+
+/* Images logged as "\Device\VhdHardDisk{GUID}\rest" (a Windows
+ * container's disk, etl-format.md §6.1) are read from `dir`/rest, with the
+ * PDB looked for next to the image first. `guid`: the container id, any case,
+ * braces allowed. ETWCAP_ERR_ARG when it is not a GUID. */
+etwcap_status etwcap_symbolizer_add_container_root(etwcap_symbolizer *s, const char *guid,
+                                                   const char *dir);
+
+struct etwcap_module;
+/* The identity of the image file found for module `m` and verified against
+ * the trace (TimeDateStamp, SizeOfImage), or NULL. `*file` (may be NULL):
+ * the container-root file it was read from, else NULL. */
+const etwcap_pe_identity *etwcap_symbolizer_image(etwcap_symbolizer *s,
+                                                  const struct etwcap_module *m, const char **file);
 
 /* Resolve `addr` in process record `proc` at raw time `ts`. */
 void etwcap_symbolize(etwcap_symbolizer *s, size_t proc, uint64_t addr, int64_t ts,

@@ -8,7 +8,12 @@
 
 /* Exit statuses: 0 OK, 1 usage, 2 input error (something could not be read;
  * everything before it was still output), 3 unknown selector. */
-enum { CLI_OK = 0, CLI_USAGE = 1, CLI_INPUT = 2, CLI_SELECTOR = 3 };
+enum {
+    CLI_OK = 0,
+    CLI_USAGE = 1,
+    CLI_INPUT = 2,
+    CLI_SELECTOR = 3
+};
 
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
@@ -31,6 +36,9 @@ etwcap_reader *cli_open_trace_threads(const char *path, int no_merge, unsigned t
 
 /* Parse the value of --threads N (1..1024). Returns 0 on success. */
 int cli_parse_threads(const char *s, unsigned *out);
+/* "GUID=DIR" of --container-root: 1 when well formed, else 0 after a
+ * message on stderr. */
+int cli_container_root_ok(const char *s);
 
 /* Close the reader; returns CLI_INPUT when any diagnostic was reported. */
 int cli_close_trace(etwcap_reader *r);

@@ -1,9 +1,11 @@
 /* cli_common.c - opening traces and reporting their problems. */
 #include "cli.h"
+#include "etwcap/state.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void print_diag(const etwcap_diag *d, void *payload)
 {
@@ -19,6 +21,19 @@ static void print_diag(const etwcap_diag *d, void *payload)
 etwcap_reader *cli_open_trace(const char *path, int no_merge)
 {
     return cli_open_trace_threads(path, no_merge, 0);
+}
+
+int cli_container_root_ok(const char *s)
+{
+    const char *eq = strchr(s, '=');
+    char guid[37];
+    if (eq && eq[1] && etwcap_state_container_id_parse(s, (size_t)(eq - s), guid) == 0)
+        return 1;
+    fprintf(stderr,
+            "etwcap: --container-root '%s': expected GUID=DIR (a container id, then the "
+            "folder that holds its files)\n",
+            s);
+    return 0;
 }
 
 int cli_parse_threads(const char *s, unsigned *out)

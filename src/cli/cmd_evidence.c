@@ -11,11 +11,13 @@
 static const char usage_text[] =
     "usage: etwcap evidence FILE.etl [--process NAME]... [--pid N]... [--container ID]...\n"
     "                       [--no-children] [--symbols PATH] [--attest] [-o OUT.json]\n"
-    "                       [--threads N]\n"
+    "                       [--threads N] [--container-root GUID=DIR]...\n"
     "Writes the etwcap.evidence/v1 document (docs/evidence-format.md) for the selected\n"
     "processes and, unless --no-children, all their descendants. --attest wraps it in an\n"
     "in-toto Statement v1. Exit 3 when the selector matches nothing in the trace.\n"
-    "--threads N: threads that decode buffers (default: one per processor).\n";
+    "--threads N: threads that decode buffers (default: one per processor).\n"
+    "--container-root GUID=DIR: images logged as \\Device\\VhdHardDisk{GUID}\\PATH are read\n"
+    "from DIR/PATH (PE identity, PDB next to it, then --symbols).\n";
 
 #define MAX_SEL 64
 
@@ -39,7 +41,7 @@ void cli_list_trace_contents(const etwcap_state *st)
 
 int cmd_evidence(int argc, char **argv)
 {
-    const char *procs[MAX_SEL], *containers[MAX_SEL];
+    const char *procs[MAX_SEL], *containers[MAX_SEL], *roots[MAX_SEL];
     uint32_t pids[MAX_SEL];
     etwcap_evidence_options o;
     memset(&o, 0, sizeof o);
@@ -47,6 +49,7 @@ int cmd_evidence(int argc, char **argv)
     o.processes = procs;
     o.containers = containers;
     o.pids = pids;
+    o.container_roots = roots;
     const char *path = NULL, *out_path = NULL;
     int attest = 0;
     unsigned threads = 0; /* one per processor */
@@ -65,6 +68,10 @@ int cmd_evidence(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--container") && v && o.ncontainers < MAX_SEL) {
             containers[o.ncontainers++] = v;
+            i++;
+        } else if (!strcmp(a, "--container-root") && v && o.ncontainer_roots < MAX_SEL &&
+                   cli_container_root_ok(v)) {
+            roots[o.ncontainer_roots++] = v;
             i++;
         } else if (!strcmp(a, "--no-children")) {
             o.no_children = 1;
@@ -111,8 +118,9 @@ int cmd_evidence(int argc, char **argv)
     }
     int rc = cli_write_atomic(out_path, (cli_writer_fn)etwcap_evidence_write, e, attest);
     if (rc == CLI_OK && etwcap_evidence_diag_count(e)) {
-        fprintf(stderr, "etwcap: %s: %zu problem(s) in the trace; the evidence covers what was "
-                        "readable\n",
+        fprintf(stderr,
+                "etwcap: %s: %zu problem(s) in the trace; the evidence covers what was "
+                "readable\n",
                 path, etwcap_evidence_diag_count(e));
         rc = CLI_INPUT;
     }

@@ -17,10 +17,13 @@
 static const char usage_text[] =
     "usage: etwcap stacks FILE [--process NAME | --pid N] [--format folded|speedscope|svg]\n"
     "                     [--symbols PATH[;PATH]] [-o OUT] [--threads N]\n"
+    "                     [--container-root GUID=DIR]...\n"
     "CPU-sample stacks of the selected processes (all when none is selected), root to leaf,\n"
     "symbolized from CLR method events, PDBs and PE exports found under --symbols.\n"
     "A summary (samples, stacks, resolved frames) goes to stderr.\n"
-    "--threads N: threads that decode buffers (default: one per processor).\n";
+    "--threads N: threads that decode buffers (default: one per processor).\n"
+    "--container-root GUID=DIR: images logged as \\Device\\VhdHardDisk{GUID}\\PATH are read\n"
+    "from DIR/PATH (PE identity, PDB next to it, then --symbols).\n";
 
 #define MAX_FRAMES 512
 
@@ -160,6 +163,8 @@ int cmd_stacks(int argc, char **argv)
     stacks_run run;
     memset(&run, 0, sizeof run);
     const char *path = NULL, *format = "folded", *out_path = NULL, *symbols = NULL;
+    const char *roots[64];
+    size_t nroots = 0;
     unsigned threads = 0; /* one per processor */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -180,6 +185,9 @@ int cmd_stacks(int argc, char **argv)
         } else if (!strcmp(a, "--symbols") && v) {
             symbols = v;
             i++;
+        } else if (!strcmp(a, "--container-root") && v && nroots < 64 && cli_container_root_ok(v)) {
+            roots[nroots++] = v;
+            i++;
         } else if (!strcmp(a, "--threads") && v && cli_parse_threads(v, &threads) == 0) {
             i++;
         } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
@@ -193,8 +201,8 @@ int cmd_stacks(int argc, char **argv)
             path = a;
         }
     }
-    if (!path || (strcmp(format, "folded") && strcmp(format, "speedscope") &&
-                  strcmp(format, "svg"))) {
+    if (!path ||
+        (strcmp(format, "folded") && strcmp(format, "speedscope") && strcmp(format, "svg"))) {
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
@@ -208,6 +216,13 @@ int cmd_stacks(int argc, char **argv)
         etwcap_stack_asm_create(&sa, on_stack, &run) != ETWCAP_OK) {
         fprintf(stderr, "etwcap: out of memory\n");
         run.err = ETWCAP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < nroots && run.err == ETWCAP_OK; i++) {
+        char guid[40];
+        const char *eq = strchr(roots[i], '='); /* checked by cli_container_root_ok */
+        snprintf(guid, sizeof guid, "%.*s", (int)(eq - roots[i]), roots[i]);
+        if (etwcap_symbolizer_add_container_root(run.sym, guid, eq + 1) != ETWCAP_OK)
+            run.err = ETWCAP_ERR_NOMEM;
     }
     etwcap_event ev;
     while (run.err == ETWCAP_OK && etwcap_reader_next(r, &ev) == ETWCAP_OK) {

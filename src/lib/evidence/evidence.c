@@ -376,8 +376,8 @@ static etwcap_status pass2(etwcap_evidence *e, const char *path, const etwcap_re
     etwcap_event ev;
     while (e->err == ETWCAP_OK && etwcap_reader_next(r, &ev) == ETWCAP_OK) {
         uint32_t pid = etwcap_state_event_pid(e->state, &ev);
-        size_t proc = pid == ETWCAP_NO_ID ? SIZE_MAX
-                                          : etwcap_state_find_process(e->state, pid, ev.timestamp);
+        size_t proc =
+            pid == ETWCAP_NO_ID ? SIZE_MAX : etwcap_state_find_process(e->state, pid, ev.timestamp);
         etwcap_event_class c = etwcap_event_classify(&ev);
         /* Stack records carry no owner of their own that matters here: they
          * complete events already filtered by owner. */
@@ -459,9 +459,32 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
     }
     int n = ev_select_targets(e);
     e->ps = calloc(e->ntarget_slots ? e->ntarget_slots : 1, sizeof *e->ps);
-    if (n < 0 || !e->ps || etwcap_symbolizer_create(&e->sym, e->state, o->symbols, NULL, NULL) != ETWCAP_OK) {
+    if (n < 0 || !e->ps ||
+        etwcap_symbolizer_create(&e->sym, e->state, o->symbols, NULL, NULL) != ETWCAP_OK) {
         etwcap_evidence_free(e);
         return ETWCAP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < o->ncontainer_roots; i++) {
+        const char *r = o->container_roots[i], *eq = strchr(r, '=');
+        char guid[40];
+        size_t gn = eq ? (size_t)(eq - r) : 0;
+        st = ETWCAP_ERR_ARG;
+        if (eq && gn < sizeof guid) {
+            memcpy(guid, r, gn);
+            guid[gn] = '\0';
+            st = etwcap_symbolizer_add_container_root(e->sym, guid, eq + 1);
+        }
+        if (st != ETWCAP_OK) {
+            if (diag) {
+                memset(diag, 0, sizeof *diag);
+                diag->status = st;
+                diag->buffer_index = -1;
+                snprintf(diag->message, sizeof diag->message,
+                         "--container-root '%.150s': expected GUID=DIR", r);
+            }
+            etwcap_evidence_free(e);
+            return st;
+        }
     }
     *out = e;
     if (n == 0)

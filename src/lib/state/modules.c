@@ -67,6 +67,50 @@ size_t etwcap_state_map_path(const etwcap_state *st, const char *nt, char *out, 
     return n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
 }
 
+int etwcap_state_container_id_parse(const char *in, size_t n, char guid[37])
+{
+    if (n == 38 && in[0] == '{' && in[37] == '}') {
+        in++;
+        n -= 2;
+    }
+    if (n != 36)
+        return -1;
+    for (size_t i = 0; i < 36; i++) {
+        char c = in[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return -1;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return -1;
+        }
+        guid[i] = (char)lower((unsigned char)c);
+    }
+    guid[36] = '\0';
+    return 0;
+}
+
+/* Container image paths: the host kernel names files inside a container's
+ * layer "\Device\VhdHardDisk{GUID}\..." (etl-format.md §6.1); the GUID
+ * names the container (§6.3). */
+int etwcap_state_vhd_path(const char *nt, char guid[37], const char **rest)
+{
+    static const char prefix[] = "\\Device\\VhdHardDisk{";
+    const size_t np = sizeof prefix - 1;
+    if (!nt || !prefix_icase(nt, prefix))
+        return 0;
+    const char *g = nt + np;
+    size_t n = 0;
+    while (n < 37 && g[n] && g[n] != '}')
+        n++;
+    if (g[n] != '}' || etwcap_state_container_id_parse(g, n, guid) != 0)
+        return 0;
+    const char *r = g + n + 1;
+    while (*r == '\\')
+        r++;
+    *rest = r;
+    return 1;
+}
+
 static char *map_path(const etwcap_state *st, const char *nt)
 {
     size_t cap = strlen(nt) + 1024;

@@ -6,6 +6,13 @@
  * symbol-server layout, and used only when their identity matches the
  * module in the trace (TimeDateStamp/SizeOfImage for PE, GUID/age for PDB).
  * Each module's lookup result is cached, misses included.
+ *
+ * Images inside a Windows container are logged as
+ * "\Device\VhdHardDisk{GUID}\..." (etl-format.md §6.1), a path the host
+ * cannot open. With a container root (GUID -> folder holding that
+ * container's files) the image is read from the folder at the same relative
+ * path, verified against the trace (TimeDateStamp, SizeOfImage), and its PDB
+ * is looked for next to it before the search folders.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +26,13 @@
 typedef struct module_syms {
     etwcap_pe *pe;
     etwcap_pdb *pdb;
+    char *image_file; /* the container-root file `pe` was read from, or NULL */
 } module_syms;
+
+typedef struct container_root {
+    char guid[37];
+    char *dir;
+} container_root;
 
 struct etwcap_symbolizer {
     const etwcap_state *st;
@@ -30,6 +43,8 @@ struct etwcap_symbolizer {
     size_t nsyms, capsyms;
     etwcap_symbol_note_cb note;
     void *note_payload;
+    container_root *roots;
+    size_t nroots;
 };
 
 const char *etwcap_resolution_name(etwcap_resolution r)
@@ -90,13 +105,39 @@ void etwcap_symbolizer_free(etwcap_symbolizer *s)
     for (size_t i = 0; i < s->nsyms; i++) {
         etwcap_pe_close(s->syms[i].pe);
         etwcap_pdb_close(s->syms[i].pdb);
+        free(s->syms[i].image_file);
     }
+    for (size_t i = 0; i < s->nroots; i++)
+        free(s->roots[i].dir);
+    free(s->roots);
     free(s->syms);
     for (size_t i = 0; i < s->ndirs; i++)
         free(s->dirs[i]);
     free(s->dirs);
     etwcap_u64map_free(&s->cache);
     free(s);
+}
+
+etwcap_status etwcap_symbolizer_add_container_root(etwcap_symbolizer *s, const char *guid,
+                                                   const char *dir)
+{
+    container_root r;
+    if (!guid || !dir || !dir[0] ||
+        etwcap_state_container_id_parse(guid, strlen(guid), r.guid) != 0)
+        return ETWCAP_ERR_ARG;
+    size_t n = strlen(dir);
+    while (n > 1 && (dir[n - 1] == '/' || dir[n - 1] == '\\'))
+        n--;
+    container_root *nr = realloc(s->roots, (s->nroots + 1) * sizeof *nr);
+    if (!nr)
+        return ETWCAP_ERR_NOMEM;
+    s->roots = nr;
+    if (!(r.dir = malloc(n + 1)))
+        return ETWCAP_ERR_NOMEM;
+    memcpy(r.dir, dir, n);
+    r.dir[n] = '\0';
+    s->roots[s->nroots++] = r;
+    return ETWCAP_OK;
 }
 
 /* File name part of a Windows or POSIX path. */
@@ -149,6 +190,91 @@ static void *find_file(etwcap_symbolizer *s, const char *name, const char *key, 
     return NULL;
 }
 
+/* The host folder of the container whose disk holds `m`, and the image's
+ * path inside it; NULL when the module is not in a container with a root. */
+static const char *root_for(const etwcap_symbolizer *s, const etwcap_module *m, const char **rest)
+{
+    char guid[37];
+    if (!etwcap_state_vhd_path(m->nt_path, guid, rest))
+        return NULL;
+    for (size_t i = 0; i < s->nroots; i++)
+        if (!strcmp(s->roots[i].guid, guid))
+            return s->roots[i].dir;
+    return NULL;
+}
+
+/* "dir/rel" with the Windows separators of `rel` as '/', cut at `upto`
+ * bytes of rel (SIZE_MAX: all); malloc'd. */
+static char *join(const char *dir, const char *rel, size_t upto)
+{
+    size_t nr = strlen(rel);
+    if (upto < nr)
+        nr = upto;
+    size_t nd = strlen(dir);
+    char *p = malloc(nd + 1 + nr + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, nd);
+    p[nd] = '/';
+    for (size_t i = 0; i < nr; i++)
+        p[nd + 1 + i] = rel[i] == '\\' ? '/' : rel[i];
+    p[nd + 1 + nr] = '\0';
+    return p;
+}
+
+/* The image from the container root, when it opens as a PE; its path goes
+ * to *file (malloc'd). */
+static etwcap_pe *open_in_root(etwcap_symbolizer *s, const char *root, const char *rest,
+                               char **file)
+{
+    char *path = join(root, rest, SIZE_MAX);
+    if (!path)
+        return NULL;
+    FILE *probe = etwcap_fopen(path, "rb");
+    if (!probe) {
+        note(s, "%s: not found in the container root%s", path, "");
+        free(path);
+        return NULL;
+    }
+    fclose(probe);
+    etwcap_diag diag;
+    memset(&diag, 0, sizeof diag);
+    etwcap_pe *pe = NULL;
+    if (etwcap_pe_open(&pe, path, &diag) != ETWCAP_OK) {
+        note(s, "%s: %s; not used", path, diag.message);
+        free(path);
+        return NULL;
+    }
+    *file = path;
+    return pe;
+}
+
+/* The PDB `name` in the folder of the container image `rest`. */
+static etwcap_pdb *pdb_in_root(const char *root, const char *rest, const char *name)
+{
+    const char *slash = strrchr(rest, '\\');
+    size_t upto = slash ? (size_t)(slash - rest) + 1 : 0;
+    char *dir = join(root, rest, upto);
+    if (!dir)
+        return NULL;
+    char *path = malloc(strlen(dir) + strlen(name) + 1);
+    etwcap_pdb *pdb = NULL;
+    if (path) {
+        snprintf(path, strlen(dir) + strlen(name) + 1, "%s%s", dir, name);
+        FILE *probe = etwcap_fopen(path, "rb");
+        if (probe) {
+            fclose(probe);
+            etwcap_diag diag;
+            memset(&diag, 0, sizeof diag);
+            if (etwcap_pdb_open(&pdb, path, &diag) != ETWCAP_OK)
+                pdb = NULL;
+        }
+    }
+    free(path);
+    free(dir);
+    return pdb;
+}
+
 static uint64_t module_key(const etwcap_module *m)
 {
     uint64_t h = 1469598103934665603ULL;
@@ -160,7 +286,9 @@ static uint64_t module_key(const etwcap_module *m)
 
 static const module_syms *syms_for(etwcap_symbolizer *s, const etwcap_module *m)
 {
-    if (s->ndirs == 0 || !m->path)
+    const char *rest = NULL;
+    const char *root = m->path ? root_for(s, m, &rest) : NULL;
+    if ((s->ndirs == 0 && !root) || !m->path)
         return NULL;
     uint64_t key = module_key(m);
     size_t idx = etwcap_u64map_get(&s->cache, key);
@@ -179,13 +307,19 @@ static const module_syms *syms_for(etwcap_symbolizer *s, const etwcap_module *m)
     const char *name = file_part(m->path);
     char stamp[32];
     snprintf(stamp, sizeof stamp, "%08X%x", (unsigned)m->time_date_stamp, (unsigned)m->size);
-    etwcap_pe *pe = find_file(s, name, stamp, 0);
+    etwcap_pe *pe = root ? open_in_root(s, root, rest, &ms->image_file) : NULL;
+    if (!pe)
+        pe = find_file(s, name, stamp, 0);
     if (pe) {
         const etwcap_pe_identity *id = etwcap_pe_identity_get(pe);
-        if (m->time_date_stamp && id->time_date_stamp != m->time_date_stamp) {
-            note(s, "%s: TimeDateStamp differs from the traced image; not used", name, "");
+        if ((m->time_date_stamp && id->time_date_stamp != m->time_date_stamp) ||
+            (m->size && id->size_of_image != m->size)) {
+            note(s, "%s: TimeDateStamp or SizeOfImage differs from the traced image %s; not used",
+                 ms->image_file ? ms->image_file : name, m->path);
             etwcap_pe_close(pe);
             pe = NULL;
+            free(ms->image_file);
+            ms->image_file = NULL;
         }
     }
     ms->pe = pe;
@@ -207,7 +341,11 @@ static const module_syms *syms_for(etwcap_symbolizer *s, const etwcap_module *m)
                  (unsigned)guid.data1, guid.data2, guid.data3, guid.data4[0], guid.data4[1],
                  guid.data4[2], guid.data4[3], guid.data4[4], guid.data4[5], guid.data4[6],
                  guid.data4[7], (unsigned)age);
-        etwcap_pdb *pdb = find_file(s, file_part(pdb_name), gkey, 1);
+        etwcap_pdb *pdb = NULL;
+        if (root && pe)
+            pdb = pdb_in_root(root, rest, file_part(pdb_name));
+        if (!pdb)
+            pdb = find_file(s, file_part(pdb_name), gkey, 1);
         if (pdb) {
             const etwcap_pdb_identity *pid = etwcap_pdb_identity_get(pdb);
             if (!etwcap_guid_equal(&pid->guid, &guid) || pid->age != age) {
@@ -222,9 +360,19 @@ static const module_syms *syms_for(etwcap_symbolizer *s, const etwcap_module *m)
     if (etwcap_u64map_put(&s->cache, key, s->nsyms) != 0) {
         etwcap_pe_close(ms->pe);
         etwcap_pdb_close(ms->pdb);
+        free(ms->image_file);
         return NULL;
     }
     return &s->syms[s->nsyms++];
+}
+
+const etwcap_pe_identity *etwcap_symbolizer_image(etwcap_symbolizer *s, const etwcap_module *m,
+                                                  const char **file)
+{
+    const module_syms *ms = syms_for(s, m);
+    if (file)
+        *file = ms ? ms->image_file : NULL;
+    return ms && ms->pe ? etwcap_pe_identity_get(ms->pe) : NULL;
 }
 
 /* Module display name: file name without its extension. */

@@ -515,7 +515,7 @@ static void test_detectability(void **state)
           "'capture':{'events_lost':0,'buffers_lost':0,'duration_ms':8000,'sample_interval_ms':0.5,"
           "'providers':['Microsoft-Windows-DotNETRuntime']},"
           "'target':{'processes':[{'pid':10,'image':'a.exe'},{'pid':20,'image':'b.exe'},"
-          "{'pid':30,'image':'c.exe'}]},"
+          "{'pid':30,'image':'c.exe'},{'pid':40,'image':'d.exe'}]},"
           "'modules':[{'process':10,'path':'C:\\\\a\\\\lib.dll','kind':'managed-il'}],"
           "'functions':[{'id':'f1','process':10,'module':'x','name':'X.Y','kind':'native',"
           "'observed':['sampled'],'samples':1}],"
@@ -529,12 +529,13 @@ static void test_detectability(void **state)
           "'samples_reaching_user_fraction':0.25,'frames_resolved_fraction':null,"
           "'window':{'whole_lifetime':false,'started_before_capture':true},"
           "'clr':{'rundown_start':false,'rundown_end':false}},"
-          "{'pid':30,'sample_interval_ms':null,'samples':0,'samples_reaching_user_fraction':null}],"
+          "{'pid':30,'sample_interval_ms':null,'samples':0,'samples_reaching_user_fraction':null},"
+          "{'pid':40,'sample_interval_ms':1,'samples':0,'samples_reaching_user_fraction':null}],"
           "'coverage':{'samples':950,'samples_with_stack':950,'stack_fraction':1}}");
     etwcap_evdoc *ev = NULL;
     etwcap_confirm_error err;
     assert_int_equal(etwcap_evdoc_parse(&ev, text, strlen(text), "ev", &err), ETWCAP_OK);
-    assert_int_equal(ev->ncompleteness, 3);
+    assert_int_equal(ev->ncompleteness, 4);
     etwcap_claims *cl = claims_from("{'schema':'etwcap.claims/v1','claims':[" CLAIM(
         "N", "z.dll", "Z.run", "native", UNREACHABLE) "," CLAIM("M", "lib.dll", "Lib.F", "managed",
                                                                 REACHABLE) "]}");
@@ -542,11 +543,13 @@ static void test_detectability(void **state)
     assert_int_equal(etwcap_verdicts_compute(&vs, ev, cl), ETWCAP_OK);
     const etwcap_detectability *n = &find(vs, "N")->detect;
     assert_int_equal(n->basis, ETWCAP_DETECT_SAMPLING);
-    assert_int_equal(n->nbounds, 3);
+    assert_int_equal(n->nbounds, 4);
     /* 0.5 * ln 20 / 0.8 = 1.87233...; 0.5 * ln 20 / 0.25 = 5.99146...; none for pid 30 */
     assert_true(fabs(n->bounds[0].min_cpu_ms - 1.8723326709712444) < 1e-12);
     assert_true(fabs(n->bounds[1].min_cpu_ms - 5.991464547107982) < 1e-12);
     assert_true(n->bounds[2].min_cpu_ms < 0);
+    /* never sampled: T * ln 20, u unmeasured */
+    assert_true(fabs(n->bounds[3].min_cpu_ms - 2.995732273553991) < 1e-12);
     assert_true(fabs(n->min_cpu_ms - 5.991464547107982) < 1e-12);
     assert_true(n->limits & ETWCAP_LIMIT_KERNEL_ONLY);
     assert_true(n->limits & ETWCAP_LIMIT_NO_INTERVAL);
@@ -554,6 +557,8 @@ static void test_detectability(void **state)
     assert_non_null(strstr(n->statement, "at least 1.87 ms of CPU"));
     assert_non_null(strstr(n->statement, "at least 5.99 ms of CPU"));
     assert_non_null(strstr(n->statement, "does not give the sampling interval"));
+    assert_non_null(strstr(n->statement, "no CPU sample fell: a native function that ran at least "
+                                         "3.00 ms"));
     const etwcap_detectability *m = &find(vs, "M")->detect;
     assert_int_equal(m->basis, ETWCAP_DETECT_FIRST_CALL);
     assert_false(m->exact);

@@ -167,7 +167,20 @@ static etwcap_status native(const etwcap_evdoc *ev, etwcap_verdict *v, int obser
                          "can be stated.");
             continue;
         }
-        if (k->samples <= 0 || k->user_fraction <= 0) {
+        if (k->samples == 0) {
+            /* Not sampled at all: u cannot be measured; the bound assumes
+             * that stacks reach user mode. */
+            bd->min_cpu_ms = k->sample_interval_ms * LN20;
+            if (bd->min_cpu_ms > d->min_cpu_ms)
+                d->min_cpu_ms = bd->min_cpu_ms;
+            cf_sb_add(b,
+                      " no CPU sample fell: a native function that ran at least %.2f ms of CPU "
+                      "in total would have been sampled with 95%% probability (one sample "
+                      "every %g ms; no stack was seen to measure how many reach user mode).",
+                      bd->min_cpu_ms, k->sample_interval_ms);
+            continue;
+        }
+        if (k->samples < 0 || k->user_fraction <= 0) {
             d->limits |= ETWCAP_LIMIT_KERNEL_ONLY;
             cf_sb_add(b,
                       " no sample's stack reached user mode (%.0f samples), so a user-mode "

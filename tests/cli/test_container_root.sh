@@ -79,7 +79,7 @@ print(f"foo.dll: TimeDateStamp 0x{tds:08x}, SizeOfImage {size}, RSDS {pdb_guid} 
       f"{pdb_name}; foo_work at RVA 0x{rva:x}; llvm-symbolizer names 0x{ip:x}: {want_fn}")
 
 
-def trace(name, image_tds):
+def trace(name, image_tds, rel="Windows\\System32\\foo.dll"):
     vhd = "\\Device\\VhdHardDisk{%s}" % GUID.upper()
     desc = f"""trace pointer=8 cpus=1 clock=qpc freq=10000000 start=2024-03-05T14:30:00Z os=10.0 build=19045 header-ts=5000000000
 buffer cpu=0
@@ -87,7 +87,7 @@ process-start ts=5000001000 pid=700 ppid=4 key=0xffffc08a1e4c5080 name=app.exe c
 thread-start ts=5000001100 pid=700 tid=704
 event64 provider=5c1f4e2a-7b3d-4a9e-8f61-2d0c9b7e4a13 id=1 ts=5000001150 pid=700 tid=704 container={GUID}
 image-load ts=5000001200 pid=700 base=0x7ff700000000 size=0x24000 tds=0x65a0b1c2 file="{vhd}\\app\\app.exe"
-image-load ts=5000001300 pid=700 base=0x{base:x} size={size} tds=0x{image_tds:x} file="{vhd}\\Windows\\System32\\foo.dll"
+image-load ts=5000001300 pid=700 base=0x{base:x} size={size} tds=0x{image_tds:x} file="{vhd}\\{rel}"
 sample ts=5000070000 ip=0x{ip:x} tid=704
 stackwalk ts=5000070000 pid=700 tid=704 frames=0x{ip:x},0x7ff700001234
 """
@@ -100,6 +100,10 @@ stackwalk ts=5000070000 pid=700 tid=704 frames=0x{ip:x},0x7ff700001234
 
 etl = trace("vhd", tds)
 bad = trace("vhd-stale", tds ^ 0x1000)
+# The same DLL outside the root, named through "..": must not be read.
+os.makedirs(os.path.join(work, "outside"))
+subprocess.run(["cp", dll, os.path.join(work, "outside", "foo.dll")], check=True)
+escape = trace("vhd-escape", tds, "..\\outside\\foo.dll")
 
 
 def evidence(path, *extra):
@@ -151,6 +155,11 @@ check("without --container-root: the sample is not symbolized",
 doc = evidence(bad, "--container-root", f"{GUID}={root}")
 m = module(doc, "\\windows\\system32\\foo.dll")
 check("a TimeDateStamp that differs from the file: the file is not used",
+      m is not None and m["image_file"] is None and m["pdb"] is None)
+
+doc = evidence(escape, "--container-root", f"{GUID}={root}")
+m = module(doc, "\\outside\\foo.dll")
+check("a path with '..' does not leave the container root",
       m is not None and m["image_file"] is None and m["pdb"] is None)
 
 p = run([etwcap, "stacks", etl, "--pid", "700", "--container-root", f"{GUID}={root}"])

@@ -227,6 +227,15 @@ static char *join(const char *dir, const char *rel, size_t upto)
 static etwcap_pe *open_in_root(etwcap_symbolizer *s, const char *root, const char *rest,
                                char **file)
 {
+    /* A path from the trace stays inside the root: no ".." component. */
+    for (const char *c = rest; *c;) {
+        size_t n = strcspn(c, "\\/");
+        if (n == 2 && c[0] == '.' && c[1] == '.') {
+            note(s, "%s: a \"..\" component leaves the container root; not used", rest, "");
+            return NULL;
+        }
+        c += n + (c[n] != '\0');
+    }
     char *path = join(root, rest, SIZE_MAX);
     if (!path)
         return NULL;

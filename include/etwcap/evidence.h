@@ -23,16 +23,17 @@ extern "C" {
 #endif
 
 typedef struct etwcap_evidence_options {
-    uint32_t version; /* ETWCAP_EVIDENCE_OPTIONS_VERSION */
+    uint32_t version;             /* ETWCAP_EVIDENCE_OPTIONS_VERSION */
     const char *const *processes; /* image names, with or without ".exe" */
     size_t nprocesses;
     const uint32_t *pids;
     size_t npids;
     const char *const *containers; /* container ids, any case, braces allowed */
     size_t ncontainers;
-    int no_children;    /* only the selected processes, not their descendants */
+    int no_children;     /* only the selected processes, not their descendants */
     const char *symbols; /* symbol search path, or NULL */
     size_t max_chains;   /* call chains kept per function; 0 = 8 */
+    int symbolizer;      /* etwcap_symbolizer_backend; 0 = builtin */
 } etwcap_evidence_options;
 
 #define ETWCAP_EVIDENCE_OPTIONS_VERSION 1

@@ -8,7 +8,12 @@
 
 /* Exit statuses: 0 OK, 1 usage, 2 input error (something could not be read;
  * everything before it was still output), 3 unknown selector. */
-enum { CLI_OK = 0, CLI_USAGE = 1, CLI_INPUT = 2, CLI_SELECTOR = 3 };
+enum {
+    CLI_OK = 0,
+    CLI_USAGE = 1,
+    CLI_INPUT = 2,
+    CLI_SELECTOR = 3
+};
 
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
@@ -45,6 +50,10 @@ int cli_write_atomic(const char *path, cli_writer_fn write, const void *obj, int
 struct etwcap_state;
 /* List the processes (and their containers) of a trace on stderr. */
 void cli_list_trace_contents(const struct etwcap_state *st);
+
+/* Parse the value of --symbolizer (builtin|dbghelp); prints why and returns
+ * CLI_USAGE when unknown or not available in this build, else CLI_OK. */
+int cli_parse_symbolizer(const char *s, int *backend);
 
 /* Parse an unsigned decimal or 0x-hex number. Returns 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long *out);

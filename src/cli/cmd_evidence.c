@@ -11,11 +11,13 @@
 static const char usage_text[] =
     "usage: etwcap evidence FILE.etl [--process NAME]... [--pid N]... [--container ID]...\n"
     "                       [--no-children] [--symbols PATH] [--attest] [-o OUT.json]\n"
-    "                       [--threads N]\n"
+    "                       [--threads N] [--symbolizer builtin|dbghelp]\n"
     "Writes the etwcap.evidence/v1 document (docs/evidence-format.md) for the selected\n"
     "processes and, unless --no-children, all their descendants. --attest wraps it in an\n"
     "in-toto Statement v1. Exit 3 when the selector matches nothing in the trace.\n"
-    "--threads N: threads that decode buffers (default: one per processor).\n";
+    "--threads N: threads that decode buffers (default: one per processor).\n"
+    "--symbolizer dbghelp (Windows): native frames through DbgHelp, whose search path is\n"
+    "--symbols, else _NT_SYMBOL_PATH, plus each image's folder (default: builtin).\n";
 
 #define MAX_SEL 64
 
@@ -71,6 +73,10 @@ int cmd_evidence(int argc, char **argv)
         } else if (!strcmp(a, "--symbols") && v) {
             o.symbols = v;
             i++;
+        } else if (!strcmp(a, "--symbolizer") && v) {
+            if (cli_parse_symbolizer(v, &o.symbolizer) != CLI_OK)
+                return CLI_USAGE;
+            i++;
         } else if (!strcmp(a, "--attest")) {
             attest = 1;
         } else if (!strcmp(a, "--threads") && v && cli_parse_threads(v, &threads) == 0) {
@@ -111,8 +117,9 @@ int cmd_evidence(int argc, char **argv)
     }
     int rc = cli_write_atomic(out_path, (cli_writer_fn)etwcap_evidence_write, e, attest);
     if (rc == CLI_OK && etwcap_evidence_diag_count(e)) {
-        fprintf(stderr, "etwcap: %s: %zu problem(s) in the trace; the evidence covers what was "
-                        "readable\n",
+        fprintf(stderr,
+                "etwcap: %s: %zu problem(s) in the trace; the evidence covers what was "
+                "readable\n",
                 path, etwcap_evidence_diag_count(e));
         rc = CLI_INPUT;
     }

@@ -376,8 +376,8 @@ static etwcap_status pass2(etwcap_evidence *e, const char *path, const etwcap_re
     etwcap_event ev;
     while (e->err == ETWCAP_OK && etwcap_reader_next(r, &ev) == ETWCAP_OK) {
         uint32_t pid = etwcap_state_event_pid(e->state, &ev);
-        size_t proc = pid == ETWCAP_NO_ID ? SIZE_MAX
-                                          : etwcap_state_find_process(e->state, pid, ev.timestamp);
+        size_t proc =
+            pid == ETWCAP_NO_ID ? SIZE_MAX : etwcap_state_find_process(e->state, pid, ev.timestamp);
         etwcap_event_class c = etwcap_event_classify(&ev);
         /* Stack records carry no owner of their own that matters here: they
          * complete events already filtered by owner. */
@@ -459,9 +459,18 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
     }
     int n = ev_select_targets(e);
     e->ps = calloc(e->ntarget_slots ? e->ntarget_slots : 1, sizeof *e->ps);
-    if (n < 0 || !e->ps || etwcap_symbolizer_create(&e->sym, e->state, o->symbols, NULL, NULL) != ETWCAP_OK) {
+    if (n < 0 || !e->ps) {
         etwcap_evidence_free(e);
         return ETWCAP_ERR_NOMEM;
+    }
+    etwcap_symbolizer_options so;
+    memset(&so, 0, sizeof so);
+    so.backend = (etwcap_symbolizer_backend)o->symbolizer;
+    so.search_path = o->symbols;
+    etwcap_status sst = etwcap_symbolizer_create_opts(&e->sym, e->state, &so, diag);
+    if (sst != ETWCAP_OK) {
+        etwcap_evidence_free(e);
+        return sst;
     }
     *out = e;
     if (n == 0)

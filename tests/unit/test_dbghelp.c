@@ -308,7 +308,8 @@ static void test_open_explicit_path(void **state)
     assert_true(o->a & SYMOPT_UNDNAME);
     assert_true(o->a & SYMOPT_NO_PROMPTS);
     assert_true(o->a & SYMOPT_FAIL_CRITICAL_ERRORS);
-    assert_false(o->a & SYMOPT_DEFERRED_LOADS); /* SymType must be known after the load */
+    assert_false(o->a & SYMOPT_DEFERRED_LOADS);       /* SymType must be known after the load */
+    assert_true(o->a & SYMOPT_INCLUDE_32BIT_MODULES); /* PE32 images in a 64-bit etwcap */
     const fake_call *i = call("SymInitializeW", 0);
     assert_non_null(i->h);
     assert_wstr(i->s, L"C:\\sym;D:\\more syms");
@@ -500,7 +501,17 @@ static void test_load_failures(void **state)
     etwcap_diag diag;
     assert_int_equal(etwcap_dbghelp_load(d, &img, &res, &diag), ETWCAP_OK);
     assert_int_equal(res, ETWCAP_RES_PDB);
+    /* 0 without an error code and no module there (Wine, image refused):
+     * reported as a load failure; nothing to unload. */
+    F.fail = "SymGetModuleInfoW64";
+    F.fail_error = 126;
+    memset(&diag, 0, sizeof diag);
+    assert_int_equal(etwcap_dbghelp_load(d, &img, &res, &diag), ETWCAP_ERR_IO);
+    assert_non_null(strstr(diag.message, "SymLoadModuleExW did not load the image"));
+    assert_int_equal(count("SymUnloadModule64"), 0);
+    F.fail = NULL;
     etwcap_dbghelp_close(d);
+    assert_int_equal(count("SymCleanup"), 1);
 }
 
 static void test_lookup(void **state)

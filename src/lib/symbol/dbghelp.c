@@ -134,9 +134,11 @@ etwcap_status etwcap_dbghelp_open(etwcap_dbghelp **out, const void *winapi, cons
     }
     /* Undecorated names as the built-in reader gives; procedures before
      * publics; never a dialog box or a prompt. Not deferred: the module's
-     * SymType tells right after the load whether a PDB was found. */
+     * SymType tells right after the load whether a PDB was found.
+     * INCLUDE_32BIT_MODULES: traces of 32-bit processes are read by a 64-bit
+     * etwcap (Wine's dbghelp refuses PE32 images without it). */
     d->api->SymSetOptions(SYMOPT_UNDNAME | SYMOPT_AUTO_PUBLICS | SYMOPT_FAIL_CRITICAL_ERRORS |
-                          SYMOPT_NO_PROMPTS);
+                          SYMOPT_NO_PROMPTS | SYMOPT_INCLUDE_32BIT_MODULES);
     if (!d->api->SymInitializeW((HANDLE)d, d->base_path, FALSE)) {
         unsigned long code = d->api->GetLastError();
         etwcap_dbghelp_close(d);
@@ -250,9 +252,12 @@ etwcap_status etwcap_dbghelp_load(etwcap_dbghelp *d, const etwcap_dbghelp_image 
     }
     DWORD64 got = d->api->SymLoadModuleExW((HANDLE)d, NULL, wimg, NULL, img->base, img->size,
                                            use_cv ? &cv.md : NULL, 0);
+    int loaded_before = got == 0;
     if (got == 0) {
         unsigned long code = d->api->GetLastError();
-        /* 0 with ERROR_SUCCESS: the module is already loaded at this base. */
+        /* 0 with ERROR_SUCCESS: the module is already loaded at this base
+         * (checked below: Wine also returns 0 without an error code when it
+         * could not load the image). */
         if (code != ERROR_SUCCESS) {
             st = sym_fail(diag, ETWCAP_ERR_IO, 0, "%s: DbgHelp SymLoadModuleExW failed (error %lu)",
                           img->path, code);
@@ -263,9 +268,17 @@ etwcap_status etwcap_dbghelp_load(etwcap_dbghelp *d, const etwcap_dbghelp_image 
     memset(&mi, 0, sizeof mi);
     mi.SizeOfStruct = sizeof mi;
     if (!d->api->SymGetModuleInfoW64((HANDLE)d, img->base, &mi)) {
-        st = sym_fail(diag, ETWCAP_ERR, 0, "%s: DbgHelp SymGetModuleInfoW64 failed (error %lu)",
-                      img->path, (unsigned long)d->api->GetLastError());
-        d->api->SymUnloadModule64((HANDLE)d, img->base);
+        unsigned long code = d->api->GetLastError();
+        if (loaded_before) {
+            st = sym_fail(diag, ETWCAP_ERR_IO, 0,
+                          "%s: DbgHelp SymLoadModuleExW did not load the image "
+                          "(SymGetModuleInfoW64: error %lu)",
+                          img->path, code);
+        } else {
+            st = sym_fail(diag, ETWCAP_ERR, 0, "%s: DbgHelp SymGetModuleInfoW64 failed (error %lu)",
+                          img->path, code);
+            d->api->SymUnloadModule64((HANDLE)d, img->base);
+        }
         goto done;
     }
     switch (mi.SymType) {

@@ -111,7 +111,8 @@ typedef enum etwcap_resolution {
     ETWCAP_RES_PDB = 1,    /* procedure or public symbol from a PDB */
     ETWCAP_RES_EXPORT = 2, /* nearest PE export */
     ETWCAP_RES_MODULE = 3, /* module known, function not: module+0xRVA */
-    ETWCAP_RES_NONE = 4    /* no module covers the address */
+    ETWCAP_RES_NONE = 4,   /* no module covers the address */
+    ETWCAP_RES_DBGHELP = 5 /* named by DbgHelp (--symbolizer dbghelp): PDB or export */
 } etwcap_resolution;
 
 const char *etwcap_resolution_name(etwcap_resolution r);

@@ -613,7 +613,8 @@ static void test_symbolizer(void **state)
     F.sym_addr = 0x7ff612341000ULL;
     etwcap_frame_symbol fs;
     etwcap_symbolize(s, p500, 0x7ff612341010ULL, 200, &fs);
-    assert_int_equal(fs.resolution, ETWCAP_RES_PDB);
+    assert_int_equal(fs.resolution, ETWCAP_RES_DBGHELP);
+    assert_string_equal(etwcap_resolution_name(fs.resolution), "dbghelp");
     assert_string_equal(fs.module, "app");
     assert_string_equal(fs.function, "app_main");
     assert_int_equal(fs.offset, 0x10);
@@ -645,7 +646,7 @@ static void test_symbolizer(void **state)
     assert_wstr(l->s, L"ntdll.dll");
     assert_int_equal(l->has_data, 1);
     assert_int_equal(l->ssig, DBHHEADER_CVMISC);
-    assert_int_equal(fs.resolution, ETWCAP_RES_EXPORT);
+    assert_int_equal(fs.resolution, ETWCAP_RES_DBGHELP);
     assert_string_equal(fs.function, "NtWaitForSingleObject");
     assert_int_equal(fs.offset, 4);
 
@@ -658,7 +659,7 @@ static void test_symbolizer(void **state)
     l = call("SymLoadModuleExW", 2);
     assert_wstr(l->s, L"dbgfake\\other.exe");
     assert_int_equal(l->a, 0x4000000000000000ULL);
-    assert_int_equal(fs.resolution, ETWCAP_RES_PDB);
+    assert_int_equal(fs.resolution, ETWCAP_RES_DBGHELP);
     assert_string_equal(fs.function, "other_fn");
     assert_int_equal(fs.offset, 0x20);
 

@@ -159,7 +159,7 @@ static size_t frame_function(etwcap_evidence *e, size_t proc, uint64_t addr, int
         mod = etwcap_state_module_at(e->state, proc, addr, ts);
         *managed = mod && mod->kind != ETWCAP_MODULE_NATIVE;
     }
-    *resolved = fs.resolution <= ETWCAP_RES_EXPORT;
+    *resolved = fs.resolution <= ETWCAP_RES_EXPORT || fs.resolution == ETWCAP_RES_DBGHELP;
     const char *module = fs.module[0] ? fs.module : "?";
     const char *name = *resolved ? fs.function : "?";
     snprintf(label, cap, "%s!%s", module, name);

@@ -53,6 +53,8 @@ const char *etwcap_resolution_name(etwcap_resolution r)
         return "export";
     case ETWCAP_RES_MODULE:
         return "module";
+    case ETWCAP_RES_DBGHELP:
+        return "dbghelp";
     default:
         return "unresolved";
     }
@@ -416,7 +418,7 @@ void etwcap_symbolize(etwcap_symbolizer *s, size_t proc, uint64_t addr, int64_t 
         if (ms && ms->dbg_res != ETWCAP_RES_MODULE &&
             etwcap_dbghelp_lookup(s->dbg, ms->dbg_base + rva, out->function, sizeof out->function,
                                   &disp) == 0) {
-            out->resolution = ms->dbg_res;
+            out->resolution = ETWCAP_RES_DBGHELP;
             out->offset = disp;
         }
         return;
@@ -442,6 +444,7 @@ size_t etwcap_frame_symbol_format(const etwcap_frame_symbol *fs, uint64_t addr, 
     case ETWCAP_RES_CLR:
     case ETWCAP_RES_PDB:
     case ETWCAP_RES_EXPORT:
+    case ETWCAP_RES_DBGHELP:
         n = snprintf(buf, cap, "%s!%s", fs->module, fs->function);
         break;
     case ETWCAP_RES_MODULE:

@@ -12,7 +12,9 @@
 # (Wine's own dbghelp.dll; the image loaded at its ImageBase, the PDB found
 # next to it) for every procedure start, 1,000 seeded random addresses inside
 # procedures and 300 anywhere in the code sections, per binary. Every answer
-# is compared (name, offset, pdb/export). Each difference is put in a kind;
+# is compared (name, offset, pdb/export). Then a trace (written by etwcap-testgen.exe)
+# with samples in the four images: `etwcap.exe stacks` must print the same folded stacks
+# with either back end. Each difference is put in a kind;
 # the kinds Wine's dbghelp is known to have are listed in docs/dbghelp.md,
 # and any other difference fails the test. Prints the counts.
 set -euo pipefail
@@ -126,6 +128,7 @@ rng = random.Random(20240611)  # the seed and binaries of test_symbolize.sh
 binaries = [("sym64dll", "x86_64", "-O2", "dll"), ("sym32dll", "i686", "-O1", "dll"),
             ("sym64exe", "x86_64", "-O1", "exe"), ("sym32exe", "i686", "-O2", "exe")]
 total = equal = 0
+traced = []  # (image, ImageBase, SizeOfImage, addresses inside procedures)
 kinds = collections.Counter()
 examples = {}
 for k, (name, target, opt, kind) in enumerate(binaries):
@@ -169,6 +172,9 @@ for k, (name, target, opt, kind) in enumerate(binaries):
         equal += n_eq
     print("%s (%s %s %s, %d procedures): equal %s" % (os.path.basename(image), target, opt,
                                                      kind, len(procs), ", ".join(line)))
+    hdr = winbin.run(["llvm-readobj-14", "--file-headers", image]).stdout
+    size = int(re.search(r"SizeOfImage: (\d+)", hdr).group(1))
+    traced.append((image, base, size, inside))
 
 # A mingw-w64 DLL without PDB: both back ends name the nearest export.
 mingw = "x86_64-w64-mingw32-gcc"
@@ -214,6 +220,52 @@ if subprocess.run(["sh", "-c", "command -v " + mingw], capture_output=True).retu
     equal += n_eq
 else:
     print("note: %s not found; export check skipped" % mingw)
+
+# Through a trace: `etwcap stacks` with each back end on samples whose frames are inside
+# procedures of the four images, all loaded (at their ImageBase) in one traced process.
+testgen = os.path.join(os.path.dirname(exe), "etwcap-testgen.exe")
+if os.path.exists(testgen):
+    desc = ["trace pointer=8 cpus=1 clock=qpc freq=10000000 start=2024-03-05T14:30:00Z",
+            "buffer cpu=0",
+            "process-dcstart ts=100 pid=500 ppid=4 name=host.exe cmdline=host.exe",
+            "thread-dcstart ts=101 pid=500 tid=501 start=0xff"]
+    for i, (image, base, size, _) in enumerate(traced):
+        desc.append('image-dcstart ts=%d pid=500 base=0x%x size=0x%x file="%s"'
+                    % (110 + i, base, size, winpath(image)))
+    r = random.Random(99)
+    nframes = 0
+    for k in range(300):
+        frames = []
+        for _ in range(r.randrange(1, 6)):
+            image, base, size, inside = r.choice(traced)
+            frames.append(base + r.choice(inside))
+        nframes += len(frames)
+        desc.append("sample ts=%d ip=0x%x tid=501" % (1000 + 10 * k, frames[0]))
+        desc.append("stackwalk ts=%d pid=500 tid=501 frames=%s"
+                    % (1000 + 10 * k, ",".join("0x%x" % f for f in frames)))
+    with open(os.path.join(work, "stacks.txt"), "w") as f:
+        f.write("\n".join(desc) + "\n")
+    etl = winpath(os.path.join(work, "stacks.etl"))
+    winbin.run([wine, testgen, "build", winpath(os.path.join(work, "stacks.txt")), etl])
+    outs = {}
+    for backend, extra in (("builtin", ["--symbols", winpath(work)]), ("dbghelp", [])):
+        p = subprocess.run([wine, exe, "stacks", etl, "--symbolizer", backend] + extra,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit("FAIL: stacks --symbolizer %s exited %d\n%s" % (backend, p.returncode,
+                                                                     p.stderr))
+        outs[backend] = sorted(l.rstrip("\r") for l in p.stdout.splitlines())
+    same = outs["builtin"] == outs["dbghelp"]
+    print("stacks on a trace (300 samples, %d frames in 4 images): %d folded stacks, %s"
+          % (nframes, len(outs["dbghelp"]), "identical" if same else "DIFFERENT"))
+    if not same or "+0x" in "".join(outs["dbghelp"]):
+        for a, b in zip(outs["builtin"], outs["dbghelp"]):
+            if a != b:
+                print("  builtin: %s\n  dbghelp: %s" % (a, b))
+                break
+        sys.exit("FAIL: stacks differ between the back ends")
+else:
+    print("note: %s not found; the stacks check is skipped" % testgen)
 
 print("TOTAL: %d addresses, %d equal, %d different" % (total, equal, total - equal))
 for (gname, kd), n in sorted(kinds.items()):

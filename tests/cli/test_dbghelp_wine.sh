@@ -264,6 +264,26 @@ if os.path.exists(testgen):
                 print("  builtin: %s\n  dbghelp: %s" % (a, b))
                 break
         sys.exit("FAIL: stacks differ between the back ends")
+    # The same image traced with another TimeDateStamp: another build than the file
+    # here, so DbgHelp must not be given the file (the frame keeps only its module).
+    image, base, size, inside = traced[0]
+    stale = [l for l in desc[:4]]
+    stale.append('image-dcstart ts=110 pid=500 base=0x%x size=0x%x tds=0x1234 file="%s"'
+                 % (base, size, winpath(image)))
+    stale.append("sample ts=1000 ip=0x%x tid=501" % (base + inside[0]))
+    stale.append("stackwalk ts=1000 pid=500 tid=501 frames=0x%x" % (base + inside[0]))
+    with open(os.path.join(work, "stale.txt"), "w") as f:
+        f.write("\n".join(stale) + "\n")
+    etl = winpath(os.path.join(work, "stale.etl"))
+    winbin.run([wine, testgen, "build", winpath(os.path.join(work, "stale.txt")), etl])
+    p = subprocess.run([wine, exe, "stacks", etl, "--symbolizer", "dbghelp"],
+                       capture_output=True, text=True)
+    want = "%s!?" % os.path.splitext(os.path.basename(image))[0]  # folded: module, no name
+    ok = p.returncode == 0 and want in p.stdout and "TimeDateStamp differs" in p.stderr
+    print("stale image (traced TimeDateStamp differs from the file): %s"
+          % ("module only and a note, ok" if ok else "FAIL"))
+    if not ok:
+        sys.exit("FAIL: stale image\n%s%s" % (p.stdout, p.stderr))
 else:
     print("note: %s not found; the stacks check is skipped" % testgen)
 

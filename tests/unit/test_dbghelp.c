@@ -546,20 +546,23 @@ static etwcap_state *trace_state(void)
 {
     make_image("dbgfake", "dbgfake\\app.exe");
     make_image("dbgfake", "dbgfake\\other.exe");
+    make_image("dbgfake", "dbgfake\\stale.dll"); /* not a PE: not the traced build */
     static const char desc[] =
         "trace pointer=8 cpus=1\n"
         "buffer cpu=0\n"
         "process-dcstart ts=100 pid=500 ppid=4 name=app.exe cmdline=app.exe\n"
         "process-dcstart ts=100 pid=600 ppid=4 name=other.exe cmdline=other.exe\n"
-        "image-dcstart ts=110 pid=500 base=0x7ff612340000 size=0x2d000 tds=0x65c1d2e3 "
+        "image-dcstart ts=110 pid=500 base=0x7ff612340000 size=0x2d000 tds=0 "
         "file=\"dbgfake\\app.exe\"\n"
         "image-dcstart ts=111 pid=500 base=0x7ffd4c5a0000 size=0x1f8000 tds=0x8e4a1c2d "
         "file=\"\\Device\\HarddiskVolume9\\gone\\ntdll.dll\"\n"
         "image-id ts=111 base=0x7ffd4c5a0000 size=0x1f8000 tds=0x8e4a1c2d name=ntdll.dll\n"
         "dbgid-rsds ts=111 base=0x7ffd4c5a0000 pdb-guid=a3b2c1d0-e5f4-4a6b-8c7d-9e0f1a2b3c4d "
         "age=1 pdb=ntdll.pdb\n"
-        "image-dcstart ts=112 pid=600 base=0x7ff612350000 size=0x10000 tds=0x1 "
+        "image-dcstart ts=112 pid=600 base=0x7ff612350000 size=0x10000 tds=0 "
         "file=\"dbgfake\\other.exe\"\n"
+        "image-dcstart ts=113 pid=600 base=0x7ff700000000 size=0x10000 tds=0x5eadbeef "
+        "file=\"dbgfake\\stale.dll\"\n"
         "clr-method-load ts=120 pid=500 tid=7 method-id=0x10 module-id=0x20 start=0x7ff612341800 "
         "size=0x40 token=0x06000001 method-flags=0x8 namespace=N name=Jitted "
         "signature=\"void ()\"\n";
@@ -662,6 +665,15 @@ static void test_symbolizer(void **state)
     assert_int_equal(fs.resolution, ETWCAP_RES_DBGHELP);
     assert_string_equal(fs.function, "other_fn");
     assert_int_equal(fs.offset, 0x20);
+
+    /* A file at the traced path that is not the traced build (here: not
+     * even a PE) is not given to DbgHelp: the bare name and the trace's
+     * identity instead (no RSDS in this trace: no MODLOAD_DATA either). */
+    etwcap_symbolize(s, p600, 0x7ff700000010ULL, 200, &fs);
+    l = call("SymLoadModuleExW", 3);
+    assert_wstr(l->s, L"stale.dll");
+    assert_int_equal(l->has_data, 0);
+    assert_wstr(call("SymSetSearchPathW", 3)->s, L"C:\\sym");
 
     etwcap_symbolizer_free(s);
     assert_int_equal(count("SymCleanup"), 1);

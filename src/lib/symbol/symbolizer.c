@@ -313,9 +313,35 @@ static int dbg_range_taken(const etwcap_symbolizer *s, uint64_t base, uint32_t s
     return 0;
 }
 
-/* The image for DbgHelp: the traced path when the file is here, else the
- * first match in the search folders (flat or <TIMESTAMP><SIZE> layout), else
- * the bare name plus the trace's PDB identity (dbghelp.c passes it on). */
+/* 1 when `path` is a PE file whose TimeDateStamp is the traced one (any PE
+ * when the trace gives none): a trace from another machine must not be
+ * named with this machine's different build of the same DLL. */
+static int image_usable(etwcap_symbolizer *s, const char *path, const etwcap_module *m)
+{
+    FILE *probe = etwcap_fopen(path, "rb");
+    if (!probe)
+        return 0;
+    fclose(probe);
+    if (!m->time_date_stamp)
+        return 1;
+    etwcap_pe *pe = NULL;
+    etwcap_diag diag;
+    memset(&diag, 0, sizeof diag);
+    if (etwcap_pe_open(&pe, path, &diag) != ETWCAP_OK) {
+        note(s, "%s: %s; not used", path, diag.message);
+        return 0;
+    }
+    int ok = etwcap_pe_identity_get(pe)->time_date_stamp == m->time_date_stamp;
+    etwcap_pe_close(pe);
+    if (!ok)
+        note(s, "%s: TimeDateStamp differs from the traced image%s; not used", path, "");
+    return ok;
+}
+
+/* The image for DbgHelp: the traced path when the file is here and is the
+ * traced build, else the first such match in the search folders (flat or
+ * <TIMESTAMP><SIZE> layout), else the bare name plus the trace's PDB
+ * identity (dbghelp.c passes it on). */
 static void dbghelp_load(etwcap_symbolizer *s, const etwcap_module *m, module_syms *ms)
 {
     ms->dbg_res = ETWCAP_RES_MODULE;
@@ -324,10 +350,7 @@ static void dbghelp_load(etwcap_symbolizer *s, const etwcap_module *m, module_sy
     const char *name = file_part(m->path);
     char found[4096];
     const char *path = m->path;
-    FILE *probe = etwcap_fopen(m->path, "rb");
-    if (probe) {
-        fclose(probe);
-    } else {
+    if (!image_usable(s, m->path, m)) {
         path = name;
         char stamp[32];
         snprintf(stamp, sizeof stamp, "%08X%x", (unsigned)m->time_date_stamp, (unsigned)m->size);
@@ -337,8 +360,7 @@ static void dbghelp_load(etwcap_symbolizer *s, const etwcap_module *m, module_sy
                     snprintf(found, sizeof found, "%s/%s", s->dirs[d], name);
                 else
                     snprintf(found, sizeof found, "%s/%s/%s/%s", s->dirs[d], name, stamp, name);
-                if ((probe = etwcap_fopen(found, "rb")) != NULL) {
-                    fclose(probe);
+                if (image_usable(s, found, m)) {
                     path = found;
                     break;
                 }

@@ -38,6 +38,7 @@ typedef struct etwcap_evidence_options {
      * their PE identity and symbols are read from there. */
     const char *const *container_roots;
     size_t ncontainer_roots;
+    int symbolizer; /* etwcap_symbolizer_backend; 0 = builtin */
 } etwcap_evidence_options;
 
 #define ETWCAP_EVIDENCE_OPTIONS_VERSION 1

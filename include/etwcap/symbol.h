@@ -111,7 +111,8 @@ typedef enum etwcap_resolution {
     ETWCAP_RES_PDB = 1,    /* procedure or public symbol from a PDB */
     ETWCAP_RES_EXPORT = 2, /* nearest PE export */
     ETWCAP_RES_MODULE = 3, /* module known, function not: module+0xRVA */
-    ETWCAP_RES_NONE = 4    /* no module covers the address */
+    ETWCAP_RES_NONE = 4,   /* no module covers the address */
+    ETWCAP_RES_DBGHELP = 5 /* named by DbgHelp (--symbolizer dbghelp): PDB or export */
 } etwcap_resolution;
 
 const char *etwcap_resolution_name(etwcap_resolution r);
@@ -132,7 +133,8 @@ typedef void (*etwcap_symbol_note_cb)(const char *message, void *payload);
 
 /* `search_path`: folders separated by ';' (may be NULL). Each is searched
  * flat (name.dll, name.pdb) and in symbol-server layout
- * (name.pdb/<GUID><AGE>/name.pdb, name.dll/<TIMESTAMP><SIZE>/name.dll). */
+ * (name.pdb/<GUID><AGE>/name.pdb, name.dll/<TIMESTAMP><SIZE>/name.dll).
+ * Uses the built-in back end. */
 etwcap_status etwcap_symbolizer_create(etwcap_symbolizer **out, const struct etwcap_state *st,
                                        const char *search_path, etwcap_symbol_note_cb note,
                                        void *note_payload);
@@ -150,6 +152,37 @@ struct etwcap_module;
  * the container-root file it was read from, else NULL. */
 const etwcap_pe_identity *etwcap_symbolizer_image(etwcap_symbolizer *s,
                                                   const struct etwcap_module *m, const char **file);
+/* Who names native code (PDB, exports). CLR methods always come from the
+ * trace's own events, whichever back end is chosen. */
+typedef enum etwcap_symbolizer_backend {
+    ETWCAP_SYMBOLIZER_BUILTIN = 0, /* our PE/PDB readers, every platform */
+    ETWCAP_SYMBOLIZER_DBGHELP = 1  /* Windows DbgHelp (SymFromAddrW) */
+} etwcap_symbolizer_backend;
+
+/* "builtin" or "dbghelp" to a back end. Returns 0 when known. */
+int etwcap_symbolizer_backend_parse(const char *name, etwcap_symbolizer_backend *out);
+const char *etwcap_symbolizer_backend_name(etwcap_symbolizer_backend b);
+/* 1 when this build can use the back end (DbgHelp: Windows builds only). */
+int etwcap_symbolizer_backend_available(etwcap_symbolizer_backend b);
+
+typedef struct etwcap_symbolizer_options {
+    etwcap_symbolizer_backend backend;
+    /* Folders separated by ';'. DbgHelp: a full DbgHelp search path
+     * ("srv*C:\sym*https://..." allowed); NULL or "" takes _NT_SYMBOL_PATH. */
+    const char *search_path;
+    /* DbgHelp: the etwcap_winapi table to call (src/lib/win/winapi.h);
+     * NULL is the real one. Tests pass a fake. Ignored by the built-in one. */
+    const void *winapi;
+    etwcap_symbol_note_cb note;
+    void *note_payload;
+} etwcap_symbolizer_options;
+
+/* Create a symbolizer with the chosen back end. A back end that cannot start
+ * (DbgHelp off Windows, SymInitializeW failing) gives an error with `diag`
+ * (may be NULL) saying why. */
+etwcap_status etwcap_symbolizer_create_opts(etwcap_symbolizer **out, const struct etwcap_state *st,
+                                            const etwcap_symbolizer_options *opts,
+                                            etwcap_diag *diag);
 
 /* Resolve `addr` in process record `proc` at raw time `ts`. */
 void etwcap_symbolize(etwcap_symbolizer *s, size_t proc, uint64_t addr, int64_t ts,
@@ -160,6 +193,40 @@ size_t etwcap_frame_symbol_format(const etwcap_frame_symbol *fs, uint64_t addr, 
                                   size_t cap);
 
 void etwcap_symbolizer_free(etwcap_symbolizer *s);
+
+/* ---- DbgHelp session (Windows; src/lib/symbol/dbghelp.c) ----
+ * One SymInitializeW "process" of our own, modules loaded by hand at the
+ * bases the trace gives. Off Windows, etwcap_dbghelp_open fails with
+ * ETWCAP_ERR_UNSUPPORTED. */
+
+typedef struct etwcap_dbghelp etwcap_dbghelp;
+
+/* The image's PDB identity, when the image file itself may be absent. */
+typedef struct etwcap_dbghelp_image {
+    const char *path; /* image file (UTF-8); a bare name when not on this machine */
+    uint64_t base;    /* load address in the traced process */
+    uint32_t size;    /* SizeOfImage */
+    uint32_t time_date_stamp;
+    int has_pdb; /* the RSDS identity below is known */
+    etwcap_guid pdb_guid;
+    uint32_t pdb_age;
+    const char *pdb_name; /* as in the image's RSDS record */
+} etwcap_dbghelp_image;
+
+/* `search_path` NULL or "": _NT_SYMBOL_PATH (through the table). */
+etwcap_status etwcap_dbghelp_open(etwcap_dbghelp **out, const void *winapi, const char *search_path,
+                                  etwcap_diag *diag);
+/* Load one module; its folder joins the search path for its PDB. On
+ * success *res is ETWCAP_RES_PDB when DbgHelp found a PDB, ETWCAP_RES_EXPORT
+ * for exports only, ETWCAP_RES_MODULE when it has no symbols. */
+etwcap_status etwcap_dbghelp_load(etwcap_dbghelp *d, const etwcap_dbghelp_image *img,
+                                  etwcap_resolution *res, etwcap_diag *diag);
+/* Name of the symbol at or below `addr` (UTF-8) and the distance to it.
+ * Returns 0 when found. */
+int etwcap_dbghelp_lookup(etwcap_dbghelp *d, uint64_t addr, char *name, size_t cap,
+                          uint64_t *displacement);
+/* SymCleanup; NULL is fine. */
+void etwcap_dbghelp_close(etwcap_dbghelp *d);
 
 #ifdef __cplusplus
 }

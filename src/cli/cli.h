@@ -54,6 +54,10 @@ struct etwcap_state;
 /* List the processes (and their containers) of a trace on stderr. */
 void cli_list_trace_contents(const struct etwcap_state *st);
 
+/* Parse the value of --symbolizer (builtin|dbghelp); prints why and returns
+ * CLI_USAGE when unknown or not available in this build, else CLI_OK. */
+int cli_parse_symbolizer(const char *s, int *backend);
+
 /* Parse an unsigned decimal or 0x-hex number. Returns 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long *out);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "etwcap/symbol.h"
+
 static void print_diag(const etwcap_diag *d, void *payload)
 {
     const char *path = payload;
@@ -76,6 +78,24 @@ int cli_close_trace(etwcap_reader *r)
                 etwcap_reader_path(r), n, (unsigned long long)st->buffers_skipped);
     etwcap_reader_close(r);
     return n ? CLI_INPUT : CLI_OK;
+}
+
+int cli_parse_symbolizer(const char *s, int *backend)
+{
+    etwcap_symbolizer_backend b;
+    if (etwcap_symbolizer_backend_parse(s, &b) != 0) {
+        fprintf(stderr, "etwcap: --symbolizer: '%s' is not builtin or dbghelp\n", s);
+        return CLI_USAGE;
+    }
+    if (!etwcap_symbolizer_backend_available(b)) {
+        fprintf(stderr,
+                "etwcap: --symbolizer %s: DbgHelp is a Windows library; this build of etwcap has "
+                "only the builtin symbolizer (use --symbolizer builtin)\n",
+                s);
+        return CLI_USAGE;
+    }
+    *backend = (int)b;
+    return CLI_OK;
 }
 
 int cli_parse_u64(const char *s, unsigned long long *out)

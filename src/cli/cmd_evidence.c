@@ -11,11 +11,14 @@
 static const char usage_text[] =
     "usage: etwcap evidence FILE.etl [--process NAME]... [--pid N]... [--container ID]...\n"
     "                       [--no-children] [--symbols PATH] [--attest] [-o OUT.json]\n"
-    "                       [--threads N] [--container-root GUID=DIR]...\n"
+    "                       [--threads N] [--symbolizer builtin|dbghelp]\n"
+    "                       [--container-root GUID=DIR]...\n"
     "Writes the etwcap.evidence/v1 document (docs/evidence-format.md) for the selected\n"
     "processes and, unless --no-children, all their descendants. --attest wraps it in an\n"
     "in-toto Statement v1. Exit 3 when the selector matches nothing in the trace.\n"
     "--threads N: threads that decode buffers (default: one per processor).\n"
+    "--symbolizer dbghelp (Windows): native frames through DbgHelp, whose search path is\n"
+    "--symbols, else _NT_SYMBOL_PATH, plus each image's folder (default: builtin).\n"
     "--container-root GUID=DIR: images logged as \\Device\\VhdHardDisk{GUID}\\PATH are read\n"
     "from DIR/PATH (PE identity, PDB next to it, then --symbols).\n";
 
@@ -77,6 +80,10 @@ int cmd_evidence(int argc, char **argv)
             o.no_children = 1;
         } else if (!strcmp(a, "--symbols") && v) {
             o.symbols = v;
+            i++;
+        } else if (!strcmp(a, "--symbolizer") && v) {
+            if (cli_parse_symbolizer(v, &o.symbolizer) != CLI_OK)
+                return CLI_USAGE;
             i++;
         } else if (!strcmp(a, "--attest")) {
             attest = 1;

@@ -16,10 +16,12 @@
 
 static const char usage_text[] =
     "usage: etwcap stacks FILE [--process NAME | --pid N] [--format folded|speedscope|svg]\n"
-    "                     [--symbols PATH[;PATH]] [-o OUT] [--threads N]\n"
-    "                     [--container-root GUID=DIR]...\n"
+    "                     [--symbols PATH[;PATH]] [--symbolizer builtin|dbghelp] [-o OUT]\n"
+    "                     [--threads N] [--container-root GUID=DIR]...\n"
     "CPU-sample stacks of the selected processes (all when none is selected), root to leaf,\n"
     "symbolized from CLR method events, PDBs and PE exports found under --symbols.\n"
+    "--symbolizer dbghelp (Windows): native frames through DbgHelp, whose search path is\n"
+    "--symbols, else _NT_SYMBOL_PATH, plus each image's folder (default: builtin).\n"
     "A summary (samples, stacks, resolved frames) goes to stderr.\n"
     "--threads N: threads that decode buffers (default: one per processor).\n"
     "--container-root GUID=DIR: images logged as \\Device\\VhdHardDisk{GUID}\\PATH are read\n"
@@ -166,6 +168,7 @@ int cmd_stacks(int argc, char **argv)
     const char *roots[64];
     size_t nroots = 0;
     unsigned threads = 0; /* one per processor */
+    int backend = ETWCAP_SYMBOLIZER_BUILTIN;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long n;
@@ -187,6 +190,10 @@ int cmd_stacks(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--container-root") && v && nroots < 64 && cli_container_root_ok(v)) {
             roots[nroots++] = v;
+            i++;
+        } else if (!strcmp(a, "--symbolizer") && v) {
+            if (cli_parse_symbolizer(v, &backend) != CLI_OK)
+                return CLI_USAGE;
             i++;
         } else if (!strcmp(a, "--threads") && v && cli_parse_threads(v, &threads) == 0) {
             i++;
@@ -210,10 +217,21 @@ int cmd_stacks(int argc, char **argv)
     if (!r)
         return CLI_INPUT;
     etwcap_stack_asm *sa = NULL;
-    if (etwcap_state_create(&run.state) != ETWCAP_OK ||
-        etwcap_symbolizer_create(&run.sym, run.state, symbols, on_note, NULL) != ETWCAP_OK ||
-        etwcap_flame_create(&run.flame) != ETWCAP_OK ||
-        etwcap_stack_asm_create(&sa, on_stack, &run) != ETWCAP_OK) {
+    etwcap_symbolizer_options so;
+    memset(&so, 0, sizeof so);
+    so.backend = (etwcap_symbolizer_backend)backend;
+    so.search_path = symbols;
+    so.note = on_note;
+    etwcap_diag sd;
+    memset(&sd, 0, sizeof sd);
+    if (etwcap_state_create(&run.state) != ETWCAP_OK) {
+        fprintf(stderr, "etwcap: out of memory\n");
+        run.err = ETWCAP_ERR_NOMEM;
+    } else if (etwcap_symbolizer_create_opts(&run.sym, run.state, &so, &sd) != ETWCAP_OK) {
+        fprintf(stderr, "etwcap: symbolizer: %s\n", sd.message[0] ? sd.message : "out of memory");
+        run.err = ETWCAP_ERR;
+    } else if (etwcap_flame_create(&run.flame) != ETWCAP_OK ||
+               etwcap_stack_asm_create(&sa, on_stack, &run) != ETWCAP_OK) {
         fprintf(stderr, "etwcap: out of memory\n");
         run.err = ETWCAP_ERR_NOMEM;
     }

@@ -12,7 +12,8 @@
 #include "etwcap/symbol.h"
 
 static const char usage_text[] =
-    "usage: etwcap symbolize --image FILE [--pdb FILE] [--linkage] [RVA...]\n"
+    "usage: etwcap symbolize --image FILE [--pdb FILE] [--linkage]\n"
+    "                        [--symbolizer builtin|dbghelp] [RVA...]\n"
     "Print one line per RVA (hex with 0x, or decimal; read from standard input when none\n"
     "are given):\n"
     "  0xRVA module!function+0xOFF [pdb|export]   or   0xRVA module+0xRVA [none]\n"
@@ -21,7 +22,11 @@ static const char usage_text[] =
     "image's RSDS record is looked for next to the image, then at its recorded path; a\n"
     "PDB whose GUID/age differ from the image's is reported and not used.\n"
     "  --linkage   print the public (decorated) name when one starts where the procedure\n"
-    "              starts, as llvm-symbolizer --functions=linkage does\n";
+    "              starts, as llvm-symbolizer --functions=linkage does\n"
+    "  --symbolizer dbghelp   (Windows) ask DbgHelp instead: the image is loaded at its\n"
+    "              ImageBase and ImageBase+RVA is looked up with SymFromAddrW; the PDB is\n"
+    "              searched in the folder of --pdb, else _NT_SYMBOL_PATH, and the image's\n"
+    "              folder (--linkage has no effect: DbgHelp gives undecorated names)\n";
 
 static void print_diag(const char *path, const etwcap_diag *d, etwcap_status st)
 {
@@ -108,9 +113,69 @@ static int find_pdb(const char *image, const etwcap_pe_identity *id, etwcap_pdb 
     return rc;
 }
 
-static void symbolize_one(const char *module, etwcap_pe *pe, etwcap_pdb *pdb, int linkage,
-                          uint32_t rva)
+/* The DbgHelp answer for one RVA (dbghelp.c). */
+typedef struct dbg_image {
+    etwcap_dbghelp *dbg;
+    uint64_t base;
+    etwcap_resolution res; /* what DbgHelp found for the image */
+} dbg_image;
+
+/* DbgHelp session with the image loaded at its ImageBase. */
+static int open_dbghelp(const char *image, const char *pdb_path, const etwcap_pe_identity *id,
+                        dbg_image *out)
 {
+    etwcap_diag d;
+    memset(&d, 0, sizeof d);
+    memset(out, 0, sizeof *out);
+    char *dir = NULL;
+    if (pdb_path) { /* DbgHelp finds the PDB by its RSDS name in this folder */
+        size_t n = (size_t)(base_name(pdb_path) - pdb_path);
+        dir = malloc(n + 2);
+        if (!dir)
+            return CLI_INPUT;
+        memcpy(dir, n ? pdb_path : ".", n ? n : 1);
+        dir[n ? n : 1] = '\0';
+    }
+    etwcap_status st = etwcap_dbghelp_open(&out->dbg, NULL, dir, &d);
+    free(dir);
+    if (st != ETWCAP_OK) {
+        fprintf(stderr, "etwcap: symbolize: %s\n", d.message);
+        return CLI_INPUT;
+    }
+    etwcap_dbghelp_image img;
+    memset(&img, 0, sizeof img);
+    img.path = image;
+    img.base = id->image_base;
+    img.size = id->size_of_image;
+    img.time_date_stamp = id->time_date_stamp;
+    out->base = id->image_base;
+    st = etwcap_dbghelp_load(out->dbg, &img, &out->res, &d);
+    if (st != ETWCAP_OK) {
+        fprintf(stderr, "etwcap: %s\n", d.message);
+        etwcap_dbghelp_close(out->dbg);
+        out->dbg = NULL;
+        return CLI_INPUT;
+    }
+    if (out->res == ETWCAP_RES_EXPORT && id->has_rsds)
+        fprintf(stderr, "etwcap: %s: DbgHelp found no PDB matching the image; using exports\n",
+                image);
+    return CLI_OK;
+}
+
+static void symbolize_one(const char *module, etwcap_pe *pe, etwcap_pdb *pdb, int linkage,
+                          const dbg_image *di, uint32_t rva)
+{
+    if (di) {
+        char buf[2048];
+        uint64_t disp = 0;
+        if (di->res != ETWCAP_RES_MODULE &&
+            etwcap_dbghelp_lookup(di->dbg, di->base + rva, buf, sizeof buf, &disp) == 0)
+            printf("0x%x %s!%s+0x%llx [%s]\n", (unsigned)rva, module, buf, (unsigned long long)disp,
+                   di->res == ETWCAP_RES_PDB ? "pdb" : "export");
+        else
+            printf("0x%x %s+0x%x [none]\n", (unsigned)rva, module, (unsigned)rva);
+        return;
+    }
     etwcap_pdb_symbol s;
     const char *name;
     uint32_t off;
@@ -134,7 +199,8 @@ static int parse_rva(const char *s, uint32_t *out)
 }
 
 /* RVAs from stdin, separated by white space. */
-static int symbolize_stdin(const char *module, etwcap_pe *pe, etwcap_pdb *pdb, int linkage)
+static int symbolize_stdin(const char *module, etwcap_pe *pe, etwcap_pdb *pdb, int linkage,
+                           const dbg_image *di)
 {
     char tok[64];
     size_t n = 0;
@@ -157,7 +223,7 @@ static int symbolize_stdin(const char *module, etwcap_pe *pe, etwcap_pdb *pdb, i
                 fprintf(stderr, "etwcap: symbolize: '%s' is not an RVA\n", tok);
                 return CLI_USAGE;
             }
-            symbolize_one(module, pe, pdb, linkage, rva);
+            symbolize_one(module, pe, pdb, linkage, di, rva);
         }
     } while (c != EOF);
     return CLI_OK;
@@ -166,7 +232,7 @@ static int symbolize_stdin(const char *module, etwcap_pe *pe, etwcap_pdb *pdb, i
 int cmd_symbolize(int argc, char **argv)
 {
     const char *image = NULL, *pdb_path = NULL;
-    int linkage = 0, first_rva = argc;
+    int linkage = 0, first_rva = argc, backend = ETWCAP_SYMBOLIZER_BUILTIN;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage_text, stdout);
@@ -177,6 +243,9 @@ int cmd_symbolize(int argc, char **argv)
             pdb_path = argv[++i];
         } else if (!strcmp(argv[i], "--linkage")) {
             linkage = 1;
+        } else if (!strcmp(argv[i], "--symbolizer") && i + 1 < argc) {
+            if (cli_parse_symbolizer(argv[++i], &backend) != CLI_OK)
+                return CLI_USAGE;
         } else if (argv[i][0] == '-' && !isdigit((unsigned char)argv[i][1])) {
             fputs(usage_text, stderr);
             return CLI_USAGE;
@@ -206,18 +275,29 @@ int cmd_symbolize(int argc, char **argv)
     }
     const etwcap_pe_identity *id = etwcap_pe_identity_get(pe);
     etwcap_pdb *pdb = NULL;
-    int rc = pdb_path ? open_pdb(pdb_path, id, &pdb) : find_pdb(image, id, &pdb);
+    dbg_image dis, *di = NULL;
+    int rc;
+    if (backend == ETWCAP_SYMBOLIZER_DBGHELP) {
+        rc = open_dbghelp(image, pdb_path, id, &dis);
+        di = rc == CLI_OK ? &dis : NULL;
+    } else {
+        rc = pdb_path ? open_pdb(pdb_path, id, &pdb) : find_pdb(image, id, &pdb);
+    }
     const char *module = base_name(image);
     int rc2 = CLI_OK;
-    if (first_rva < argc) {
+    if (backend == ETWCAP_SYMBOLIZER_DBGHELP && !di) {
+        rc2 = CLI_INPUT;
+    } else if (first_rva < argc) {
         for (int i = first_rva; i < argc; i++) {
             uint32_t rva = 0;
             parse_rva(argv[i], &rva);
-            symbolize_one(module, pe, pdb, linkage, rva);
+            symbolize_one(module, pe, pdb, linkage, di, rva);
         }
     } else {
-        rc2 = symbolize_stdin(module, pe, pdb, linkage);
+        rc2 = symbolize_stdin(module, pe, pdb, linkage, di);
     }
+    if (di)
+        etwcap_dbghelp_close(di->dbg);
     etwcap_pdb_close(pdb);
     etwcap_pe_close(pe);
     if (fflush(stdout) != 0)

@@ -4,19 +4,22 @@
  * with ' for " (see J()). */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h> /* rmdir (mingw-w64 too) */
 #ifdef _WIN32
-#include <direct.h>
+#include <direct.h> /* _mkdir, _rmdir: MSVC has no <unistd.h> or <dirent.h> */
+#include <windows.h>
 #define make_dir(p) _mkdir(p)
+#define remove_dir(p) _rmdir(p)
 #else
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #define make_dir(p) mkdir((p), 0755)
+#define remove_dir(p) rmdir(p)
 #endif
 
 #include "confirm/confirm.h"
@@ -496,12 +499,22 @@ static int leftovers(const char *path)
 {
     char prefix[300];
     snprintf(prefix, sizeof prefix, "%s.tmp", path);
+    int n = 0;
+#ifdef _WIN32
+    WIN32_FIND_DATAA fd;
+    HANDLE h = FindFirstFileA("*", &fd);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    do
+        n += !strncmp(fd.cFileName, prefix, strlen(prefix));
+    while (FindNextFileA(h, &fd));
+    FindClose(h);
+#else
     DIR *d = opendir(".");
     assert_non_null(d);
-    int n = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;)
         n += !strncmp(e->d_name, prefix, strlen(prefix));
     closedir(d);
+#endif
     return n;
 }
 
@@ -642,12 +655,12 @@ static void test_output(void **state)
     /* ...and a target that cannot be replaced (a folder): the temporary file
      * was written, and is removed again. */
     const char *dir = "test_confirm_dir.json";
-    rmdir(dir);
+    remove_dir(dir);
     assert_int_equal(make_dir(dir), 0);
     assert_int_not_equal(etwcap_verdicts_write_file(vs, dir, why, sizeof why), ETWCAP_OK);
     assert_non_null(strstr(why, dir));
     assert_int_equal(leftovers(dir), 0);
-    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(remove_dir(dir), 0);
 
     free(a);
     free(b);

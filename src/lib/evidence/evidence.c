@@ -159,7 +159,7 @@ static size_t frame_function(etwcap_evidence *e, size_t proc, uint64_t addr, int
         mod = etwcap_state_module_at(e->state, proc, addr, ts);
         *managed = mod && mod->kind != ETWCAP_MODULE_NATIVE;
     }
-    *resolved = fs.resolution <= ETWCAP_RES_EXPORT;
+    *resolved = fs.resolution <= ETWCAP_RES_EXPORT || fs.resolution == ETWCAP_RES_DBGHELP;
     const char *module = fs.module[0] ? fs.module : "?";
     const char *name = *resolved ? fs.function : "?";
     snprintf(label, cap, "%s!%s", module, name);
@@ -459,10 +459,18 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
     }
     int n = ev_select_targets(e);
     e->ps = calloc(e->ntarget_slots ? e->ntarget_slots : 1, sizeof *e->ps);
-    if (n < 0 || !e->ps ||
-        etwcap_symbolizer_create(&e->sym, e->state, o->symbols, NULL, NULL) != ETWCAP_OK) {
+    if (n < 0 || !e->ps) {
         etwcap_evidence_free(e);
         return ETWCAP_ERR_NOMEM;
+    }
+    etwcap_symbolizer_options so;
+    memset(&so, 0, sizeof so);
+    so.backend = (etwcap_symbolizer_backend)o->symbolizer;
+    so.search_path = o->symbols;
+    etwcap_status sst = etwcap_symbolizer_create_opts(&e->sym, e->state, &so, diag);
+    if (sst != ETWCAP_OK) {
+        etwcap_evidence_free(e);
+        return sst;
     }
     for (size_t i = 0; i < o->ncontainer_roots; i++) {
         const char *r = o->container_roots[i], *eq = strchr(r, '=');

@@ -13,6 +13,8 @@
  * container's files) the image is read from the folder at the same relative
  * path, verified against the trace (TimeDateStamp, SizeOfImage), and its PDB
  * is looked for next to it before the search folders.
+ * With the DbgHelp back end (dbghelp.c) the PDB/export step is DbgHelp's
+ * SymFromAddrW instead; CLR methods and module+0xRVA stay ours.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,10 @@ typedef struct module_syms {
     etwcap_pe *pe;
     etwcap_pdb *pdb;
     char *image_file; /* the container-root file `pe` was read from, or NULL */
+    /* DbgHelp back end: where the module was loaded and what it found. */
+    uint64_t dbg_base;
+    uint32_t dbg_size;
+    etwcap_resolution dbg_res; /* PDB, EXPORT, or MODULE (nothing to name with) */
 } module_syms;
 
 typedef struct container_root {
@@ -45,6 +51,9 @@ struct etwcap_symbolizer {
     void *note_payload;
     container_root *roots;
     size_t nroots;
+    etwcap_symbolizer_backend backend;
+    etwcap_dbghelp *dbg;
+    uint64_t dbg_next; /* next free base for a module whose range is taken */
 };
 
 const char *etwcap_resolution_name(etwcap_resolution r)
@@ -58,23 +67,77 @@ const char *etwcap_resolution_name(etwcap_resolution r)
         return "export";
     case ETWCAP_RES_MODULE:
         return "module";
+    case ETWCAP_RES_DBGHELP:
+        return "dbghelp";
     default:
         return "unresolved";
     }
+}
+
+int etwcap_symbolizer_backend_parse(const char *name, etwcap_symbolizer_backend *out)
+{
+    if (!strcmp(name, "builtin"))
+        *out = ETWCAP_SYMBOLIZER_BUILTIN;
+    else if (!strcmp(name, "dbghelp"))
+        *out = ETWCAP_SYMBOLIZER_DBGHELP;
+    else
+        return -1;
+    return 0;
+}
+
+const char *etwcap_symbolizer_backend_name(etwcap_symbolizer_backend b)
+{
+    return b == ETWCAP_SYMBOLIZER_DBGHELP ? "dbghelp" : "builtin";
+}
+
+int etwcap_symbolizer_backend_available(etwcap_symbolizer_backend b)
+{
+#ifdef _WIN32
+    return b == ETWCAP_SYMBOLIZER_BUILTIN || b == ETWCAP_SYMBOLIZER_DBGHELP;
+#else
+    return b == ETWCAP_SYMBOLIZER_BUILTIN;
+#endif
 }
 
 etwcap_status etwcap_symbolizer_create(etwcap_symbolizer **out, const etwcap_state *st,
                                        const char *search_path, etwcap_symbol_note_cb note,
                                        void *note_payload)
 {
+    etwcap_symbolizer_options o;
+    memset(&o, 0, sizeof o);
+    o.backend = ETWCAP_SYMBOLIZER_BUILTIN;
+    o.search_path = search_path;
+    o.note = note;
+    o.note_payload = note_payload;
+    return etwcap_symbolizer_create_opts(out, st, &o, NULL);
+}
+
+etwcap_status etwcap_symbolizer_create_opts(etwcap_symbolizer **out, const etwcap_state *st,
+                                            const etwcap_symbolizer_options *opts,
+                                            etwcap_diag *diag)
+{
+    const char *search_path = opts->search_path;
+    *out = NULL;
     etwcap_symbolizer *s = calloc(1, sizeof *s);
     if (!s || etwcap_u64map_init(&s->cache) != 0) {
         free(s);
         return ETWCAP_ERR_NOMEM;
     }
     s->st = st;
-    s->note = note;
-    s->note_payload = note_payload;
+    s->note = opts->note;
+    s->note_payload = opts->note_payload;
+    s->backend = opts->backend;
+    s->dbg_next = 0x4000000000000000ULL; /* far above any user or kernel image */
+    if (s->backend == ETWCAP_SYMBOLIZER_DBGHELP) {
+        etwcap_status ds = etwcap_dbghelp_open(&s->dbg, opts->winapi, search_path, diag);
+        if (ds != ETWCAP_OK) {
+            etwcap_symbolizer_free(s);
+            return ds;
+        }
+    } else if (s->backend != ETWCAP_SYMBOLIZER_BUILTIN) {
+        etwcap_symbolizer_free(s);
+        return ETWCAP_ERR_ARG;
+    }
     for (const char *p = search_path; p && *p;) {
         const char *e = strchr(p, ';');
         size_t n = e ? (size_t)(e - p) : strlen(p);
@@ -111,6 +174,7 @@ void etwcap_symbolizer_free(etwcap_symbolizer *s)
         free(s->roots[i].dir);
     free(s->roots);
     free(s->syms);
+    etwcap_dbghelp_close(s->dbg);
     for (size_t i = 0; i < s->ndirs; i++)
         free(s->dirs[i]);
     free(s->dirs);
@@ -293,13 +357,17 @@ static uint64_t module_key(const etwcap_module *m)
     return (h ^ m->size) * 1099511628211ULL;
 }
 
+static void dbghelp_load(etwcap_symbolizer *s, const etwcap_module *m, module_syms *ms);
+
 static const module_syms *syms_for(etwcap_symbolizer *s, const etwcap_module *m)
 {
     const char *rest = NULL;
     const char *root = m->path ? root_for(s, m, &rest) : NULL;
-    if ((s->ndirs == 0 && !root) || !m->path)
+    if ((s->ndirs == 0 && !root && !s->dbg) || !m->path)
         return NULL;
     uint64_t key = module_key(m);
+    if (s->dbg) /* one DbgHelp module per load address */
+        key = (key ^ m->base) * 1099511628211ULL;
     size_t idx = etwcap_u64map_get(&s->cache, key);
     if (idx != SIZE_MAX)
         return &s->syms[idx];
@@ -313,6 +381,12 @@ static const module_syms *syms_for(etwcap_symbolizer *s, const etwcap_module *m)
     }
     module_syms *ms = &s->syms[s->nsyms];
     memset(ms, 0, sizeof *ms);
+    if (s->dbg) {
+        dbghelp_load(s, m, ms);
+        if (etwcap_u64map_put(&s->cache, key, s->nsyms) != 0)
+            return NULL;
+        return &s->syms[s->nsyms++];
+    }
     const char *name = file_part(m->path);
     char stamp[32];
     snprintf(stamp, sizeof stamp, "%08X%x", (unsigned)m->time_date_stamp, (unsigned)m->size);
@@ -384,6 +458,98 @@ const etwcap_pe_identity *etwcap_symbolizer_image(etwcap_symbolizer *s, const et
     return ms && ms->pe ? etwcap_pe_identity_get(ms->pe) : NULL;
 }
 
+/* 1 when [base, base+size) overlaps a module already loaded into DbgHelp. */
+static int dbg_range_taken(const etwcap_symbolizer *s, uint64_t base, uint32_t size)
+{
+    for (size_t i = 0; i < s->nsyms; i++) {
+        const module_syms *o = &s->syms[i];
+        if (o->dbg_size && base < o->dbg_base + o->dbg_size && o->dbg_base < base + size)
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when `path` is a PE file whose TimeDateStamp is the traced one (any PE
+ * when the trace gives none): a trace from another machine must not be
+ * named with this machine's different build of the same DLL. */
+static int image_usable(etwcap_symbolizer *s, const char *path, const etwcap_module *m)
+{
+    FILE *probe = etwcap_fopen(path, "rb");
+    if (!probe)
+        return 0;
+    fclose(probe);
+    if (!m->time_date_stamp)
+        return 1;
+    etwcap_pe *pe = NULL;
+    etwcap_diag diag;
+    memset(&diag, 0, sizeof diag);
+    if (etwcap_pe_open(&pe, path, &diag) != ETWCAP_OK) {
+        note(s, "%s: %s; not used", path, diag.message);
+        return 0;
+    }
+    int ok = etwcap_pe_identity_get(pe)->time_date_stamp == m->time_date_stamp;
+    etwcap_pe_close(pe);
+    if (!ok)
+        note(s, "%s: TimeDateStamp differs from the traced image%s; not used", path, "");
+    return ok;
+}
+
+/* The image for DbgHelp: the traced path when the file is here and is the
+ * traced build, else the first such match in the search folders (flat or
+ * <TIMESTAMP><SIZE> layout), else the bare name plus the trace's PDB
+ * identity (dbghelp.c passes it on). */
+static void dbghelp_load(etwcap_symbolizer *s, const etwcap_module *m, module_syms *ms)
+{
+    ms->dbg_res = ETWCAP_RES_MODULE;
+    if (!m->size || m->size > 0xFFFFFFFFu)
+        return;
+    const char *name = file_part(m->path);
+    char found[4096];
+    const char *path = m->path;
+    if (!image_usable(s, m->path, m)) {
+        path = name;
+        char stamp[32];
+        snprintf(stamp, sizeof stamp, "%08X%x", (unsigned)m->time_date_stamp, (unsigned)m->size);
+        for (size_t d = 0; d < s->ndirs && path == name; d++) {
+            for (int layout = 0; layout < 2; layout++) {
+                if (layout == 0)
+                    snprintf(found, sizeof found, "%s/%s", s->dirs[d], name);
+                else
+                    snprintf(found, sizeof found, "%s/%s/%s/%s", s->dirs[d], name, stamp, name);
+                if (image_usable(s, found, m)) {
+                    path = found;
+                    break;
+                }
+            }
+        }
+    }
+    etwcap_dbghelp_image img;
+    memset(&img, 0, sizeof img);
+    img.path = path;
+    img.base = m->base;
+    img.size = (uint32_t)m->size;
+    /* Two processes may map different images at one address; DbgHelp holds
+     * one module per range, so a later one moves to a free range. */
+    if (dbg_range_taken(s, img.base, img.size)) {
+        img.base = s->dbg_next;
+        s->dbg_next += ((uint64_t)img.size + 0xFFFF) & ~(uint64_t)0xFFFF;
+    }
+    img.time_date_stamp = m->time_date_stamp;
+    img.has_pdb = m->has_pdb && m->pdb_name;
+    img.pdb_guid = m->pdb_guid;
+    img.pdb_age = m->pdb_age;
+    img.pdb_name = m->pdb_name;
+    etwcap_diag diag;
+    memset(&diag, 0, sizeof diag);
+    if (etwcap_dbghelp_load(s->dbg, &img, &ms->dbg_res, &diag) != ETWCAP_OK) {
+        note(s, "%s: %s; not symbolized", name, diag.message);
+        ms->dbg_res = ETWCAP_RES_MODULE;
+        return;
+    }
+    ms->dbg_base = img.base;
+    ms->dbg_size = img.size;
+}
+
 /* Module display name: file name without its extension. */
 static void module_name(const char *path, char *out, size_t cap)
 {
@@ -425,6 +591,16 @@ void etwcap_symbolize(etwcap_symbolizer *s, size_t proc, uint64_t addr, int64_t 
     out->resolution = ETWCAP_RES_MODULE;
     out->offset = rva;
     const module_syms *ms = syms_for(s, m);
+    if (s->dbg) {
+        uint64_t disp = 0;
+        if (ms && ms->dbg_res != ETWCAP_RES_MODULE &&
+            etwcap_dbghelp_lookup(s->dbg, ms->dbg_base + rva, out->function, sizeof out->function,
+                                  &disp) == 0) {
+            out->resolution = ETWCAP_RES_DBGHELP;
+            out->offset = disp;
+        }
+        return;
+    }
     const char *name = NULL;
     uint32_t off = 0;
     if (ms && ms->pdb && etwcap_pdb_lookup(ms->pdb, rva, &name, &off) == 0) {
@@ -446,6 +622,7 @@ size_t etwcap_frame_symbol_format(const etwcap_frame_symbol *fs, uint64_t addr, 
     case ETWCAP_RES_CLR:
     case ETWCAP_RES_PDB:
     case ETWCAP_RES_EXPORT:
+    case ETWCAP_RES_DBGHELP:
         n = snprintf(buf, cap, "%s!%s", fs->module, fs->function);
         break;
     case ETWCAP_RES_MODULE:

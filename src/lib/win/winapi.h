@@ -27,20 +27,25 @@ typedef struct etwcap_winapi_dbghelp {
     BOOL(WINAPI *SymInitializeW)(HANDLE process, PCWSTR search_path, BOOL invade);
     BOOL(WINAPI *SymSetSearchPathW)(HANDLE process, PCWSTR search_path);
     DWORD64(WINAPI *SymLoadModuleExW)
-    (HANDLE process, HANDLE file, PCWSTR image_name, PCWSTR module_name, DWORD64 base,
-     DWORD size, PMODLOAD_DATA data, DWORD flags);
-    BOOL(WINAPI *SymFromAddrW)(HANDLE process, DWORD64 addr, PDWORD64 displacement,
-                               PSYMBOL_INFOW symbol);
+    (HANDLE process, HANDLE file, PCWSTR image_name, PCWSTR module_name, DWORD64 base, DWORD size,
+     PMODLOAD_DATA data, DWORD flags);
+    BOOL(WINAPI *SymFromAddrW)
+    (HANDLE process, DWORD64 addr, PDWORD64 displacement, PSYMBOL_INFOW symbol);
     BOOL(WINAPI *SymUnloadModule64)(HANDLE process, DWORD64 base);
     BOOL(WINAPI *SymCleanup)(HANDLE process);
+    /* SymType of a loaded module: did DbgHelp find a PDB or only exports? */
+    BOOL(WINAPI *SymGetModuleInfoW64)(HANDLE process, DWORD64 addr, PIMAGEHLP_MODULEW64 info);
+    /* The default search path (_NT_SYMBOL_PATH) and the reason of a failure. */
+    DWORD(WINAPI *GetEnvironmentVariableW)(LPCWSTR name, LPWSTR buf, DWORD size);
+    DWORD(WINAPI *GetLastError)(void);
 } etwcap_winapi_dbghelp;
 
 /* ---- ETW, console and process calls of `etwcap capture`
  *      (src/lib/capture/): filled in by the capture work. ---- */
 typedef struct etwcap_winapi_etw {
     ULONG(WINAPI *StartTraceW)(PTRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props);
-    ULONG(WINAPI *ControlTraceW)(TRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props,
-                                 ULONG code);
+    ULONG(WINAPI *ControlTraceW)
+    (TRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props, ULONG code);
 } etwcap_winapi_etw;
 
 typedef struct etwcap_winapi {

@@ -17,6 +17,9 @@ static const etwcap_winapi real = {
             .SymFromAddrW = SymFromAddrW,
             .SymUnloadModule64 = SymUnloadModule64,
             .SymCleanup = SymCleanup,
+            .SymGetModuleInfoW64 = SymGetModuleInfoW64,
+            .GetEnvironmentVariableW = GetEnvironmentVariableW,
+            .GetLastError = GetLastError,
         },
     .fake = NULL,
 };

@@ -8,7 +8,12 @@
 
 /* Exit statuses: 0 OK, 1 usage, 2 input error (something could not be read;
  * everything before it was still output), 3 unknown selector. */
-enum { CLI_OK = 0, CLI_USAGE = 1, CLI_INPUT = 2, CLI_SELECTOR = 3 };
+enum {
+    CLI_OK = 0,
+    CLI_USAGE = 1,
+    CLI_INPUT = 2,
+    CLI_SELECTOR = 3
+};
 
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
@@ -20,6 +25,7 @@ int cmd_stacks(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_containers(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 /* Open a trace; diagnostics are printed to stderr as they are found, naming
  * the file, buffer and offset. Buffers are decoded with one thread per

@@ -7,7 +7,26 @@ static const etwcap_winapi real = {
         {
             .StartTraceW = StartTraceW,
             .ControlTraceW = ControlTraceW,
+            .EnableTraceEx2 = EnableTraceEx2,
+            .TraceSetInformation = TraceSetInformation,
+            .QueryAllTracesW = QueryAllTracesW,
         },
+    .console = {.SetConsoleCtrlHandler = SetConsoleCtrlHandler},
+    .process =
+        {
+            .GetCurrentProcess = GetCurrentProcess,
+            .GetCurrentProcessId = GetCurrentProcessId,
+            .GetLastError = GetLastError,
+            .OpenProcessToken = OpenProcessToken,
+            .GetTokenInformation = GetTokenInformation,
+            .LookupPrivilegeValueW = LookupPrivilegeValueW,
+            .AdjustTokenPrivileges = AdjustTokenPrivileges,
+            .OpenProcess = OpenProcess,
+            .GetExitCodeProcess = GetExitCodeProcess,
+            .WaitForMultipleObjects = WaitForMultipleObjects,
+            .CloseHandle = CloseHandle,
+        },
+    .clock = {.GetTickCount64 = GetTickCount64, .Sleep = Sleep},
     .dbghelp =
         {
             .SymSetOptions = SymSetOptions,

@@ -41,7 +41,7 @@ typedef struct etwcap_module {
     uint32_t pdb_age;
     char *pdb_name;
     etwcap_module_kind kind;
-    int64_t load_time; /* raw timestamp of Load or DCStart; first seen */
+    int64_t load_time;   /* raw timestamp of Load or DCStart; first seen */
     int64_t unload_time; /* ETWCAP_TIME_NEVER while loaded */
     int rundown;         /* first seen by DCStart/DCEnd rather than Load */
 } etwcap_module;
@@ -77,12 +77,12 @@ typedef struct etwcap_process {
     uint32_t parent_pid;
     size_t parent; /* index of the parent record, or SIZE_MAX */
     uint64_t unique_key;
-    uint64_t start_key; /* PROCESS_START_KEY when seen, else 0 */
-    int64_t start_time; /* raw; Start event time, or first DCStart */
-    int64_t end_time;   /* raw; ETWCAP_TIME_NEVER while alive */
+    uint64_t start_key;   /* PROCESS_START_KEY when seen, else 0 */
+    int64_t start_time;   /* raw; Start event time, or first DCStart */
+    int64_t end_time;     /* raw; ETWCAP_TIME_NEVER while alive */
     int started_in_trace; /* a Start event was seen (not only rundown) */
     int32_t exit_status;
-    char *image;        /* ImageFileName */
+    char *image; /* ImageFileName */
     char *command_line;
     char container_id[37]; /* "" when no container id was seen */
     etwcap_module *modules;
@@ -101,6 +101,16 @@ void etwcap_state_free(etwcap_state *st);
 
 /* Update the state from one event (events must come in time order). */
 etwcap_status etwcap_state_update(etwcap_state *st, const etwcap_event *ev);
+
+struct etwcap_pe_identity;
+/* The identity of the image at `path` of SizeOfImage `size`, or NULL. */
+typedef const struct etwcap_pe_identity *(*etwcap_identity_lookup)(const char *path, uint64_t size,
+                                                                   void *payload);
+/* Give every module that the trace gave no RSDS identity (no DbgID record)
+ * the one `lookup` knows for its path and size: the image sidecar of a live
+ * capture (docs/capture.md). Returns the number of modules filled. */
+size_t etwcap_state_apply_identities(etwcap_state *st, etwcap_identity_lookup lookup,
+                                     void *payload);
 
 size_t etwcap_state_process_count(const etwcap_state *st);
 const etwcap_process *etwcap_state_process_at(const etwcap_state *st, size_t i);

@@ -21,10 +21,12 @@ static const char usage_text[] =
     "stage does all the scoping). --container enables the CLR providers inside\n"
     "containers (silos) with source-container tracking.\n";
 
+#ifndef _WIN32
 static const char not_windows[] =
     "etwcap capture: live capture records an ETW session and needs Windows (run etwcap.exe\n"
     "from an elevated prompt there). On this platform, analyse an .etl recorded on Windows\n"
     "(xperf, wpr, PerfView or etwcap capture) with `etwcap evidence FILE.etl ...`.\n";
+#endif
 
 #define MAX_SEL 64
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "capture/images.h"
 #include "cli.h"
 
 static const char usage_text[] =
@@ -53,6 +54,61 @@ static int parse_duration(const char *s, uint64_t *ms)
     *ms = v * mul;
     return 0;
 }
+
+#ifdef _WIN32
+typedef struct sidecar {
+    const char *const *paths, *const *files;
+    size_t n, nread;
+} sidecar;
+
+static etwcap_status write_sidecar_doc(const void *obj, FILE *f, int flag)
+{
+    sidecar *s = (sidecar *)obj;
+    (void)flag;
+    return etwcap_images_write(f, s->paths, s->files, s->n, &s->nread);
+}
+
+/* The PE identity of every image the trace loaded, read from this machine's
+ * files now, next to the trace (docs/capture.md). 0, or -1 after a warning. */
+static int write_images(const char *etl)
+{
+    char **paths = NULL, side[4096];
+    size_t n = 0;
+    etwcap_diag d;
+    memset(&d, 0, sizeof d);
+    if (etwcap_images_sidecar_path(side, sizeof side, etl) != 0 ||
+        etwcap_images_collect(etl, &paths, &n, &d) != ETWCAP_OK) {
+        fprintf(stderr, "etwcap capture: warning: no image list for %s: %s\n", etl,
+                d.message[0] ? d.message : "the trace could not be read back");
+        return -1;
+    }
+    etwcap_device_map map;
+    etwcap_images_device_map(&map);
+    char **files = calloc(n ? n : 1, sizeof *files);
+    int rc = -1;
+    if (files) {
+        for (size_t i = 0; i < n; i++) {
+            char buf[2048];
+            files[i] = paths[i];
+            if (etwcap_images_map_path(&map, paths[i], buf, sizeof buf) == 0) {
+                char *c = malloc(strlen(buf) + 1);
+                if (c)
+                    files[i] = strcpy(c, buf);
+            }
+        }
+        sidecar s = {(const char *const *)paths, (const char *const *)files, n, 0};
+        rc = cli_write_atomic(side, write_sidecar_doc, &s, 0) == CLI_OK ? 0 : -1;
+        if (rc == 0)
+            fprintf(stderr, "etwcap: wrote %s (%zu of %zu images identified)\n", side, s.nread, n);
+        for (size_t i = 0; i < n; i++)
+            if (files[i] != paths[i])
+                free(files[i]);
+        free(files);
+    }
+    etwcap_images_paths_free(paths, n);
+    return rc;
+}
+#endif
 
 int cmd_capture(int argc, char **argv)
 {
@@ -141,8 +197,10 @@ int cmd_capture(int argc, char **argv)
         fprintf(stderr, "etwcap capture: %s\n", why);
         return CLI_INPUT;
     }
-    if (o.etl_path)
+    if (o.etl_path) {
         fprintf(stderr, "etwcap: wrote %s\n", o.etl_path);
+        write_images(o.etl_path);
+    }
     if (res.clr_etl[0])
         fprintf(stderr,
                 "etwcap: this Windows has no system-logger sessions: the CLR events are in %s, "

@@ -56,7 +56,7 @@ static void test_write_read(void **state)
     FILE *f = fopen(side, "wb");
     assert_non_null(f);
     size_t nread = 99;
-    assert_int_equal(etwcap_images_write(f, paths, 2, &nread), ETWCAP_OK);
+    assert_int_equal(etwcap_images_write(f, paths, NULL, 2, &nread), ETWCAP_OK);
     fclose(f);
     assert_int_equal(nread, 1);
     char *text = read_all(side);
@@ -147,6 +147,15 @@ static void test_evidence_uses_sidecar(void **state)
     assert_int_equal(testgen_write(t, etl), 0);
     testgen_free(t);
 
+    /* What the capture's stop step collects: the one image, as the trace names it. */
+    char **paths = NULL;
+    size_t npaths = 0;
+    etwcap_diag cd;
+    assert_int_equal(etwcap_images_collect(etl, &paths, &npaths, &cd), ETWCAP_OK);
+    assert_int_equal(npaths, 1);
+    assert_string_equal(paths[0], crash);
+    etwcap_images_paths_free(paths, npaths);
+
     uint32_t pid = 700;
     etwcap_evidence_options o;
     memset(&o, 0, sizeof o);
@@ -160,10 +169,10 @@ static void test_evidence_uses_sidecar(void **state)
         assert_string_equal(side, "test_images_evidence.etl.images.json");
         remove(side);
         if (with) {
-            const char *paths[1] = {crash};
+            const char *one[1] = {crash};
             FILE *f = fopen(side, "wb");
             assert_non_null(f);
-            assert_int_equal(etwcap_images_write(f, paths, 1, NULL), ETWCAP_OK);
+            assert_int_equal(etwcap_images_write(f, one, NULL, 1, NULL), ETWCAP_OK);
             fclose(f);
         }
         etwcap_evidence *e = NULL;
@@ -198,12 +207,38 @@ static void test_evidence_uses_sidecar(void **state)
     remove(etl);
 }
 
+static void test_map_path(void **state)
+{
+    (void)state;
+    etwcap_device_map map;
+    memset(&map, 0, sizeof map);
+    strcpy(map.v[0].device, "\\Device\\HarddiskVolume3");
+    strcpy(map.v[0].drive, "C:");
+    strcpy(map.v[1].device, "\\Device\\HarddiskVolume30");
+    strcpy(map.v[1].drive, "E:");
+    map.n = 2;
+    char out[256];
+    assert_int_equal(
+        etwcap_images_map_path(&map, "\\Device\\HarddiskVolume3\\Windows\\x.dll", out, sizeof out),
+        0);
+    assert_string_equal(out, "C:\\Windows\\x.dll");
+    assert_int_equal(
+        etwcap_images_map_path(&map, "\\device\\harddiskvolume30\\a.exe", out, sizeof out), 0);
+    assert_string_equal(out, "E:\\a.exe"); /* the whole device name, not Volume3 */
+    assert_int_equal(etwcap_images_map_path(&map, "D:\\a.dll", out, sizeof out), 0);
+    assert_string_equal(out, "D:\\a.dll");
+    assert_int_not_equal(etwcap_images_map_path(&map, "\\SystemRoot\\x.sys", out, sizeof out), 0);
+    assert_int_not_equal(etwcap_images_map_path(&map, "\\Device\\HarddiskVolume3\\long", out, 7),
+                         0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_read),
         cmocka_unit_test(test_bad_documents),
         cmocka_unit_test(test_evidence_uses_sidecar),
+        cmocka_unit_test(test_map_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

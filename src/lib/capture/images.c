@@ -17,7 +17,8 @@ static void set_diag(etwcap_diag *d, etwcap_status st, const char *file, const c
     snprintf(d->message, sizeof d->message, "%.100s: %.90s", file, what);
 }
 
-etwcap_status etwcap_images_write(FILE *f, const char *const *paths, size_t n, size_t *nread)
+etwcap_status etwcap_images_write(FILE *f, const char *const *paths, const char *const *files,
+                                  size_t n, size_t *nread)
 {
     etwcap_json j;
     etwcap_json_init(&j);
@@ -34,7 +35,11 @@ etwcap_status etwcap_images_write(FILE *f, const char *const *paths, size_t n, s
         etwcap_json_obj_begin(&j);
         etwcap_json_key(&j, "path");
         etwcap_json_str(&j, paths[i]);
-        if (etwcap_pe_open(&pe, paths[i], &d) != ETWCAP_OK) {
+        if (files && strcmp(files[i], paths[i]) != 0) {
+            etwcap_json_key(&j, "file");
+            etwcap_json_str(&j, files[i]);
+        }
+        if (etwcap_pe_open(&pe, files ? files[i] : paths[i], &d) != ETWCAP_OK) {
             etwcap_json_key(&j, "error");
             etwcap_json_str(&j, d.message[0] ? d.message : "cannot read the image");
         } else {

@@ -31,10 +31,37 @@ typedef struct etwcap_images {
     size_t n;
 } etwcap_images;
 
-/* Read each of `paths` with the PE reader and write the sidecar document to
- * `f`. Images that cannot be read are listed with their error. `nread`
- * (may be NULL) gets the number read. Returns ETWCAP_OK or ETWCAP_ERR_IO. */
-etwcap_status etwcap_images_write(FILE *f, const char *const *paths, size_t n, size_t *nread);
+/* Read each image with the PE reader and write the sidecar document to `f`:
+ * `paths[i]` is the image's path as the trace names it (what the offline
+ * stage looks up), `files[i]` the file to read (NULL: `paths` themselves).
+ * Images that cannot be read are listed with their error. `nread` (may be
+ * NULL) gets the number read. Returns ETWCAP_OK or ETWCAP_ERR_IO. */
+etwcap_status etwcap_images_write(FILE *f, const char *const *paths, const char *const *files,
+                                  size_t n, size_t *nread);
+
+/* Device prefixes and the drives they are mounted as ("\Device\HarddiskVolume3"
+ * -> "C:"), as QueryDosDeviceW tells on the capturing machine. */
+typedef struct etwcap_device_map {
+    struct {
+        char device[128];
+        char drive[4];
+    } v[26];
+    size_t n;
+} etwcap_device_map;
+
+/* The drive-letter form of `path` (already one: copied). 0, or -1 when no
+ * device of `map` prefixes it or it does not fit. */
+int etwcap_images_map_path(const etwcap_device_map *map, const char *path, char *out, size_t cap);
+
+/* Every distinct image path that trace `etl` loads (modules of every
+ * process), as the state names them. Free with etwcap_images_paths_free. */
+etwcap_status etwcap_images_collect(const char *etl, char ***paths, size_t *n, etwcap_diag *diag);
+void etwcap_images_paths_free(char **paths, size_t n);
+
+#ifdef _WIN32
+/* Fill `map` from QueryDosDeviceW for drives A: to Z:. */
+void etwcap_images_device_map(etwcap_device_map *map);
+#endif
 
 /* Load a sidecar. Bad documents give ETWCAP_ERR_FORMAT with the reason. */
 etwcap_status etwcap_images_load(etwcap_images *out, const char *file, etwcap_diag *diag);

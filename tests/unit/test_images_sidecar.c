@@ -117,7 +117,7 @@ static void test_bad_documents(void **state)
         memset(&d, 0, sizeof d);
         assert_int_equal(etwcap_images_load(&im, side, &d), ETWCAP_ERR_FORMAT);
         if (!strstr(d.message, cases[i].want) || !strstr(d.message, side))
-            fail_msg("case %zu: message '%s'", i, d.message);
+            fail_msg("case %d: message %s", (int)i, d.message);
         assert_null(im.v);
     }
     remove(side);

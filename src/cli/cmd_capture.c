@@ -12,6 +12,7 @@ static const char usage_text[] =
     "usage: etwcap capture [--duration 30s] [--process NAME | --pid N | --container ID]...\n"
     "                      [--sample-rate HZ] [--no-clr] [--no-stacks] [--realtime]\n"
     "                      [-o trace.etl] [--evidence OUT.json] [--symbols PATH]\n"
+    "                      [-- COMMAND [ARGS]...]\n"
     "Records kernel process/thread/image/CPU-sample events with stacks and the CLR\n"
     "loader/JIT/NGen/R2R events (plus start and end rundown) into an .etl file (default\n"
     "trace.etl). Stops at the end of --duration (e.g. 500ms, 30s, 5m; default: none), on\n"
@@ -20,7 +21,10 @@ static const char usage_text[] =
     "with the same --process/--pid/--container selector and --symbols.\n"
     "--pid filters CLR events at the source (at most 8 PIDs; with more, the offline\n"
     "stage does all the scoping). --container enables the CLR providers inside\n"
-    "containers (silos) with source-container tracking.\n";
+    "containers (silos) with source-container tracking.\n"
+    "-- COMMAND ARGS: start COMMAND suspended, resume it once the session runs, stop\n"
+    "when its whole process tree has exited (or at --duration); --evidence then covers\n"
+    "that process tree.\n";
 
 #ifndef _WIN32
 static const char not_windows[] =
@@ -126,6 +130,14 @@ int cmd_capture(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
             return CLI_OK;
+        } else if (!strcmp(a, "--")) {
+            o.command = (const char *const *)argv + i + 1;
+            o.ncommand = (size_t)(argc - i - 1);
+            if (!o.ncommand) {
+                fprintf(stderr, "etwcap capture: no COMMAND after --\n");
+                return CLI_USAGE;
+            }
+            break;
         } else if (!strcmp(a, "--duration") && v && parse_duration(v, &o.duration_ms) == 0) {
             i++;
         } else if (!strcmp(a, "--process") && v && nprocs < MAX_SEL) {
@@ -174,7 +186,7 @@ int cmd_capture(int argc, char **argv)
         fprintf(stderr, "etwcap capture: --evidence needs a file (-o) to read back\n");
         return CLI_USAGE;
     }
-    if (evidence && !nprocs && !o.npids && !ncontainers) {
+    if (evidence && !nprocs && !o.npids && !ncontainers && !o.ncommand) {
         fprintf(stderr, "etwcap capture: --evidence needs --process, --pid or --container\n");
         return CLI_USAGE;
     }
@@ -211,8 +223,8 @@ int cmd_capture(int argc, char **argv)
     if (!evidence)
         return CLI_OK;
     /* The same code as `etwcap evidence`. */
-    char *ev[8 + 2 * 3 * MAX_SEL];
-    char pidbuf[MAX_SEL][16];
+    char *ev[10 + 2 * 3 * MAX_SEL];
+    char pidbuf[MAX_SEL][16], childbuf[16];
     int n = 0;
     ev[n++] = "evidence";
     ev[n++] = (char *)o.etl_path;
@@ -224,6 +236,10 @@ int cmd_capture(int argc, char **argv)
     }
     for (size_t i = 0; i < ncontainers; i++)
         ev[n++] = "--container", ev[n++] = (char *)containers[i];
+    if (res.child_pid) { /* the command and, by default, all its descendants */
+        snprintf(childbuf, sizeof childbuf, "%u", (unsigned)res.child_pid);
+        ev[n++] = "--pid", ev[n++] = childbuf;
+    }
     if (symbols)
         ev[n++] = "--symbols", ev[n++] = (char *)symbols;
     ev[n++] = "-o";

@@ -30,6 +30,12 @@ typedef enum {
     K_OpenProcess,
     K_GetExitCodeProcess,
     K_WaitForMultipleObjects,
+    K_CreateProcessW,
+    K_ResumeThread,
+    K_TerminateProcess,
+    K_CreateJobObjectW,
+    K_AssignProcessToJobObject,
+    K_QueryInformationJobObject,
 } call_kind;
 
 typedef struct call {
@@ -75,6 +81,14 @@ typedef struct fake {
     int nalive;
     int open_handles, handlers;
     ULONG lost, buffers;
+    enum {
+        CHILD_NONE,
+        CHILD_SUSPENDED,
+        CHILD_RUNNING,
+        CHILD_TERMINATED
+    } child;
+    char cmdline[512];
+    DWORD create_flags;
 } fake;
 
 static fake F;
@@ -340,6 +354,70 @@ static BOOL WINAPI f_CloseHandle(HANDLE h)
     return TRUE;
 }
 
+enum {
+    CHILD_PID = 9000
+};
+
+static BOOL WINAPI f_CreateProcessW(LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUTES pa,
+                                    LPSECURITY_ATTRIBUTES ta, BOOL inherit, DWORD flags, LPVOID env,
+                                    LPCWSTR dir, LPSTARTUPINFOW si, LPPROCESS_INFORMATION pi)
+{
+    call *c = record(K_CreateProcessW);
+    narrow(F.cmdline, sizeof F.cmdline, cmd);
+    F.create_flags = flags;
+    if (c->failed)
+        return FALSE;
+    F.child = (flags & CREATE_SUSPENDED) ? CHILD_SUSPENDED : CHILD_RUNNING;
+    pi->hProcess = (HANDLE)(uintptr_t)0x2000;
+    pi->hThread = (HANDLE)(uintptr_t)0x2004;
+    pi->dwProcessId = CHILD_PID;
+    pi->dwThreadId = CHILD_PID + 4;
+    F.open_handles += 2;
+    return TRUE;
+}
+
+static DWORD WINAPI f_ResumeThread(HANDLE t)
+{
+    if (record(K_ResumeThread)->failed)
+        return (DWORD)-1;
+    assert_int_equal(F.child, CHILD_SUSPENDED);
+    F.child = CHILD_RUNNING;
+    return 1;
+}
+
+static BOOL WINAPI f_TerminateProcess(HANDLE p, UINT code)
+{
+    if (record(K_TerminateProcess)->failed)
+        return FALSE;
+    F.child = CHILD_TERMINATED;
+    return TRUE;
+}
+
+static HANDLE WINAPI f_CreateJobObjectW(LPSECURITY_ATTRIBUTES a, LPCWSTR name)
+{
+    if (record(K_CreateJobObjectW)->failed)
+        return NULL;
+    F.open_handles++;
+    return (HANDLE)(uintptr_t)0x3000;
+}
+
+static BOOL WINAPI f_AssignProcessToJobObject(HANDLE job, HANDLE p)
+{
+    return record(K_AssignProcessToJobObject)->failed ? FALSE : TRUE;
+}
+
+static BOOL WINAPI f_QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS cls, LPVOID info,
+                                               DWORD len, LPDWORD got)
+{
+    if (record(K_QueryInformationJobObject)->failed)
+        return FALSE;
+    assert_int_equal(cls, JobObjectBasicAccountingInformation);
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION *a = info;
+    /* The tree (the command and its children) runs until exit_at. */
+    a->ActiveProcesses = F.exit_at && F.now >= F.exit_at ? 0 : 3;
+    return TRUE;
+}
+
 static ULONGLONG WINAPI f_GetTickCount64(void)
 {
     return F.now;
@@ -361,7 +439,9 @@ static const etwcap_winapi fake_api = {
     .console = {f_SetConsoleCtrlHandler},
     .process = {f_GetCurrentProcess, f_GetCurrentProcessId, f_GetLastError, f_OpenProcessToken,
                 f_GetTokenInformation, f_LookupPrivilegeValueW, f_AdjustTokenPrivileges,
-                f_OpenProcess, f_GetExitCodeProcess, f_WaitForMultipleObjects, f_CloseHandle},
+                f_OpenProcess, f_GetExitCodeProcess, f_WaitForMultipleObjects, f_CloseHandle,
+                f_CreateProcessW, f_ResumeThread, f_TerminateProcess, f_CreateJobObjectW,
+                f_AssignProcessToJobObject, f_QueryInformationJobObject},
     .clock = {f_GetTickCount64, f_Sleep},
     .fake = &F,
 };
@@ -885,13 +965,115 @@ static void test_stale(void **state)
     assert_int_equal(running_sessions(), 1);
 }
 
+/* ---- `etwcap capture -- COMMAND` (issue #6) ----------------------------- */
+
+static int index_of(call_kind k, int nth_call)
+{
+    for (int j = 0; j < F.ncalls; j++)
+        if (F.calls[j].kind == k && nth_call-- == 0)
+            return j;
+    return -1;
+}
+
+static const char *const command[] = {"C:\\app\\My App.exe", "a b",         "x\"y",
+                                      "c:\\dir\\",           "end\\ dir\\", ""};
+
+static void test_command_resumed_after_start(void **state)
+{
+    (void)state;
+    etwcap_capture_options o = base_options();
+    o.duration_ms = 0;
+    o.command = command;
+    o.ncommand = 6;
+    etwcap_capture_result res;
+    char why[512];
+    reset();
+    F.exit_at = F.now + 2700;
+    assert_int_equal(run(&o, &res, why), 0);
+    /* Quoted as CommandLineToArgvW splits it; started suspended. */
+    assert_string_equal(F.cmdline, "\"C:\\app\\My App.exe\" \"a b\" \"x\\\"y\" c:\\dir\\ "
+                                   "\"end\\ dir\\\\\" \"\"");
+    assert_true(F.create_flags & CREATE_SUSPENDED);
+    /* Resumed once, after the session started and the rundown began. */
+    int resume = index_of(K_ResumeThread, 0);
+    assert_true(resume > index_of(K_StartTraceW, 0));
+    assert_true(resume > index_of(K_EnableTraceEx2, 1)); /* rundown DCStart */
+    assert_true(index_of(K_EnableTraceEx2, 1) >= 0);
+    assert_int_equal(count(K_ResumeThread), 1);
+    assert_int_equal(count(K_TerminateProcess), 0);
+    assert_int_equal(F.child, CHILD_RUNNING);
+    /* Ends when the job (the whole tree) has no process left. */
+    assert_int_equal(res.end, ETWCAP_CAPTURE_END_TARGETS);
+    assert_true(res.elapsed_ms >= 2700 && res.elapsed_ms <= 2800);
+    assert_int_equal(res.child_pid, CHILD_PID); /* --evidence selects --pid 9000 + children */
+    /* No PID filter: the command's children must reach the CLR providers too. */
+    assert_int_equal(nth(K_EnableTraceEx2, 0)->filter_count, 0);
+    assert_int_equal(running_sessions(), 0);
+    assert_int_equal(F.open_handles, 0);
+
+    /* --duration first: the command keeps running, resumed, not killed. */
+    reset();
+    o.duration_ms = 1500;
+    F.exit_at = F.now + 60000;
+    assert_int_equal(run(&o, &res, why), 0);
+    assert_int_equal(res.end, ETWCAP_CAPTURE_END_DURATION);
+    assert_int_equal(F.child, CHILD_RUNNING);
+    assert_int_equal(count(K_TerminateProcess), 0);
+}
+
+/* A failure at each call: never left suspended; resumed only when the
+ * session had started; otherwise terminated. */
+static void test_command_failures(void **state)
+{
+    (void)state;
+    etwcap_capture_options o = base_options();
+    o.command = command;
+    o.ncommand = 2;
+    etwcap_capture_result res;
+    char why[512];
+    reset();
+    F.exit_at = F.now + 2500;
+    assert_int_equal(run(&o, &res, why), 0);
+    int n = F.ncalls, resume_at = index_of(K_ResumeThread, 0);
+    int terminated = 0, resumed = 0;
+    for (int k = 0; k < n; k++) {
+        reset();
+        F.exit_at = F.now + 2500;
+        F.fail_at = k;
+        why[0] = 0;
+        assert_int_not_equal(run(&o, &res, why), 0);
+        assert_true(why[0] != 0);
+        assert_int_equal(running_sessions(), 0);
+        assert_int_equal(F.open_handles, 0);
+        assert_int_not_equal(F.child, CHILD_SUSPENDED);
+        if (k <= resume_at) {
+            /* Failed before (or at) the resume: the command never ran. */
+            assert_int_equal(count(K_ResumeThread), k == resume_at ? 1 : 0);
+            assert_true(F.child == CHILD_TERMINATED || F.child == CHILD_NONE);
+            terminated += F.child == CHILD_TERMINATED;
+        } else {
+            assert_int_equal(F.child, CHILD_RUNNING);
+            assert_int_equal(count(K_TerminateProcess), 0);
+            resumed++;
+        }
+    }
+    printf("capture -- COMMAND: failure at each of %d calls: %d terminated before resume, %d after "
+           "resume left running, none suspended, no session left\n",
+           n, terminated, resumed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_session), cmocka_unit_test(test_options),
-        cmocka_unit_test(test_fallback),        cmocka_unit_test(test_fail_each_call),
-        cmocka_unit_test(test_rights),          cmocka_unit_test(test_timer_and_stop),
+        cmocka_unit_test(test_default_session),
+        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_fallback),
+        cmocka_unit_test(test_fail_each_call),
+        cmocka_unit_test(test_rights),
+        cmocka_unit_test(test_timer_and_stop),
         cmocka_unit_test(test_stale),
+        cmocka_unit_test(test_command_resumed_after_start),
+        cmocka_unit_test(test_command_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

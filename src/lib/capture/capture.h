@@ -33,6 +33,10 @@ typedef struct etwcap_capture_options {
     const char *etl_path;     /* UTF-8 .etl to write; NULL only with realtime */
     uint32_t rundown_wait_ms; /* wait for the DCEnd rundown before stopping */
     int quiet;                /* no progress line */
+    /* `-- COMMAND ARGS`: started suspended, resumed once the session runs;
+     * the capture ends when its process tree has exited. */
+    const char *const *command;
+    size_t ncommand;
     /* Called once the session runs, with its UTF-8 name (realtime: where a
      * consumer opens it). Non-zero stops the capture as an error. */
     int (*on_started)(const char *session, void *payload);
@@ -44,7 +48,7 @@ typedef enum etwcap_capture_end {
     ETWCAP_CAPTURE_END_NONE = 0,
     ETWCAP_CAPTURE_END_DURATION,
     ETWCAP_CAPTURE_END_CONSOLE, /* Ctrl-C, Ctrl-Break, console close, logoff, shutdown */
-    ETWCAP_CAPTURE_END_TARGETS, /* every --pid target exited */
+    ETWCAP_CAPTURE_END_TARGETS, /* every --pid target / the COMMAND's process tree exited */
 } etwcap_capture_end;
 
 typedef struct etwcap_capture_result {
@@ -54,6 +58,7 @@ typedef struct etwcap_capture_result {
     uint32_t buffers_written;
     int system_logger;  /* 1: one system-logger session; 0: NT Kernel Logger fallback */
     char clr_etl[1024]; /* fallback only: the separate CLR session's file, else "" */
+    uint32_t child_pid; /* the COMMAND's process, or 0 */
 } etwcap_capture_result;
 
 /* Sample interval in 100 ns units for `hz` samples per second (0: default). */
@@ -123,6 +128,33 @@ int etwcap_capture_stop_stale(const etwcap_winapi *api, char *why, size_t cap);
  * poll loop, guaranteed stop. 0, or -1 after writing why to `why`. */
 int etwcap_capture_run(const etwcap_winapi *api, const etwcap_capture_options *o,
                        etwcap_capture_result *res, char *why, size_t cap);
+
+/* The COMMAND of `etwcap capture -- COMMAND ARGS`: suspended in a job object. */
+typedef struct etwcap_capture_child {
+    HANDLE process, thread, job;
+    DWORD pid;
+    int resumed;
+} etwcap_capture_child;
+
+/* Quote UTF-8 arguments into one UTF-16 command line as CommandLineToArgvW
+ * splits it. 0, or -1 when it does not fit or is not UTF-8. */
+int etwcap_capture_quote(const char *const *argv, size_t n, WCHAR *out, size_t cap);
+
+/* Start the command suspended (CREATE_SUSPENDED) inside a new job object.
+ * On failure nothing is left running. 0, or -1 with `why`. */
+int etwcap_capture_child_start(const etwcap_winapi *api, const etwcap_capture_options *o,
+                               etwcap_capture_child *c, char *why, size_t cap);
+
+/* Let the command run. 0, or -1 with `why` (the caller then aborts it). */
+int etwcap_capture_child_resume(const etwcap_winapi *api, etwcap_capture_child *c, char *why,
+                                size_t cap);
+
+/* 1 while a process of the command's tree (job) runs, 0 when none, -1 on error. */
+int etwcap_capture_child_alive(const etwcap_winapi *api, const etwcap_capture_child *c);
+
+/* Close the handles; a command never resumed is terminated first, so it is
+ * never left suspended. */
+void etwcap_capture_child_end(const etwcap_winapi *api, etwcap_capture_child *c);
 
 /* The console handler installed by etwcap_capture_run (exposed for tests:
  * a fake console calls it as Windows would on another thread). */

@@ -97,7 +97,8 @@ static void progress(const etwcap_capture_options *o, uint64_t ms, ULONG buffers
 /* Poll until the duration ends, a console event arrives or every target
  * exited. 0, or -1 with `why`. */
 static int poll_loop(etwcap_capture_session *s, const HANDLE *targets, DWORD ntargets,
-                     etwcap_capture_result *res, char *why, size_t cap)
+                     const etwcap_capture_child *child, etwcap_capture_result *res, char *why,
+                     size_t cap)
 {
     const etwcap_winapi *api = s->api;
     const etwcap_capture_options *o = s->opts;
@@ -121,6 +122,18 @@ static int poll_loop(etwcap_capture_session *s, const HANDLE *targets, DWORD nta
                 return -1;
             }
             if (w < WAIT_OBJECT_0 + ntargets) {
+                res->end = ETWCAP_CAPTURE_END_TARGETS;
+                return 0;
+            }
+        }
+        if (child->job) {
+            int alive = etwcap_capture_child_alive(api, child);
+            if (alive < 0) {
+                snprintf(why, cap, "cannot follow the command's processes: %s",
+                         etwcap_capture_strerror(api->process.GetLastError()));
+                return -1;
+            }
+            if (!alive) {
                 res->end = ETWCAP_CAPTURE_END_TARGETS;
                 return 0;
             }
@@ -175,7 +188,14 @@ int etwcap_capture_run(const etwcap_winapi *api, const etwcap_capture_options *o
     DWORD ntargets = 0;
     int rc = -1, handler = 0, started = 0;
     etwcap_capture_session s;
+    etwcap_capture_child child;
     memset(&s, 0, sizeof s);
+    memset(&child, 0, sizeof child);
+    if (o->ncommand) {
+        if (etwcap_capture_child_start(api, o, &child, why, cap) != 0)
+            goto out;
+        res->child_pid = child.pid;
+    }
     for (size_t i = 0; i < o->npids; i++) {
         HANDLE h = api->process.OpenProcess(SYNCHRONIZE, FALSE, o->pids[i]);
         if (!h) {
@@ -219,7 +239,10 @@ int etwcap_capture_run(const etwcap_winapi *api, const etwcap_capture_options *o
         snprintf(why, cap, "the real-time consumer could not start");
         goto out;
     }
-    rc = poll_loop(&s, targets, ntargets, res, why, cap);
+    /* Only now, with the session and the CLR rundown running, may the command run. */
+    if (child.process && etwcap_capture_child_resume(api, &child, why, cap) != 0)
+        goto out;
+    rc = poll_loop(&s, targets, ntargets, &child, res, why, cap);
 
 out:
     if (started) {
@@ -240,6 +263,8 @@ out:
         rc = -1;
     }
     handler_api = NULL;
+    /* A command that was never resumed is terminated here. */
+    etwcap_capture_child_end(api, &child);
     for (DWORD i = 0; i < ntargets; i++)
         api->process.CloseHandle(targets[i]);
     return rc;

@@ -68,6 +68,17 @@ typedef struct etwcap_winapi_process {
     BOOL(WINAPI *GetExitCodeProcess)(HANDLE process, LPDWORD code);
     DWORD(WINAPI *WaitForMultipleObjects)(DWORD count, const HANDLE *handles, BOOL all, DWORD ms);
     BOOL(WINAPI *CloseHandle)(HANDLE h);
+    /* `etwcap capture -- COMMAND`: a suspended child in a job object. */
+    BOOL(WINAPI *CreateProcessW)
+    (LPCWSTR app, LPWSTR cmdline, LPSECURITY_ATTRIBUTES pattr, LPSECURITY_ATTRIBUTES tattr,
+     BOOL inherit, DWORD flags, LPVOID env, LPCWSTR dir, LPSTARTUPINFOW si,
+     LPPROCESS_INFORMATION pi);
+    DWORD(WINAPI *ResumeThread)(HANDLE thread);
+    BOOL(WINAPI *TerminateProcess)(HANDLE process, UINT code);
+    HANDLE(WINAPI *CreateJobObjectW)(LPSECURITY_ATTRIBUTES attr, LPCWSTR name);
+    BOOL(WINAPI *AssignProcessToJobObject)(HANDLE job, HANDLE process);
+    BOOL(WINAPI *QueryInformationJobObject)
+    (HANDLE job, JOBOBJECTINFOCLASS cls, LPVOID info, DWORD length, LPDWORD returned);
 } etwcap_winapi_process;
 
 typedef struct etwcap_winapi_clock {

@@ -25,6 +25,12 @@ static const etwcap_winapi real = {
             .GetExitCodeProcess = GetExitCodeProcess,
             .WaitForMultipleObjects = WaitForMultipleObjects,
             .CloseHandle = CloseHandle,
+            .CreateProcessW = CreateProcessW,
+            .ResumeThread = ResumeThread,
+            .TerminateProcess = TerminateProcess,
+            .CreateJobObjectW = CreateJobObjectW,
+            .AssignProcessToJobObject = AssignProcessToJobObject,
+            .QueryInformationJobObject = QueryInformationJobObject,
         },
     .clock = {.GetTickCount64 = GetTickCount64, .Sleep = Sleep},
     .dbghelp =

@@ -102,6 +102,16 @@ void etwcap_state_free(etwcap_state *st);
 /* Update the state from one event (events must come in time order). */
 etwcap_status etwcap_state_update(etwcap_state *st, const etwcap_event *ev);
 
+struct etwcap_pe_identity;
+/* The identity of the image at `path` of SizeOfImage `size`, or NULL. */
+typedef const struct etwcap_pe_identity *(*etwcap_identity_lookup)(const char *path, uint64_t size,
+                                                                   void *payload);
+/* Give every module that the trace gave no RSDS identity (no DbgID record)
+ * the one `lookup` knows for its path and size: the image sidecar of a live
+ * capture (docs/capture.md). Returns the number of modules filled. */
+size_t etwcap_state_apply_identities(etwcap_state *st, etwcap_identity_lookup lookup,
+                                     void *payload);
+
 size_t etwcap_state_process_count(const etwcap_state *st);
 const etwcap_process *etwcap_state_process_at(const etwcap_state *st, size_t i);
 

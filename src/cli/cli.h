@@ -25,6 +25,7 @@ int cmd_stacks(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_containers(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 
 /* Open a trace; diagnostics are printed to stderr as they are found, naming
  * the file, buffer and offset. Buffers are decoded with one thread per

@@ -16,6 +16,7 @@ static const struct {
     {"evidence", cmd_evidence, "runtime evidence for a process tree or container (JSON)"},
     {"containers", cmd_containers, "list the container ids seen, with their processes"},
     {"stacks", cmd_stacks, "CPU-sample stacks: folded, speedscope or SVG flame graph"},
+    {"capture", cmd_capture, "record a live ETW trace (Windows, administrator)"},
     {"confirm", cmd_confirm, "check static reachability claims against runtime evidence"},
 };
 

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "capture/images.h"
 #include "common/sha256.h"
+#include "compat/compat.h"
 #include "decode/decode_internal.h"
 #include "etwcap/decode.h"
 #include "etwcap/names.h"
@@ -78,6 +80,32 @@ static etwcap_status pass1(etwcap_evidence *e, const char *path, const etwcap_re
     e->buffers_skipped = etwcap_reader_stats_get(r)->buffers_skipped;
     etwcap_reader_close(r);
     return st == ETWCAP_END ? ETWCAP_OK : st;
+}
+
+static const etwcap_pe_identity *sidecar_lookup(const char *path, uint64_t size, void *payload)
+{
+    const etwcap_image_record *r = etwcap_images_find(payload, path, size);
+    return r ? &r->id : NULL;
+}
+
+/* Image identities recorded by `etwcap capture` next to the trace
+ * (OUT.etl.images.json, docs/capture.md), for modules without a DbgID. */
+static etwcap_status apply_sidecar(etwcap_evidence *e, const char *path, etwcap_diag *diag)
+{
+    char side[4096];
+    if (etwcap_images_sidecar_path(side, sizeof side, path) != 0)
+        return ETWCAP_OK;
+    FILE *f = etwcap_fopen(side, "rb");
+    if (!f)
+        return ETWCAP_OK;
+    fclose(f);
+    etwcap_images im;
+    etwcap_status st = etwcap_images_load(&im, side, diag);
+    if (st != ETWCAP_OK)
+        return st;
+    etwcap_state_apply_identities(e->state, sidecar_lookup, &im);
+    etwcap_images_free(&im);
+    return ETWCAP_OK;
 }
 
 static int in_target(const etwcap_evidence *e, size_t proc)
@@ -453,6 +481,8 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
         return ETWCAP_ERR_IO;
     }
     etwcap_status st = pass1(e, path, ro, diag);
+    if (st == ETWCAP_OK)
+        st = apply_sidecar(e, path, diag);
     if (st != ETWCAP_OK) {
         etwcap_evidence_free(e);
         return st;

@@ -12,6 +12,7 @@
 
 #include "common/bytes.h"
 #include "decode/decode_internal.h"
+#include "etwcap/symbol.h"
 #include "state/state_internal.h"
 
 /* SysConfig class of KernelTraceControl (VolumeMapping is opcode 35). */
@@ -479,4 +480,33 @@ const etwcap_method *etwcap_state_method_at(const etwcap_state *st, size_t proc,
         }
     }
     return best;
+}
+
+size_t etwcap_state_apply_identities(etwcap_state *st, etwcap_identity_lookup lookup, void *payload)
+{
+    size_t filled = 0;
+    for (size_t i = 0; i < st->nprocs; i++) {
+        etwcap_process *p = &st->procs[i];
+        for (size_t k = 0; k < p->nmodules; k++) {
+            etwcap_module *m = &p->modules[k];
+            if (m->has_pdb || !m->path)
+                continue;
+            const etwcap_pe_identity *id = lookup(m->path, m->size, payload);
+            if (!id || !id->has_rsds)
+                continue;
+            char *name = malloc(strlen(id->pdb_name) + 1);
+            if (!name)
+                continue;
+            strcpy(name, id->pdb_name);
+            free(m->pdb_name);
+            m->pdb_name = name;
+            m->has_pdb = 1;
+            m->pdb_guid = id->pdb_guid;
+            m->pdb_age = id->pdb_age;
+            if (!m->time_date_stamp)
+                m->time_date_stamp = id->time_date_stamp;
+            filled++;
+        }
+    }
+    return filled;
 }

@@ -40,16 +40,62 @@ typedef struct etwcap_winapi_dbghelp {
     DWORD(WINAPI *GetLastError)(void);
 } etwcap_winapi_dbghelp;
 
-/* ---- ETW, console and process calls of `etwcap capture`
- *      (src/lib/capture/): filled in by the capture work. ---- */
+/* ---- ETW, console, process and clock calls of `etwcap capture`
+ *      (src/lib/capture/). ---- */
 typedef struct etwcap_winapi_etw {
     ULONG(WINAPI *StartTraceW)(PTRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props);
     ULONG(WINAPI *ControlTraceW)
     (TRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props, ULONG code);
+    ULONG(WINAPI *EnableTraceEx2)
+    (TRACEHANDLE handle, LPCGUID provider, ULONG code, UCHAR level, ULONGLONG any, ULONGLONG all,
+     ULONG timeout, PENABLE_TRACE_PARAMETERS params);
+    ULONG(WINAPI *TraceSetInformation)
+    (TRACEHANDLE handle, TRACE_INFO_CLASS cls, PVOID info, ULONG length);
+    ULONG(WINAPI *QueryAllTracesW)(PEVENT_TRACE_PROPERTIES *props, ULONG count, PULONG found);
 } etwcap_winapi_etw;
+
+typedef struct etwcap_winapi_console {
+    BOOL(WINAPI *SetConsoleCtrlHandler)(PHANDLER_ROUTINE handler, BOOL add);
+} etwcap_winapi_console;
+
+typedef struct etwcap_winapi_process {
+    HANDLE(WINAPI *GetCurrentProcess)(void);
+    DWORD(WINAPI *GetCurrentProcessId)(void);
+    DWORD(WINAPI *GetLastError)(void);
+    BOOL(WINAPI *OpenProcessToken)(HANDLE process, DWORD access, PHANDLE token);
+    BOOL(WINAPI *GetTokenInformation)
+    (HANDLE token, TOKEN_INFORMATION_CLASS cls, LPVOID info, DWORD length, PDWORD returned);
+    BOOL(WINAPI *LookupPrivilegeValueW)(LPCWSTR system, LPCWSTR name, PLUID luid);
+    BOOL(WINAPI *AdjustTokenPrivileges)
+    (HANDLE token, BOOL disable_all, PTOKEN_PRIVILEGES state, DWORD length,
+     PTOKEN_PRIVILEGES previous, PDWORD returned);
+    HANDLE(WINAPI *OpenProcess)(DWORD access, BOOL inherit, DWORD pid);
+    BOOL(WINAPI *GetExitCodeProcess)(HANDLE process, LPDWORD code);
+    DWORD(WINAPI *WaitForMultipleObjects)(DWORD count, const HANDLE *handles, BOOL all, DWORD ms);
+    BOOL(WINAPI *CloseHandle)(HANDLE h);
+    /* `etwcap capture -- COMMAND`: a suspended child in a job object. */
+    BOOL(WINAPI *CreateProcessW)
+    (LPCWSTR app, LPWSTR cmdline, LPSECURITY_ATTRIBUTES pattr, LPSECURITY_ATTRIBUTES tattr,
+     BOOL inherit, DWORD flags, LPVOID env, LPCWSTR dir, LPSTARTUPINFOW si,
+     LPPROCESS_INFORMATION pi);
+    DWORD(WINAPI *ResumeThread)(HANDLE thread);
+    BOOL(WINAPI *TerminateProcess)(HANDLE process, UINT code);
+    HANDLE(WINAPI *CreateJobObjectW)(LPSECURITY_ATTRIBUTES attr, LPCWSTR name);
+    BOOL(WINAPI *AssignProcessToJobObject)(HANDLE job, HANDLE process);
+    BOOL(WINAPI *QueryInformationJobObject)
+    (HANDLE job, JOBOBJECTINFOCLASS cls, LPVOID info, DWORD length, LPDWORD returned);
+} etwcap_winapi_process;
+
+typedef struct etwcap_winapi_clock {
+    ULONGLONG(WINAPI *GetTickCount64)(void);
+    VOID(WINAPI *Sleep)(DWORD ms);
+} etwcap_winapi_clock;
 
 typedef struct etwcap_winapi {
     etwcap_winapi_etw etw;
+    etwcap_winapi_console console;
+    etwcap_winapi_process process;
+    etwcap_winapi_clock clock;
     etwcap_winapi_dbghelp dbghelp;
     /* State of a fake table; NULL in the real one. */
     void *fake;

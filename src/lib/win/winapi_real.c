@@ -7,7 +7,32 @@ static const etwcap_winapi real = {
         {
             .StartTraceW = StartTraceW,
             .ControlTraceW = ControlTraceW,
+            .EnableTraceEx2 = EnableTraceEx2,
+            .TraceSetInformation = TraceSetInformation,
+            .QueryAllTracesW = QueryAllTracesW,
         },
+    .console = {.SetConsoleCtrlHandler = SetConsoleCtrlHandler},
+    .process =
+        {
+            .GetCurrentProcess = GetCurrentProcess,
+            .GetCurrentProcessId = GetCurrentProcessId,
+            .GetLastError = GetLastError,
+            .OpenProcessToken = OpenProcessToken,
+            .GetTokenInformation = GetTokenInformation,
+            .LookupPrivilegeValueW = LookupPrivilegeValueW,
+            .AdjustTokenPrivileges = AdjustTokenPrivileges,
+            .OpenProcess = OpenProcess,
+            .GetExitCodeProcess = GetExitCodeProcess,
+            .WaitForMultipleObjects = WaitForMultipleObjects,
+            .CloseHandle = CloseHandle,
+            .CreateProcessW = CreateProcessW,
+            .ResumeThread = ResumeThread,
+            .TerminateProcess = TerminateProcess,
+            .CreateJobObjectW = CreateJobObjectW,
+            .AssignProcessToJobObject = AssignProcessToJobObject,
+            .QueryInformationJobObject = QueryInformationJobObject,
+        },
+    .clock = {.GetTickCount64 = GetTickCount64, .Sleep = Sleep},
     .dbghelp =
         {
             .SymSetOptions = SymSetOptions,

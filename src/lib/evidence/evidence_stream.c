@@ -22,12 +22,13 @@ typedef struct chunk {
     _Alignas(8) unsigned char data[];
 } chunk;
 
-/* A retained event: the struct without its item slots, then the item
- * headers, item data and payload, each 8-byte aligned. */
-typedef struct rec_head {
-    size_t size;     /* of the whole record */
-    etwcap_event ev; /* ext[] beyond ext_count unused; pointers fixed on replay */
-} rec_head;
+/* A retained event, 8-byte aligned parts: its size, the struct up to the
+ * item slots (HEAD_BYTES), the decoded extended items (TAIL_BYTES, with the
+ * shortcuts as item numbers), the used item headers, the item data, the
+ * payload. The unused item slots (most of the struct) are not kept. */
+#define HEAD_BYTES offsetof(etwcap_event, ext)
+#define TAIL_BYTES (sizeof(etwcap_event) - offsetof(etwcap_event, x))
+#define NO_ITEM ((uintptr_t)ETWCAP_MAX_EXT_ITEMS)
 
 struct etwcap_evidence_stream {
     etwcap_evidence *e;
@@ -88,23 +89,35 @@ static unsigned char *arena_take(etwcap_evidence_stream *s, size_t n)
     return p;
 }
 
+static size_t fixed_bytes(size_t nitems)
+{
+    return 8 + align8(HEAD_BYTES) + align8(TAIL_BYTES) + align8(nitems * sizeof(etwcap_ext_item));
+}
+
 static etwcap_status retain(etwcap_evidence_stream *s, const etwcap_event *ev)
 {
-    size_t head = align8(offsetof(rec_head, ev) + sizeof(etwcap_event));
-    size_t n = head;
+    size_t n = fixed_bytes(ev->ext_count);
     for (size_t i = 0; i < ev->ext_count; i++)
         n += align8(ev->ext[i].size);
     n += align8(ev->payload_len);
     unsigned char *p = arena_take(s, n);
     if (!p)
         return ETWCAP_ERR_NOMEM;
-    rec_head *r = (rec_head *)p;
-    r->size = n;
-    memcpy(&r->ev, ev, sizeof *ev);
-    /* The shortcuts point at the caller's item slots: rebase them. */
-    r->ev.x.stack = ev->x.stack ? &r->ev.ext[ev->x.stack - ev->ext] : NULL;
-    r->ev.x.stack_key = ev->x.stack_key ? &r->ev.ext[ev->x.stack_key - ev->ext] : NULL;
-    size_t pos = head;
+    uint64_t size = n;
+    memcpy(p, &size, 8);
+    size_t pos = 8;
+    memcpy(p + pos, ev, HEAD_BYTES);
+    pos += align8(HEAD_BYTES);
+    etwcap_event_ext x = ev->x;
+    x.stack = (const etwcap_ext_item *)(ev->x.stack ? (uintptr_t)(ev->x.stack - ev->ext) : NO_ITEM);
+    x.stack_key = (const etwcap_ext_item *)(ev->x.stack_key ? (uintptr_t)(ev->x.stack_key - ev->ext)
+                                                            : NO_ITEM);
+    memcpy(p + pos, &x, sizeof x);
+    memcpy(p + pos + sizeof x, (const unsigned char *)ev + offsetof(etwcap_event, x) + sizeof x,
+           TAIL_BYTES - sizeof x);
+    pos += align8(TAIL_BYTES);
+    memcpy(p + pos, ev->ext, ev->ext_count * sizeof(etwcap_ext_item));
+    pos += align8(ev->ext_count * sizeof(etwcap_ext_item));
     for (size_t i = 0; i < ev->ext_count; i++) {
         if (ev->ext[i].size)
             memcpy(p + pos, ev->ext[i].data, ev->ext[i].size);
@@ -117,20 +130,30 @@ static etwcap_status retain(etwcap_evidence_stream *s, const etwcap_event *ev)
     return ETWCAP_OK;
 }
 
-/* The retained event at `p`, with its pointers into the arena. */
-static void restore(unsigned char *p, etwcap_event *ev)
+/* The retained event at `p`, with its pointers into the arena; returns the
+ * record's size. */
+static size_t restore(const unsigned char *p, etwcap_event *ev)
 {
-    rec_head *r = (rec_head *)p;
-    const etwcap_event *src = &r->ev;
-    memcpy(ev, src, sizeof *ev);
-    size_t pos = align8(offsetof(rec_head, ev) + sizeof(etwcap_event));
+    uint64_t size;
+    memcpy(&size, p, 8);
+    size_t pos = 8;
+    memcpy(ev, p + pos, HEAD_BYTES);
+    pos += align8(HEAD_BYTES);
+    memcpy((unsigned char *)ev + offsetof(etwcap_event, x), p + pos, TAIL_BYTES);
+    pos += align8(TAIL_BYTES);
+    if (ev->ext_count > ETWCAP_MAX_EXT_ITEMS)
+        ev->ext_count = ETWCAP_MAX_EXT_ITEMS; /* cannot happen: copied from an event */
+    memcpy(ev->ext, p + pos, ev->ext_count * sizeof(etwcap_ext_item));
+    pos += align8(ev->ext_count * sizeof(etwcap_ext_item));
     for (size_t i = 0; i < ev->ext_count; i++) {
         ev->ext[i].data = p + pos;
         pos += align8(ev->ext[i].size);
     }
     ev->payload = p + pos;
-    ev->x.stack = src->x.stack ? &ev->ext[src->x.stack - src->ext] : NULL;
-    ev->x.stack_key = src->x.stack_key ? &ev->ext[src->x.stack_key - src->ext] : NULL;
+    uintptr_t st = (uintptr_t)ev->x.stack, sk = (uintptr_t)ev->x.stack_key;
+    ev->x.stack = st < ev->ext_count ? &ev->ext[st] : NULL;
+    ev->x.stack_key = sk < ev->ext_count ? &ev->ext[sk] : NULL;
+    return (size_t)size;
 }
 
 etwcap_status etwcap_evidence_stream_add(etwcap_evidence_stream *s, const etwcap_event *ev)
@@ -161,8 +184,7 @@ static etwcap_status replay(etwcap_evidence_stream *s)
     etwcap_event ev;
     for (chunk *c = s->first; c && e->err == ETWCAP_OK; c = c->next) {
         for (size_t pos = 0; pos < c->used && e->err == ETWCAP_OK;) {
-            restore(c->data + pos, &ev);
-            pos += ((rec_head *)(c->data + pos))->size;
+            pos += restore(c->data + pos, &ev);
             ev_pass2_event(e, sa, &ev);
         }
     }

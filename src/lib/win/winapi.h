@@ -27,10 +27,10 @@ typedef struct etwcap_winapi_dbghelp {
     BOOL(WINAPI *SymInitializeW)(HANDLE process, PCWSTR search_path, BOOL invade);
     BOOL(WINAPI *SymSetSearchPathW)(HANDLE process, PCWSTR search_path);
     DWORD64(WINAPI *SymLoadModuleExW)
-    (HANDLE process, HANDLE file, PCWSTR image_name, PCWSTR module_name, DWORD64 base,
-     DWORD size, PMODLOAD_DATA data, DWORD flags);
-    BOOL(WINAPI *SymFromAddrW)(HANDLE process, DWORD64 addr, PDWORD64 displacement,
-                               PSYMBOL_INFOW symbol);
+    (HANDLE process, HANDLE file, PCWSTR image_name, PCWSTR module_name, DWORD64 base, DWORD size,
+     PMODLOAD_DATA data, DWORD flags);
+    BOOL(WINAPI *SymFromAddrW)
+    (HANDLE process, DWORD64 addr, PDWORD64 displacement, PSYMBOL_INFOW symbol);
     BOOL(WINAPI *SymUnloadModule64)(HANDLE process, DWORD64 base);
     BOOL(WINAPI *SymCleanup)(HANDLE process);
 } etwcap_winapi_dbghelp;
@@ -39,8 +39,13 @@ typedef struct etwcap_winapi_dbghelp {
  *      (src/lib/capture/): filled in by the capture work. ---- */
 typedef struct etwcap_winapi_etw {
     ULONG(WINAPI *StartTraceW)(PTRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props);
-    ULONG(WINAPI *ControlTraceW)(TRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props,
-                                 ULONG code);
+    ULONG(WINAPI *ControlTraceW)
+    (TRACEHANDLE handle, LPCWSTR name, PEVENT_TRACE_PROPERTIES props, ULONG code);
+    /* The consumer (src/lib/capture/realtime.c). */
+    TRACEHANDLE(WINAPI *OpenTraceW)(PEVENT_TRACE_LOGFILEW logfile);
+    ULONG(WINAPI *ProcessTrace)
+    (PTRACEHANDLE handles, ULONG count, LPFILETIME start, LPFILETIME end);
+    ULONG(WINAPI *CloseTrace)(TRACEHANDLE handle);
 } etwcap_winapi_etw;
 
 typedef struct etwcap_winapi {

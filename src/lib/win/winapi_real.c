@@ -7,6 +7,9 @@ static const etwcap_winapi real = {
         {
             .StartTraceW = StartTraceW,
             .ControlTraceW = ControlTraceW,
+            .OpenTraceW = OpenTraceW,
+            .ProcessTrace = ProcessTrace,
+            .CloseTrace = CloseTrace,
         },
     .dbghelp =
         {

@@ -406,10 +406,15 @@ int ev_pass2_relevant(const etwcap_event *ev)
     }
     if (ev->x.stack || ev->x.stack_key)
         return 1;
-    return ev->kind == ETWCAP_KIND_MANIFEST &&
-           (etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_runtime) ||
-            etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_private) ||
-            etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_rundown));
+    if (ev->kind != ETWCAP_KIND_MANIFEST)
+        return 0;
+    /* Any runtime or private event may be the one a ClrStackWalk follows;
+     * of the rundown, note_sources counts only these. */
+    if (etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_runtime) ||
+        etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_private))
+        return 1;
+    return etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_rundown) &&
+           ((ev->id >= 141 && ev->id <= 148) || ev->id == 153 || ev->id == 154);
 }
 
 static etwcap_status pass2(etwcap_evidence *e, const char *path, const etwcap_reader_options *ro)

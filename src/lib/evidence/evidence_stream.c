@@ -22,13 +22,62 @@ typedef struct chunk {
     _Alignas(8) unsigned char data[];
 } chunk;
 
-/* A retained event, 8-byte aligned parts: its size, the struct up to the
- * item slots (HEAD_BYTES), the decoded extended items (TAIL_BYTES, with the
- * shortcuts as item numbers), the used item headers, the item data, the
- * payload. The unused item slots (most of the struct) are not kept. */
-#define HEAD_BYTES offsetof(etwcap_event, ext)
-#define TAIL_BYTES (sizeof(etwcap_event) - offsetof(etwcap_event, x))
-#define NO_ITEM ((uintptr_t)ETWCAP_MAX_EXT_ITEMS)
+/* A retained event is packed: fixed fields, then what is present of the
+ * activity id, the extended-item shortcut values and the record's origin,
+ * the item headers, item data and payload. A sample (most of what is kept)
+ * takes about 110 bytes instead of the struct's 520. */
+enum {
+    HAS_ACTIVITY = 1,
+    HAS_X = 2,
+    HAS_ORIGIN = 4
+};
+
+typedef struct packer {
+    unsigned char *p;
+    size_t pos;
+} packer;
+
+static void put(packer *k, const void *v, size_t n)
+{
+    if (k->p && n)
+        memcpy(k->p + k->pos, v, n);
+    k->pos += n;
+}
+
+static void get(packer *k, void *v, size_t n)
+{
+    if (n)
+        memcpy(v, k->p + k->pos, n);
+    k->pos += n;
+}
+
+/* The fixed part, in one order for put and get. */
+#define FIXED_FIELDS(OP, k, ev)                               \
+    OP(k, &(ev)->struct_version, sizeof(ev)->struct_version); \
+    OP(k, &(ev)->kind, sizeof(ev)->kind);                     \
+    OP(k, &(ev)->header_type, 1);                             \
+    OP(k, &(ev)->pointer_size, 1);                            \
+    OP(k, &(ev)->provider, sizeof(ev)->provider);             \
+    OP(k, &(ev)->id, 2);                                      \
+    OP(k, &(ev)->version, 1);                                 \
+    OP(k, &(ev)->channel, 1);                                 \
+    OP(k, &(ev)->level, 1);                                   \
+    OP(k, &(ev)->opcode, 1);                                  \
+    OP(k, &(ev)->task, 2);                                    \
+    OP(k, &(ev)->keyword, 8);                                 \
+    OP(k, &(ev)->hook_id, 2);                                 \
+    OP(k, &(ev)->flags, 2);                                   \
+    OP(k, &(ev)->event_property, 2);                          \
+    OP(k, &(ev)->message_number, 2);                          \
+    OP(k, &(ev)->pid, 4);                                     \
+    OP(k, &(ev)->tid, 4);                                     \
+    OP(k, &(ev)->cpu, 4);                                     \
+    OP(k, &(ev)->kernel_time, 4);                             \
+    OP(k, &(ev)->user_time, 4);                               \
+    OP(k, &(ev)->timestamp, 8);                               \
+    OP(k, &(ev)->filetime, 8);                                \
+    OP(k, &(ev)->payload_len, 4);                             \
+    OP(k, &(ev)->ext_count, sizeof(ev)->ext_count)
 
 struct etwcap_evidence_stream {
     etwcap_evidence *e;
@@ -89,71 +138,104 @@ static unsigned char *arena_take(etwcap_evidence_stream *s, size_t n)
     return p;
 }
 
-static size_t fixed_bytes(size_t nitems)
+static const etwcap_guid zero_guid;
+
+/* Pack `ev` at k->p (or, with k->p NULL, only measure). */
+static void pack(packer *k, const etwcap_event *ev)
 {
-    return 8 + align8(HEAD_BYTES) + align8(TAIL_BYTES) + align8(nitems * sizeof(etwcap_ext_item));
+    uint32_t size = 0;
+    put(k, &size, 4); /* filled in by retain */
+    FIXED_FIELDS(put, k, ev);
+    unsigned char opt = 0;
+    opt |= etwcap_guid_equal(&ev->activity_id, &zero_guid) ? 0 : HAS_ACTIVITY;
+    opt |= ev->x.process_start_key || ev->x.has_container_id ? HAS_X : 0;
+    opt |= ev->buffer_offset || ev->buffer_index || ev->record_offset ? HAS_ORIGIN : 0;
+    put(k, &opt, 1);
+    if (opt & HAS_ACTIVITY)
+        put(k, &ev->activity_id, sizeof ev->activity_id);
+    if (opt & HAS_X) {
+        put(k, &ev->x.process_start_key, 8);
+        put(k, &ev->x.has_container_id, sizeof ev->x.has_container_id);
+        put(k, ev->x.container_id, sizeof ev->x.container_id);
+    }
+    if (opt & HAS_ORIGIN) {
+        put(k, &ev->buffer_offset, 8);
+        put(k, &ev->buffer_index, 4);
+        put(k, &ev->record_offset, 4);
+    }
+    /* Shortcuts as item numbers (ETWCAP_MAX_EXT_ITEMS = none). */
+    unsigned char st = ev->x.stack ? (unsigned char)(ev->x.stack - ev->ext) : ETWCAP_MAX_EXT_ITEMS;
+    unsigned char sk =
+        ev->x.stack_key ? (unsigned char)(ev->x.stack_key - ev->ext) : ETWCAP_MAX_EXT_ITEMS;
+    put(k, &st, 1);
+    put(k, &sk, 1);
+    for (size_t i = 0; i < ev->ext_count; i++) {
+        put(k, &ev->ext[i].type, 2);
+        put(k, &ev->ext[i].size, 2);
+    }
+    for (size_t i = 0; i < ev->ext_count; i++)
+        put(k, ev->ext[i].data, ev->ext[i].size);
+    put(k, ev->payload, ev->payload_len);
 }
 
 static etwcap_status retain(etwcap_evidence_stream *s, const etwcap_event *ev)
 {
-    size_t n = fixed_bytes(ev->ext_count);
-    for (size_t i = 0; i < ev->ext_count; i++)
-        n += align8(ev->ext[i].size);
-    n += align8(ev->payload_len);
+    packer k = {NULL, 0};
+    pack(&k, ev);
+    size_t n = align8(k.pos);
+    if (n > UINT32_MAX)
+        return ETWCAP_ERR_ARG;
     unsigned char *p = arena_take(s, n);
     if (!p)
         return ETWCAP_ERR_NOMEM;
-    uint64_t size = n;
-    memcpy(p, &size, 8);
-    size_t pos = 8;
-    memcpy(p + pos, ev, HEAD_BYTES);
-    pos += align8(HEAD_BYTES);
-    etwcap_event_ext x = ev->x;
-    x.stack = (const etwcap_ext_item *)(ev->x.stack ? (uintptr_t)(ev->x.stack - ev->ext) : NO_ITEM);
-    x.stack_key = (const etwcap_ext_item *)(ev->x.stack_key ? (uintptr_t)(ev->x.stack_key - ev->ext)
-                                                            : NO_ITEM);
-    memcpy(p + pos, &x, sizeof x);
-    memcpy(p + pos + sizeof x, (const unsigned char *)ev + offsetof(etwcap_event, x) + sizeof x,
-           TAIL_BYTES - sizeof x);
-    pos += align8(TAIL_BYTES);
-    memcpy(p + pos, ev->ext, ev->ext_count * sizeof(etwcap_ext_item));
-    pos += align8(ev->ext_count * sizeof(etwcap_ext_item));
-    for (size_t i = 0; i < ev->ext_count; i++) {
-        if (ev->ext[i].size)
-            memcpy(p + pos, ev->ext[i].data, ev->ext[i].size);
-        pos += align8(ev->ext[i].size);
-    }
-    if (ev->payload_len)
-        memcpy(p + pos, ev->payload, ev->payload_len);
+    k.p = p;
+    k.pos = 0;
+    pack(&k, ev);
+    uint32_t size = (uint32_t)n;
+    memcpy(p, &size, 4);
     s->bytes += n;
     s->nrec++;
     return ETWCAP_OK;
 }
 
-/* The retained event at `p`, with its pointers into the arena; returns the
+/* The retained event at `p`, its pointers into the arena; returns the
  * record's size. */
-static size_t restore(const unsigned char *p, etwcap_event *ev)
+static size_t restore(unsigned char *p, etwcap_event *ev)
 {
-    uint64_t size;
-    memcpy(&size, p, 8);
-    size_t pos = 8;
-    memcpy(ev, p + pos, HEAD_BYTES);
-    pos += align8(HEAD_BYTES);
-    memcpy((unsigned char *)ev + offsetof(etwcap_event, x), p + pos, TAIL_BYTES);
-    pos += align8(TAIL_BYTES);
-    if (ev->ext_count > ETWCAP_MAX_EXT_ITEMS)
-        ev->ext_count = ETWCAP_MAX_EXT_ITEMS; /* cannot happen: copied from an event */
-    memcpy(ev->ext, p + pos, ev->ext_count * sizeof(etwcap_ext_item));
-    pos += align8(ev->ext_count * sizeof(etwcap_ext_item));
-    for (size_t i = 0; i < ev->ext_count; i++) {
-        ev->ext[i].data = p + pos;
-        pos += align8(ev->ext[i].size);
+    memset(ev, 0, offsetof(etwcap_event, ext));
+    memset(&ev->x, 0, sizeof *ev - offsetof(etwcap_event, x));
+    packer k = {p, 0};
+    uint32_t size;
+    get(&k, &size, 4);
+    FIXED_FIELDS(get, &k, ev);
+    unsigned char opt, st, sk;
+    get(&k, &opt, 1);
+    if (opt & HAS_ACTIVITY)
+        get(&k, &ev->activity_id, sizeof ev->activity_id);
+    if (opt & HAS_X) {
+        get(&k, &ev->x.process_start_key, 8);
+        get(&k, &ev->x.has_container_id, sizeof ev->x.has_container_id);
+        get(&k, ev->x.container_id, sizeof ev->x.container_id);
     }
-    ev->payload = p + pos;
-    uintptr_t st = (uintptr_t)ev->x.stack, sk = (uintptr_t)ev->x.stack_key;
+    if (opt & HAS_ORIGIN) {
+        get(&k, &ev->buffer_offset, 8);
+        get(&k, &ev->buffer_index, 4);
+        get(&k, &ev->record_offset, 4);
+    }
+    get(&k, &st, 1);
+    get(&k, &sk, 1);
+    for (size_t i = 0; i < ev->ext_count; i++) {
+        get(&k, &ev->ext[i].type, 2);
+        get(&k, &ev->ext[i].size, 2);
+    }
+    for (size_t i = 0; i < ev->ext_count; i++) {
+        ev->ext[i].data = p + k.pos;
+        k.pos += ev->ext[i].size;
+    }
+    ev->payload = p + k.pos;
     ev->x.stack = st < ev->ext_count ? &ev->ext[st] : NULL;
     ev->x.stack_key = sk < ev->ext_count ? &ev->ext[sk] : NULL;
-    return (size_t)size;
+    return size;
 }
 
 etwcap_status etwcap_evidence_stream_add(etwcap_evidence_stream *s, const etwcap_event *ev)

@@ -92,6 +92,17 @@ void fake_consumer_encode(const etwcap_event *ev, EVENT_RECORD *rec,
     rec->BufferContext.LoggerId = 7;
     rec->UserData = (PVOID)ev->payload;
     rec->UserDataLength = (USHORT)ev->payload_len;
+    if (ev->header_type == ETWCAP_HDR_INSTANCE32 || ev->header_type == ETWCAP_HDR_INSTANCE64) {
+        /* Instance and parent ids: the reader does not keep them (zeros). */
+        static const EVENT_EXTENDED_ITEM_INSTANCE inst;
+        memset(&items[0], 0, sizeof items[0]);
+        items[0].ExtType = EVENT_HEADER_EXT_TYPE_INSTANCE_INFO;
+        items[0].DataSize = sizeof inst;
+        items[0].DataPtr = (ULONGLONG)(uintptr_t)&inst;
+        rec->ExtendedData = items;
+        rec->ExtendedDataCount = 1;
+        h->Flags |= EVENT_HEADER_FLAG_EXTENDED_INFO;
+    }
     if (ev->kind == ETWCAP_KIND_MANIFEST && ev->ext_count) {
         for (size_t i = 0; i < ev->ext_count; i++) {
             memset(&items[i], 0, sizeof items[i]);

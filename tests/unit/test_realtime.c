@@ -19,6 +19,7 @@
 #include "etwcap/reader.h"
 #include "evidence_doc.h"
 #include "fake_consumer.h"
+#include "testgen.h"
 
 static const char *NET452 = "etl/microsoft_perfview/net.4.5.2.x86.etl";
 
@@ -136,18 +137,15 @@ static void test_replay_evidence_identical(void **state)
  * the reader's event. Known, documented difference: a kernel image event
  * with the old hook 0x030A (Process group, type 10, §2.2) comes back as
  * 0x140A, its class GUID's group; both decode as Image load. */
-static void check_fields(const char *rel)
+static void check_fields(etwcap_reader *r, const char *rel)
 {
-    const char *path = test_corpus_require(rel);
-    etwcap_reader *r = NULL;
-    etwcap_reader_options ro = ETWCAP_READER_OPTIONS_INIT;
-    assert_int_equal(etwcap_reader_open(&r, path, &ro, NULL), ETWCAP_OK);
     const etwcap_logfile_info *info = etwcap_reader_info(r);
     etwcap_event ev, *out = malloc(sizeof *out);
     assert_non_null(out);
     EVENT_RECORD rec;
     EVENT_HEADER_EXTENDED_DATA_ITEM items[ETWCAP_MAX_EXT_ITEMS];
     uint64_t n = 0, kinds[5] = {0}, hook030a = 0, with_ext = 0;
+    int types[32] = {0};
     while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
         fake_consumer_encode(&ev, &rec, items);
         const char *why = NULL;
@@ -155,6 +153,7 @@ static void check_fields(const char *rel)
         n++;
         kinds[ev.kind]++;
         with_ext += ev.ext_count > 0;
+        types[ev.header_type & 0x1F] = 1;
         assert_int_equal(out->kind, ev.kind);
         assert_int_equal(out->header_type, ev.header_type);
         assert_int_equal(out->pointer_size, ev.pointer_size);
@@ -172,8 +171,10 @@ static void check_fields(const char *rel)
         } else {
             assert_int_equal(out->hook_id, ev.hook_id);
         }
-        /* The delivered record always says its pointer size. */
-        assert_int_equal(out->flags & ~0x60u, ev.flags & ~0x60u);
+        /* The delivered record always says its pointer size; a WPP
+         * message's option flags (§2.9) are not in an EVENT_RECORD. */
+        if (ev.kind != ETWCAP_KIND_MESSAGE)
+            assert_int_equal(out->flags & ~0x60u, ev.flags & ~0x60u);
         assert_int_equal(out->event_property, ev.event_property);
         assert_int_equal(out->pid, ev.pid);
         assert_int_equal(out->tid, ev.tid);
@@ -200,28 +201,96 @@ static void check_fields(const char *rel)
         assert_string_equal(out->x.container_id, ev.x.container_id);
         assert_int_equal(out->message_number, ev.message_number);
     }
-    etwcap_reader_close(r);
     free(out);
-    printf(
-        "%s: %llu events (kernel %llu, classic %llu, manifest %llu, message %llu; "
-        "%llu with extended items, %llu with hook 0x030A) converted back to the reader's fields\n",
-        rel, (unsigned long long)n, (unsigned long long)kinds[1], (unsigned long long)kinds[2],
-        (unsigned long long)kinds[3], (unsigned long long)kinds[4], (unsigned long long)with_ext,
-        (unsigned long long)hook030a);
-    assert_true(n > 1000);
+    int ntypes = 0;
+    for (int i = 0; i < 32; i++)
+        ntypes += types[i];
+    printf("%s: %llu events, %d header types (kernel %llu, classic %llu, manifest %llu, "
+           "message %llu; %llu with extended items, %llu with hook 0x030A) converted back to the "
+           "reader's fields\n",
+           rel, (unsigned long long)n, ntypes, (unsigned long long)kinds[1],
+           (unsigned long long)kinds[2], (unsigned long long)kinds[3], (unsigned long long)kinds[4],
+           (unsigned long long)with_ext, (unsigned long long)hook030a);
     assert_true(kinds[ETWCAP_KIND_KERNEL] > 0 && kinds[ETWCAP_KIND_MANIFEST] > 0);
+}
+
+static void check_corpus_fields(const char *rel)
+{
+    const char *path = test_corpus_require(rel);
+    etwcap_reader *r = NULL;
+    etwcap_reader_options ro = ETWCAP_READER_OPTIONS_INIT;
+    assert_int_equal(etwcap_reader_open(&r, path, &ro, NULL), ETWCAP_OK);
+    check_fields(r, rel);
+    etwcap_reader_close(r);
+}
+
+/* Every header type (§2.1) and every extended item kind (§2.7), from the
+ * test-trace writer: the corpus has no COMPACT, INSTANCE, PERFINFO32 or
+ * WPP records. */
+static const char all_types[] =
+    "trace pointer=8 cpus=3 buffer-size=4096 clock=qpc freq=10000000 "
+    "start=2024-01-02T03:04:05Z header-ts=1000\n"
+    "buffer cpu=0\n"
+    "system32 group=3 opcode=1 version=3 pid=10 tid=11 ts=1100 ktime=5 utime=6 +u32=1\n"
+    "system64 group=5 opcode=2 version=2 pid=10 tid=11 ts=1101 ktime=7 utime=8 pebs=1 pmc=3,4 "
+    "+u64=2\n"
+    "compact32 group=4 opcode=64 version=2 pid=10 tid=11 ts=1102 +u32=3\n"
+    "compact64 group=0x18 opcode=37 version=2 pid=10 tid=12 ts=1103 +u64=4 +u64=5\n"
+    "perfinfo32 group=0x0F opcode=46 version=2 ts=1104 +u32=0x1000 +u32=11 +u32=1\n"
+    "perfinfo64 group=0x0F opcode=46 version=2 ts=1105 pebs=7 +u64=0x1000 +u32=11 +u32=1\n"
+    "buffer cpu=1\n"
+    "full32 guid=b3e675d7-2554-4f18-830b-2762732560de opcode=36 level=4 version=2 pid=10 tid=11 "
+    "ts=1200 ktime=1 utime=2 +u32=9\n"
+    "full64 guid=12345678-1234-1234-1234-123456789abc opcode=7 level=2 version=1 pid=10 tid=11 "
+    "ts=1201 +u64=9\n"
+    "instance32 guid=12345678-1234-1234-1234-123456789abc opcode=8 level=3 version=1 pid=10 "
+    "tid=11 ts=1202 instance=5 parent-instance=4 +u32=1\n"
+    "instance64 guid=12345678-1234-1234-1234-123456789abc opcode=9 level=3 version=1 pid=10 "
+    "tid=11 ts=1203 instance=6 +u64=1\n"
+    "message msg=17 guid=12345678-1234-1234-1234-123456789abc ts=1204 pid=10 tid=11 +u32=5\n"
+    "message msg=18 component=77 seq=3 ts=1205 ptr=4 +u32=6\n"
+    "buffer cpu=2\n"
+    "event32 provider=e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 id=80 version=1 channel=16 level=4 "
+    "opcode=1 task=1 keyword=0x8000 flags=0x20 property=1 "
+    "activity=11111111-2222-3333-4444-555555555555 pid=10 tid=11 ts=1300 stack32=0x1000,0x2000 "
+    "container=AAAAAAAA-1111-4A9E-8F61-2D0C9B7E4A13 process-key=99 +u32=1\n"
+    "event64 provider=e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 id=81 level=5 keyword=0x1 pid=10 "
+    "tid=11 ts=1301 stack=0x1000,0x2000,0x3000 stack-key=0x55 "
+    "container-bin=bbbbbbbb-2222-4a9e-8f61-2d0c9b7e4a13 event-key=4 psm-key=5 ts-id=2 "
+    "sid=S-1-5-18 related-activity=11111111-2222-3333-4444-555555555555 +u64=2\n"
+    "event64 provider=e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 id=82 pid=10 tid=11 ts=1302 "
+    "stack-key32=0x66 ext=prov-traits:0a000102030405060708 +u32=3\n";
+
+static void test_convert_fields_all_types(void **state)
+{
+    (void)state;
+    char err[256];
+    testgen_trace *t = testgen_desc_build(all_types, sizeof all_types - 1, err, sizeof err);
+    if (!t)
+        fail_msg("%s", err);
+    uint8_t *img = NULL;
+    size_t len = 0;
+    assert_int_equal(testgen_write_mem(t, &img, &len), 0);
+    testgen_free(t);
+    etwcap_reader *r = NULL;
+    etwcap_reader_options ro = ETWCAP_READER_OPTIONS_INIT;
+    assert_int_equal(etwcap_reader_open_memory(&r, img, len, "all-types", &ro, NULL), ETWCAP_OK);
+    check_fields(r, "generated (every header type)");
+    assert_int_equal(etwcap_reader_diag_count(r), 0);
+    etwcap_reader_close(r);
+    free(img);
 }
 
 static void test_convert_fields_net452(void **state)
 {
     (void)state;
-    check_fields(NET452);
+    check_corpus_fields(NET452);
 }
 
 static void test_convert_fields_perfviewdata(void **state)
 {
     (void)state;
-    check_fields("etl/microsoft_perfview/net.4.5.x86/PerfViewData.etl");
+    check_corpus_fields("etl/microsoft_perfview/net.4.5.x86/PerfViewData.etl");
 }
 
 static void test_convert_rejects(void **state)
@@ -331,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_replay_evidence_identical),
         cmocka_unit_test(test_convert_fields_net452),
         cmocka_unit_test(test_convert_fields_perfviewdata),
+        cmocka_unit_test(test_convert_fields_all_types),
         cmocka_unit_test(test_convert_rejects),
         cmocka_unit_test(test_open_fails),
         cmocka_unit_test(test_process_fails),

@@ -74,11 +74,25 @@ static void convert_kernel(const EVENT_HEADER *h, int group, etwcap_event *ev)
     }
 }
 
-static void convert_classic(const EVENT_HEADER *h, etwcap_event *ev)
+/* An INSTANCE header (§2.5) arrives as a classic record with an
+ * INSTANCE_INFO item; the reader keeps no item for it, so neither do we. */
+static int has_instance_info(const EVENT_RECORD *rec)
 {
+    for (USHORT i = 0; rec->ExtendedData && i < rec->ExtendedDataCount; i++)
+        if (rec->ExtendedData[i].ExtType == EVENT_HEADER_EXT_TYPE_INSTANCE_INFO)
+            return 1;
+    return 0;
+}
+
+static void convert_classic(const EVENT_RECORD *rec, etwcap_event *ev)
+{
+    const EVENT_HEADER *h = &rec->EventHeader;
     const int p32 = ev->pointer_size == 4;
     ev->kind = ETWCAP_KIND_CLASSIC;
-    ev->header_type = p32 ? ETWCAP_HDR_FULL32 : ETWCAP_HDR_FULL64;
+    if (has_instance_info(rec))
+        ev->header_type = p32 ? ETWCAP_HDR_INSTANCE32 : ETWCAP_HDR_INSTANCE64;
+    else
+        ev->header_type = p32 ? ETWCAP_HDR_FULL32 : ETWCAP_HDR_FULL64;
     ev->level = h->EventDescriptor.Level;
     ev->kernel_time = h->KernelTime;
     ev->user_time = h->UserTime;
@@ -160,7 +174,7 @@ int etwcap_realtime_convert(const EVENT_RECORD *rec, const etwcap_logfile_info *
         if (group >= 0)
             convert_kernel(h, group, ev);
         else
-            convert_classic(h, ev);
+            convert_classic(rec, ev);
     } else if (convert_manifest(rec, ev, why) != 0) {
         return -1;
     }

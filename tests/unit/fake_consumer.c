@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/evpack.h"
 #include "etwcap/reader.h"
 
 static fake_consumer *current;
@@ -158,6 +159,62 @@ static TRACEHANDLE WINAPI fake_OpenTraceW(PEVENT_TRACE_LOGFILEW lf)
     return FAKE_HANDLE;
 }
 
+typedef struct replay {
+    EVENT_RECORD rec;
+    EVENT_HEADER_EXTENDED_DATA_ITEM items[ETWCAP_MAX_EXT_ITEMS];
+    uint64_t in_buffer;
+    int64_t newest;
+} replay;
+
+/* Give one event to the consumer; 0 when the replay is to stop. */
+static int give(replay *rp, const etwcap_event *ev)
+{
+    if (current->stop_after && current->replayed == current->stop_after)
+        return 0;
+    if (current->replayed && ev->timestamp < rp->newest)
+        current->out_of_order++;
+    if (!current->replayed || ev->timestamp > rp->newest)
+        rp->newest = ev->timestamp;
+    fake_consumer_encode(ev, &rp->rec, rp->items);
+    rp->rec.UserContext = opened_lf->Context;
+    opened_lf->EventRecordCallback(&rp->rec);
+    current->replayed++;
+    current->ext_items += rp->rec.ExtendedDataCount;
+    /* A buffer's worth of events, then the BufferCallback. */
+    if (++rp->in_buffer == 256 && opened_lf->BufferCallback) {
+        rp->in_buffer = 0;
+        if (!opened_lf->BufferCallback(opened_lf)) {
+            current->buffer_stop = 1;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#define FAKE_CPUS 64
+
+typedef struct cpu_queue {
+    uint8_t **ev;
+    size_t n;
+    int64_t first_ts; /* of the oldest queued event */
+} cpu_queue;
+
+/* Deliver a CPU's queued events (packed copies) and empty the queue. */
+static int give_queue(replay *rp, cpu_queue *q)
+{
+    int go = 1;
+    for (size_t i = 0; i < q->n; i++) {
+        if (go) {
+            etwcap_event ev;
+            etwcap_evpack_read(q->ev[i], &ev);
+            go = give(rp, &ev);
+        }
+        free(q->ev[i]);
+    }
+    q->n = 0;
+    return go;
+}
+
 static ULONG WINAPI fake_ProcessTrace(PTRACEHANDLE handles, ULONG count, LPFILETIME start,
                                       LPFILETIME end)
 {
@@ -174,29 +231,53 @@ static ULONG WINAPI fake_ProcessTrace(PTRACEHANDLE handles, ULONG count, LPFILET
     etwcap_reader_options ro = ETWCAP_READER_OPTIONS_INIT;
     if (etwcap_reader_open(&r, current->etl_path, &ro, NULL) != ETWCAP_OK)
         return ERROR_FILE_NOT_FOUND;
+    int64_t flush_ticks = etwcap_reader_info(r) && etwcap_reader_info(r)->perf_freq > 0
+                              ? etwcap_reader_info(r)->perf_freq / 2
+                              : 5000000;
+    static replay rp;
+    memset(&rp, 0, sizeof rp);
     etwcap_event ev;
-    EVENT_RECORD rec;
-    EVENT_HEADER_EXTENDED_DATA_ITEM items[ETWCAP_MAX_EXT_ITEMS];
-    uint64_t in_buffer = 0;
-    while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
-        if (current->stop_after && current->replayed == current->stop_after)
+    const size_t per = current->buffer_events;
+    cpu_queue q[FAKE_CPUS];
+    memset(q, 0, sizeof q);
+    int go = 1;
+    ULONG rc = current->process_error;
+    while (go && etwcap_reader_next(r, &ev) == ETWCAP_OK) {
+        if (!per) {
+            go = give(&rp, &ev);
+            continue;
+        }
+        /* The flush timer, as time reaches this event: a buffer not full
+         * after half a second is delivered too. */
+        for (size_t i = 0; go && i < FAKE_CPUS; i++)
+            if (q[i].n && ev.timestamp - q[i].first_ts > flush_ticks)
+                go = give_queue(&rp, &q[i]);
+        cpu_queue *cq = &q[ev.cpu % FAKE_CPUS];
+        if (!cq->ev && !(cq->ev = calloc(per, sizeof *cq->ev))) {
+            rc = ERROR_NOT_ENOUGH_MEMORY;
             break;
-        fake_consumer_encode(&ev, &rec, items);
-        rec.UserContext = opened_lf->Context;
-        opened_lf->EventRecordCallback(&rec);
-        current->replayed++;
-        current->ext_items += rec.ExtendedDataCount;
-        /* A buffer's worth of events, then the BufferCallback. */
-        if (++in_buffer == 256 && opened_lf->BufferCallback) {
-            in_buffer = 0;
-            if (!opened_lf->BufferCallback(opened_lf)) {
-                current->buffer_stop = 1;
-                break;
-            }
+        }
+        size_t size = etwcap_evpack_size(&ev);
+        if (!(cq->ev[cq->n] = malloc(size))) {
+            rc = ERROR_NOT_ENOUGH_MEMORY;
+            break;
+        }
+        if (!cq->n)
+            cq->first_ts = ev.timestamp;
+        etwcap_evpack_write(&ev, cq->ev[cq->n++], size);
+        if (cq->n == per)
+            go = give_queue(&rp, cq);
+    }
+    /* The session stops: every CPU flushes what it holds. */
+    for (size_t i = 0; i < FAKE_CPUS; i++) {
+        if (q[i].ev) {
+            if (!give_queue(&rp, &q[i]))
+                go = 0;
+            free(q[i].ev);
         }
     }
     etwcap_reader_close(r);
-    return current->process_error;
+    return rc;
 }
 
 static ULONG WINAPI fake_CloseTrace(TRACEHANDLE h)

@@ -35,13 +35,19 @@ typedef struct fake_consumer {
     int fail_open;       /* OpenTraceW returns INVALID_PROCESSTRACE_HANDLE */
     ULONG process_error; /* ProcessTrace returns this (after replaying) */
     uint64_t stop_after; /* replay only this many events; 0 = all */
+    /* Deliver like a live session: each CPU's events in buffers of this
+     * many, a buffer when it is full or half a second old (the flush
+     * timer), so CPUs interleave out of time order; 0 = in the reader's
+     * time order. */
+    size_t buffer_events;
     /* Recorded. */
     fake_consumer_call calls[FAKE_CONSUMER_MAX_CALLS];
     size_t ncalls;
-    uint64_t replayed;  /* EVENT_RECORDs given to the callback */
-    uint64_t ext_items; /* extended items among them */
-    int opened, closed; /* open handles minus closes must end at 0 */
-    int buffer_stop;    /* BufferCallback returned FALSE */
+    uint64_t replayed;     /* EVENT_RECORDs given to the callback */
+    uint64_t ext_items;    /* extended items among them */
+    int opened, closed;    /* open handles minus closes must end at 0 */
+    int buffer_stop;       /* BufferCallback returned FALSE */
+    uint64_t out_of_order; /* records delivered older than one before them */
 } fake_consumer;
 
 /* A table whose etw consumer entries are the fake's; other entries NULL.

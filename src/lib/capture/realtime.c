@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/reorder.h"
 #include "reader/logfile.h"
 #include "reader/record.h"
 
@@ -31,6 +32,8 @@ typedef struct consumer {
     etwcap_realtime_stats *stats;
     etwcap_status err;
     TRACE_LOGFILE_HEADER header; /* as OpenTraceW filled it in */
+    uint32_t reorder_ms;
+    etwcap_reorder *reorder; /* created at the first event, when the clock is known */
     etwcap_event ev;
 } consumer;
 
@@ -215,6 +218,26 @@ static void info_from_logfile(const TRACE_LOGFILE_HEADER *h, int64_t t0, etwcap_
     in->header_is_64bit = sizeof(void *) == 8;
 }
 
+/* Raw clock ticks in `ms` milliseconds (etl-format.md §1.9). */
+static int64_t ticks_of_ms(const etwcap_logfile_info *in, uint32_t ms)
+{
+    switch (in->clock_type) {
+    case 2: /* system time, 100 ns */
+        return (int64_t)ms * 10000;
+    case 3: /* CPU cycles */
+        return (int64_t)ms * 1000 * (in->cpu_mhz ? in->cpu_mhz : 1000);
+    default:
+        return (int64_t)ms * (in->perf_freq > 0 ? in->perf_freq : 10000000) / 1000;
+    }
+}
+
+/* The reorder window releases an event. */
+static etwcap_status hand_on(const etwcap_event *ev, void *payload)
+{
+    consumer *c = payload;
+    return c->cb(ev, &c->stats->info, c->payload);
+}
+
 static void WINAPI on_record(PEVENT_RECORD rec)
 {
     consumer *c = rec->UserContext;
@@ -243,7 +266,14 @@ static void WINAPI on_record(PEVENT_RECORD rec)
         c->ev.filetime = etwcap_logfile_to_filetime(&s->info, c->ev.timestamp);
     }
     s->events++;
-    c->err = c->cb(&c->ev, &s->info, c->payload);
+    if (c->reorder_ms && !c->reorder) {
+        c->err =
+            etwcap_reorder_create(&c->reorder, ticks_of_ms(&s->info, c->reorder_ms), hand_on, c);
+        if (c->err != ETWCAP_OK)
+            return;
+    }
+    c->err =
+        c->reorder ? etwcap_reorder_push(c->reorder, &c->ev) : c->cb(&c->ev, &s->info, c->payload);
 }
 
 /* Called after each buffer: FALSE asks ProcessTrace to return. */
@@ -279,6 +309,7 @@ etwcap_status etwcap_realtime_consume(const etwcap_winapi *api, const etwcap_rea
         return ETWCAP_ERR_NOMEM;
     c->cb = cb;
     c->payload = payload;
+    c->reorder_ms = src->reorder_ms;
     c->stats = stats;
     EVENT_TRACE_LOGFILEW lf;
     memset(&lf, 0, sizeof lf);
@@ -300,6 +331,13 @@ etwcap_status etwcap_realtime_consume(const etwcap_winapi *api, const etwcap_rea
     c->header = lf.LogfileHeader;
     ULONG rc = api->etw.ProcessTrace(&h, 1, NULL, NULL);
     ULONG rc_close = api->etw.CloseTrace(h);
+    if (c->reorder) {
+        if (c->err == ETWCAP_OK)
+            c->err = etwcap_reorder_flush(c->reorder);
+        stats->late = etwcap_reorder_late(c->reorder);
+        stats->held_peak = etwcap_reorder_peak(c->reorder);
+        etwcap_reorder_free(c->reorder);
+    }
     etwcap_status st = c->err;
     if (st == ETWCAP_OK && rc != ERROR_SUCCESS && rc != ERROR_CANCELLED) {
         fail(diag, "ProcessTrace", rc);

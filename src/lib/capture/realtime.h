@@ -29,6 +29,8 @@ typedef etwcap_status (*etwcap_realtime_cb)(const etwcap_event *ev, const etwcap
 typedef struct etwcap_realtime_stats {
     uint64_t events;    /* converted and delivered */
     uint64_t malformed; /* EVENT_RECORDs that could not be converted (counted, skipped) */
+    uint64_t late;      /* came after the reorder window had passed them (out of order) */
+    size_t held_peak;   /* most events the reorder window held at once */
     int have_info;
     int have_header_event;    /* info came from a header event, not OpenTraceW */
     etwcap_logfile_info info; /* the log-file header the times were read with */
@@ -39,6 +41,11 @@ typedef struct etwcap_realtime_stats {
 typedef struct etwcap_realtime_source {
     const wchar_t *name;
     int is_file;
+    /* A live session delivers each CPU's buffers as they fill, out of time
+     * order across CPUs: events are held this long (capture/reorder.h) and
+     * handed on in time order. At least the session's flush interval;
+     * 0 = as delivered (a file replay is already in order). */
+    uint32_t reorder_ms;
 } etwcap_realtime_source;
 
 /* Open, process until the session stops (or the file ends), close. Returns

@@ -1,6 +1,6 @@
 /* etwcap/evidence.h - runtime evidence for a process tree or container.
  *
- * The evidence stage reads a trace twice: the first pass rebuilds processes,
+ * From a file, the evidence stage reads the trace twice: the first pass rebuilds processes,
  * threads, modules and methods (etwcap_state) and resolves the target set;
  * the second assembles stacks and records which functions of the target
  * processes were JIT-compiled, entered, sampled or seen on a stack. Events

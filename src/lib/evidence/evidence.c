@@ -56,6 +56,15 @@ static void note_interval(etwcap_evidence *e, const etwcap_event *ev)
         e->sample_interval_100ns = etwcap_rd32(ev->payload + 4);
 }
 
+etwcap_status ev_pass1_event(etwcap_evidence *e, const etwcap_event *ev)
+{
+    e->events_total++;
+    if (etwcap_state_update(e->state, ev) != ETWCAP_OK || remember_provider(e, ev) != 0)
+        return ETWCAP_ERR_NOMEM;
+    note_interval(e, ev);
+    return ETWCAP_OK;
+}
+
 static etwcap_status pass1(etwcap_evidence *e, const char *path, const etwcap_reader_options *ro,
                            etwcap_diag *diag)
 {
@@ -68,14 +77,9 @@ static etwcap_status pass1(etwcap_evidence *e, const char *path, const etwcap_re
         e->have_info = 1;
     }
     etwcap_event ev;
-    while ((st = etwcap_reader_next(r, &ev)) == ETWCAP_OK) {
-        e->events_total++;
-        if (etwcap_state_update(e->state, &ev) != ETWCAP_OK || remember_provider(e, &ev) != 0) {
-            st = ETWCAP_ERR_NOMEM;
+    while ((st = etwcap_reader_next(r, &ev)) == ETWCAP_OK)
+        if ((st = ev_pass1_event(e, &ev)) != ETWCAP_OK)
             break;
-        }
-        note_interval(e, &ev);
-    }
     e->diags = etwcap_reader_diag_count(r);
     e->buffers_skipped = etwcap_reader_stats_get(r)->buffers_skipped;
     etwcap_reader_close(r);
@@ -257,7 +261,7 @@ static size_t frame_function_cached(etwcap_evidence *e, size_t proc, uint64_t ad
     return fn;
 }
 
-static void on_stack(const etwcap_stacked *s, void *payload)
+void ev_on_stack(const etwcap_stacked *s, void *payload)
 {
     etwcap_evidence *e = payload;
     if (e->err != ETWCAP_OK || !in_target(e, s->proc))
@@ -387,6 +391,60 @@ static void note_sources(etwcap_evidence *e, const etwcap_event *ev, etwcap_even
     }
 }
 
+void ev_pass2_event(etwcap_evidence *e, etwcap_stack_asm *sa, const etwcap_event *ev)
+{
+    uint32_t pid = etwcap_state_event_pid(e->state, ev);
+    size_t proc =
+        pid == ETWCAP_NO_ID ? SIZE_MAX : etwcap_state_find_process(e->state, pid, ev->timestamp);
+    etwcap_event_class c = etwcap_event_classify(ev);
+    /* Stack records carry no owner of their own that matters here: they
+     * complete events already filtered by owner. */
+    int stack_record = c == ETWCAP_EC_STACKWALK || c == ETWCAP_EC_STACK_KEY_DEF ||
+                       c == ETWCAP_EC_STACK_KEY_REF || c == ETWCAP_EC_THREAD;
+    if (!stack_record && !in_target(e, proc))
+        return;
+    if (in_target(e, proc))
+        note_sources(e, ev, c, proc);
+    if (c == ETWCAP_EC_CLR_METHOD || c == ETWCAP_EC_CLR_R2R_ENTRY)
+        on_clr(e, ev, proc);
+    etwcap_status s2 = etwcap_stack_asm_update(sa, ev, pid, proc);
+    if (s2 != ETWCAP_OK)
+        e->err = s2;
+}
+
+/* Whether ev_pass2_event can do anything with `ev`, whatever the targets:
+ * the classes it or the stack assembler (etwcap_stack_asm_update) act on,
+ * the CLR providers note_sources counts, and events with their own stack.
+ * A thread event matters to the assembler only as a Stop (opcode 2). */
+int ev_pass2_relevant(const etwcap_event *ev)
+{
+    switch (etwcap_event_classify(ev)) {
+    case ETWCAP_EC_STACKWALK:
+    case ETWCAP_EC_STACK_KEY_DEF:
+    case ETWCAP_EC_STACK_KEY_REF:
+    case ETWCAP_EC_CLR_STACK:
+    case ETWCAP_EC_SAMPLE:
+    case ETWCAP_EC_CLR_METHOD:
+    case ETWCAP_EC_CLR_R2R_ENTRY:
+        return 1;
+    case ETWCAP_EC_THREAD:
+        return ev->opcode == 2;
+    default:
+        break;
+    }
+    if (ev->x.stack || ev->x.stack_key)
+        return 1;
+    if (ev->kind != ETWCAP_KIND_MANIFEST)
+        return 0;
+    /* Any runtime or private event may be the one a ClrStackWalk follows;
+     * of the rundown, note_sources counts only these. */
+    if (etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_runtime) ||
+        etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_private))
+        return 1;
+    return etwcap_guid_equal(&ev->provider, &etwcap_guid_clr_rundown) &&
+           ((ev->id >= 141 && ev->id <= 148) || ev->id == 153 || ev->id == 154);
+}
+
 static etwcap_status pass2(etwcap_evidence *e, const char *path, const etwcap_reader_options *ro)
 {
     etwcap_reader_options quiet = ETWCAP_READER_OPTIONS_INIT; /* pass 1 reported */
@@ -397,30 +455,13 @@ static etwcap_status pass2(etwcap_evidence *e, const char *path, const etwcap_re
     etwcap_status st = etwcap_reader_open(&r, path, &quiet, NULL);
     if (st != ETWCAP_OK)
         return st;
-    if ((st = etwcap_stack_asm_create(&sa, on_stack, e)) != ETWCAP_OK) {
+    if ((st = etwcap_stack_asm_create(&sa, ev_on_stack, e)) != ETWCAP_OK) {
         etwcap_reader_close(r);
         return st;
     }
     etwcap_event ev;
-    while (e->err == ETWCAP_OK && etwcap_reader_next(r, &ev) == ETWCAP_OK) {
-        uint32_t pid = etwcap_state_event_pid(e->state, &ev);
-        size_t proc =
-            pid == ETWCAP_NO_ID ? SIZE_MAX : etwcap_state_find_process(e->state, pid, ev.timestamp);
-        etwcap_event_class c = etwcap_event_classify(&ev);
-        /* Stack records carry no owner of their own that matters here: they
-         * complete events already filtered by owner. */
-        int stack_record = c == ETWCAP_EC_STACKWALK || c == ETWCAP_EC_STACK_KEY_DEF ||
-                           c == ETWCAP_EC_STACK_KEY_REF || c == ETWCAP_EC_THREAD;
-        if (!stack_record && !in_target(e, proc))
-            continue;
-        if (in_target(e, proc))
-            note_sources(e, &ev, c, proc);
-        if (c == ETWCAP_EC_CLR_METHOD || c == ETWCAP_EC_CLR_R2R_ENTRY)
-            on_clr(e, &ev, proc);
-        etwcap_status s2 = etwcap_stack_asm_update(sa, &ev, pid, proc);
-        if (s2 != ETWCAP_OK)
-            e->err = s2;
-    }
+    while (e->err == ETWCAP_OK && etwcap_reader_next(r, &ev) == ETWCAP_OK)
+        ev_pass2_event(e, sa, &ev);
     if (e->err == ETWCAP_OK)
         e->err = etwcap_stack_asm_finish(sa);
     etwcap_stack_asm_free(sa);
@@ -444,16 +485,15 @@ static int copy_list(char ***out, size_t *nout, const char *const *in, size_t n,
     return 0;
 }
 
-etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
-                                    const etwcap_evidence_options *o,
-                                    const etwcap_reader_options *ro, etwcap_diag *diag)
+etwcap_status ev_create(etwcap_evidence **out, const char *source_name,
+                        const etwcap_evidence_options *o)
 {
     *out = NULL;
     etwcap_evidence *e = calloc(1, sizeof *e);
     if (!e)
         return ETWCAP_ERR_NOMEM;
-    const char *base = path;
-    for (const char *p = path; *p; p++)
+    const char *base = source_name;
+    for (const char *p = source_name; *p; p++)
         if (*p == '/' || *p == '\\')
             base = p + 1;
     e->children = !o->no_children;
@@ -470,6 +510,64 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
     if (o->npids)
         memcpy(e->sel_pid, o->pids, o->npids * sizeof *e->sel_pid);
     e->nsel_pid = o->npids;
+    *out = e;
+    return ETWCAP_OK;
+}
+
+/* The container roots of the options ("GUID=DIR") into the symbolizer. */
+static etwcap_status add_container_roots(etwcap_evidence *e, const etwcap_evidence_options *o,
+                                         etwcap_diag *diag)
+{
+    for (size_t i = 0; i < o->ncontainer_roots; i++) {
+        const char *r = o->container_roots[i], *eq = strchr(r, '=');
+        char guid[40];
+        size_t gn = eq ? (size_t)(eq - r) : 0;
+        etwcap_status st = ETWCAP_ERR_ARG;
+        if (eq && gn < sizeof guid) {
+            memcpy(guid, r, gn);
+            guid[gn] = '\0';
+            st = etwcap_symbolizer_add_container_root(e->sym, guid, eq + 1);
+        }
+        if (st != ETWCAP_OK) {
+            if (diag) {
+                memset(diag, 0, sizeof *diag);
+                diag->status = st;
+                diag->buffer_index = -1;
+                snprintf(diag->message, sizeof diag->message,
+                         "--container-root '%.150s': expected GUID=DIR", r);
+            }
+            return st;
+        }
+    }
+    return ETWCAP_OK;
+}
+
+etwcap_status ev_prepare_pass2(etwcap_evidence *e, const etwcap_evidence_options *o, int *ntargets,
+                               etwcap_diag *diag)
+{
+    int n = ev_select_targets(e);
+    e->ps = calloc(e->ntarget_slots ? e->ntarget_slots : 1, sizeof *e->ps);
+    if (n < 0 || !e->ps)
+        return ETWCAP_ERR_NOMEM;
+    etwcap_symbolizer_options so;
+    memset(&so, 0, sizeof so);
+    so.backend = (etwcap_symbolizer_backend)o->symbolizer;
+    so.search_path = o->symbols;
+    etwcap_status st = etwcap_symbolizer_create_opts(&e->sym, e->state, &so, diag);
+    if (st == ETWCAP_OK)
+        st = add_container_roots(e, o, diag);
+    *ntargets = n;
+    return st;
+}
+
+etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
+                                    const etwcap_evidence_options *o,
+                                    const etwcap_reader_options *ro, etwcap_diag *diag)
+{
+    etwcap_evidence *e = NULL;
+    *out = NULL;
+    if (ev_create(&e, path, o) != ETWCAP_OK)
+        return ETWCAP_ERR_NOMEM;
     if (etwcap_sha256_file(path, e->file_sha256) != 0) {
         if (diag) {
             memset(diag, 0, sizeof *diag);
@@ -487,42 +585,10 @@ etwcap_status etwcap_evidence_build(etwcap_evidence **out, const char *path,
         etwcap_evidence_free(e);
         return st;
     }
-    int n = ev_select_targets(e);
-    e->ps = calloc(e->ntarget_slots ? e->ntarget_slots : 1, sizeof *e->ps);
-    if (n < 0 || !e->ps) {
+    int n = 0;
+    if ((st = ev_prepare_pass2(e, o, &n, diag)) != ETWCAP_OK) {
         etwcap_evidence_free(e);
-        return ETWCAP_ERR_NOMEM;
-    }
-    etwcap_symbolizer_options so;
-    memset(&so, 0, sizeof so);
-    so.backend = (etwcap_symbolizer_backend)o->symbolizer;
-    so.search_path = o->symbols;
-    etwcap_status sst = etwcap_symbolizer_create_opts(&e->sym, e->state, &so, diag);
-    if (sst != ETWCAP_OK) {
-        etwcap_evidence_free(e);
-        return sst;
-    }
-    for (size_t i = 0; i < o->ncontainer_roots; i++) {
-        const char *r = o->container_roots[i], *eq = strchr(r, '=');
-        char guid[40];
-        size_t gn = eq ? (size_t)(eq - r) : 0;
-        st = ETWCAP_ERR_ARG;
-        if (eq && gn < sizeof guid) {
-            memcpy(guid, r, gn);
-            guid[gn] = '\0';
-            st = etwcap_symbolizer_add_container_root(e->sym, guid, eq + 1);
-        }
-        if (st != ETWCAP_OK) {
-            if (diag) {
-                memset(diag, 0, sizeof *diag);
-                diag->status = st;
-                diag->buffer_index = -1;
-                snprintf(diag->message, sizeof diag->message,
-                         "--container-root '%.150s': expected GUID=DIR", r);
-            }
-            etwcap_evidence_free(e);
-            return st;
-        }
+        return st;
     }
     *out = e;
     if (n == 0)

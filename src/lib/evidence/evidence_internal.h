@@ -7,6 +7,7 @@
 
 #include "common/u64map.h"
 #include "etwcap/evidence.h"
+#include "etwcap/stack.h"
 #include "etwcap/symbol.h"
 
 enum {
@@ -17,7 +18,7 @@ enum {
 };
 
 typedef struct ev_function {
-    size_t proc; /* state process record */
+    size_t proc;        /* state process record */
     uint64_t method_id; /* CLR MethodID; two methods may share a name and signature */
     char *module;
     char *name;
@@ -94,7 +95,7 @@ struct etwcap_evidence {
     int children;
     size_t max_chains;
 
-    uint8_t *target; /* per process record: 1 when in the target set */
+    uint8_t *target;   /* per process record: 1 when in the target set */
     ev_proc_stats *ps; /* per process record */
     uint64_t buffers_skipped;
     size_t ntarget_slots;
@@ -118,6 +119,22 @@ struct etwcap_evidence {
     uint64_t samples, samples_with_stack, samples_user;
     uint64_t frames, frames_resolved, managed_frames, managed_resolved;
 };
+
+/* evidence.c: the steps and per-event handlers that the file path (two
+ * reads of the file) and the stream path (evidence_stream.c) share. */
+etwcap_status ev_create(etwcap_evidence **out, const char *source_name,
+                        const etwcap_evidence_options *o);
+/* Pass 1: state, providers, sample interval. */
+etwcap_status ev_pass1_event(etwcap_evidence *e, const etwcap_event *ev);
+/* Between the passes: targets (their number in *ntargets), per-target
+ * stats, the symbolizer with the options' back end and container roots. */
+etwcap_status ev_prepare_pass2(etwcap_evidence *e, const etwcap_evidence_options *o, int *ntargets,
+                               etwcap_diag *diag);
+/* Pass 2: observations and stacks of the targets; errors go to e->err. */
+void ev_pass2_event(etwcap_evidence *e, etwcap_stack_asm *sa, const etwcap_event *ev);
+/* 0 when ev_pass2_event does nothing with `ev` whatever the targets are. */
+int ev_pass2_relevant(const etwcap_event *ev);
+void ev_on_stack(const etwcap_stacked *s, void *payload);
 
 /* functions.c */
 size_t ev_function_get(etwcap_evidence *e, size_t proc, const char *module, const char *name,

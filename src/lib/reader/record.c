@@ -12,7 +12,7 @@
 
 #include "common/bytes.h"
 
-#define MARKER_FLAG 0x80000000u       /* TRACE_HEADER_FLAG */
+#define MARKER_FLAG 0x80000000u        /* TRACE_HEADER_FLAG */
 #define MARKER_EVENT_TRACE 0x40000000u /* TRACE_HEADER_EVENT_TRACE */
 #define EH_FLAG_EXTENDED_INFO 0x0001u  /* EVENT_HEADER_FLAG_EXTENDED_INFO (§2.6) */
 
@@ -65,6 +65,31 @@ static void decode_container_id(const etwcap_ext_item *it, etwcap_event_ext *x)
     }
 }
 
+void etwcap_record_note_ext(etwcap_event *ev, const etwcap_ext_item *it)
+{
+    switch (it->type) {
+    case ETWCAP_EXT_STACK_TRACE32:
+    case ETWCAP_EXT_STACK_TRACE64:
+        if (!ev->x.stack)
+            ev->x.stack = it;
+        break;
+    case ETWCAP_EXT_STACK_KEY32:
+    case ETWCAP_EXT_STACK_KEY64:
+        if (!ev->x.stack_key)
+            ev->x.stack_key = it;
+        break;
+    case ETWCAP_EXT_PROCESS_START_KEY:
+        if (it->size >= 8)
+            ev->x.process_start_key = etwcap_rd64(it->data);
+        break;
+    case ETWCAP_EXT_CONTAINER_ID:
+        decode_container_id(it, &ev->x);
+        break;
+    default:
+        break;
+    }
+}
+
 /* Walk the extended data items of an EVENT_HEADER record (§2.7). Returns the
  * offset where user data begins, or 0 on corruption. */
 static uint32_t parse_ext_items(const uint8_t *rec, uint32_t size, etwcap_event *ev,
@@ -91,27 +116,7 @@ static uint32_t parse_ext_items(const uint8_t *rec, uint32_t size, etwcap_event 
         it->type = type;
         it->size = dsize;
         it->data = rec + pos + 8;
-        switch (type) {
-        case ETWCAP_EXT_STACK_TRACE32:
-        case ETWCAP_EXT_STACK_TRACE64:
-            if (!ev->x.stack)
-                ev->x.stack = it;
-            break;
-        case ETWCAP_EXT_STACK_KEY32:
-        case ETWCAP_EXT_STACK_KEY64:
-            if (!ev->x.stack_key)
-                ev->x.stack_key = it;
-            break;
-        case ETWCAP_EXT_PROCESS_START_KEY:
-            if (dsize >= 8)
-                ev->x.process_start_key = etwcap_rd64(it->data);
-            break;
-        case ETWCAP_EXT_CONTAINER_ID:
-            decode_container_id(it, &ev->x);
-            break;
-        default:
-            break;
-        }
+        etwcap_record_note_ext(ev, it);
         pos = (uint32_t)etwcap_align8((size_t)pos + 8u + dsize);
         if (!linkage)
             break;
@@ -119,8 +124,8 @@ static uint32_t parse_ext_items(const uint8_t *rec, uint32_t size, etwcap_event 
     return pos > size ? size : pos;
 }
 
-static etwcap_record_result parse_event_header(const uint8_t *rec, uint32_t size,
-                                               etwcap_event *ev, const char **why)
+static etwcap_record_result parse_event_header(const uint8_t *rec, uint32_t size, etwcap_event *ev,
+                                               const char **why)
 {
     if (size < 0x50)
         return corrupt(why, "EVENT_HEADER record shorter than its 0x50-byte header");

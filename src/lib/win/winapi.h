@@ -52,6 +52,11 @@ typedef struct etwcap_winapi_etw {
     ULONG(WINAPI *TraceSetInformation)
     (TRACEHANDLE handle, TRACE_INFO_CLASS cls, PVOID info, ULONG length);
     ULONG(WINAPI *QueryAllTracesW)(PEVENT_TRACE_PROPERTIES *props, ULONG count, PULONG found);
+    /* The consumer (src/lib/capture/realtime.c). */
+    TRACEHANDLE(WINAPI *OpenTraceW)(PEVENT_TRACE_LOGFILEW logfile);
+    ULONG(WINAPI *ProcessTrace)
+    (PTRACEHANDLE handles, ULONG count, LPFILETIME start, LPFILETIME end);
+    ULONG(WINAPI *CloseTrace)(TRACEHANDLE handle);
 } etwcap_winapi_etw;
 
 typedef struct etwcap_winapi_console {

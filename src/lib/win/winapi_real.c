@@ -10,6 +10,9 @@ static const etwcap_winapi real = {
             .EnableTraceEx2 = EnableTraceEx2,
             .TraceSetInformation = TraceSetInformation,
             .QueryAllTracesW = QueryAllTracesW,
+            .OpenTraceW = OpenTraceW,
+            .ProcessTrace = ProcessTrace,
+            .CloseTrace = CloseTrace,
         },
     .console = {.SetConsoleCtrlHandler = SetConsoleCtrlHandler},
     .process =

@@ -6,6 +6,7 @@
 
 #include "capture/capture.h"
 #include "capture/images.h"
+#include "capture_rt.h"
 #include "cli.h"
 
 static const char usage_text[] =
@@ -24,7 +25,9 @@ static const char usage_text[] =
     "containers (silos) with source-container tracking.\n"
     "-- COMMAND ARGS: start COMMAND suspended, resume it once the session runs, stop\n"
     "when its whole process tree has exited (or at --duration); --evidence then covers\n"
-    "that process tree.\n";
+    "that process tree.\n"
+    "--realtime: read the events as they arrive and build --evidence from them (no file\n"
+    "needed; with -o the session writes the file too).\n";
 
 #ifndef _WIN32
 static const char not_windows[] =
@@ -182,10 +185,6 @@ int cmd_capture(int argc, char **argv)
     return CLI_USAGE;
 #else
     o.etl_path = out ? out : (o.realtime ? NULL : "trace.etl");
-    if (evidence && !o.etl_path) {
-        fprintf(stderr, "etwcap capture: --evidence needs a file (-o) to read back\n");
-        return CLI_USAGE;
-    }
     if (evidence && !nprocs && !o.npids && !ncontainers && !o.ncommand) {
         fprintf(stderr, "etwcap capture: --evidence needs --process, --pid or --container\n");
         return CLI_USAGE;
@@ -195,18 +194,35 @@ int cmd_capture(int argc, char **argv)
                 "etwcap capture: notice: %zu PIDs given; an ETW PID filter holds at most %d, so "
                 "CLR events of every process are recorded and the offline stage scopes them\n",
                 o.npids, ETWCAP_CAPTURE_MAX_FILTER_PIDS);
-    /* ---- REALTIME CONSUMER: wire etwcap_realtime_consume() here (lead) ----
-     * With --realtime, set o.on_started to a function that starts a thread
-     * running the consumer on the session name it is given, and join that
-     * thread after etwcap_capture_run returns. Until then --realtime only
-     * sets EVENT_TRACE_REAL_TIME_MODE and nothing consumes the events. */
-    if (o.realtime && !o.on_started)
-        fprintf(stderr, "etwcap capture: warning: --realtime has no consumer in this build; "
-                        "the session runs in real-time mode but its events are not read\n");
+    /* --realtime: the events are read as they arrive and streamed into the
+     * evidence builder (capture_rt.c); with -o the session also writes the
+     * file. */
     etwcap_capture_result res;
+    memset(&res, 0, sizeof res);
+    capture_rt rt;
+    memset(&rt, 0, sizeof rt);
+    if (o.realtime && evidence) {
+        rt.opts.version = ETWCAP_EVIDENCE_OPTIONS_VERSION;
+        rt.opts.processes = procs;
+        rt.opts.nprocesses = nprocs;
+        memcpy(rt.pids, pids, o.npids * sizeof pids[0]);
+        rt.opts.pids = rt.pids;
+        rt.opts.npids = o.npids;
+        rt.opts.containers = containers;
+        rt.opts.ncontainers = ncontainers;
+        rt.opts.symbols = symbols;
+        rt.child_pid = &res.child_pid;
+        o.on_started = capture_rt_on_started;
+        o.hook_payload = &rt;
+    } else if (o.realtime) {
+        fprintf(stderr, "etwcap capture: --realtime needs --evidence OUT.json (what to build "
+                        "from the events as they arrive)\n");
+        return CLI_USAGE;
+    }
     char why[512];
     if (etwcap_capture_run(etwcap_winapi_real(), &o, &res, why, sizeof why) != 0) {
         fprintf(stderr, "etwcap capture: %s\n", why);
+        capture_rt_abort(&rt); /* the session is stopped: the consumer returns */
         return CLI_INPUT;
     }
     if (o.etl_path) {
@@ -222,6 +238,8 @@ int cmd_capture(int argc, char **argv)
         fprintf(stderr, "etwcap: warning: %lu events lost\n", (unsigned long)res.events_lost);
     if (!evidence)
         return CLI_OK;
+    if (o.realtime)
+        return capture_rt_finish(&rt, res.events_lost, evidence);
     /* The same code as `etwcap evidence`. */
     char *ev[10 + 2 * 3 * MAX_SEL];
     char pidbuf[MAX_SEL][16], childbuf[16];

@@ -1,8 +1,8 @@
-"""winbin.py - clang-14/lld-link-14 PE+PDB test binaries for the symbolizer tests.
+"""winbin.py - clang-14/lld-link-14 PE+PDB test binaries for the symbolizer tests
+(test_symbolize.sh and test_dbghelp_wine.sh).
 
-The same generator as tests/cli/test_symbolize.sh: C units with global, static
-and exported functions in .text, .text$a/.text$z and separate code sections,
-compiled with clang-14 --target=<arch>-pc-windows-msvc -g -gcodeview and linked
+C units with global, static and exported functions in .text, .text$a/.text$z
+and separate code sections, compiled with clang-14 --target=<arch>-pc-windows-msvc -g -gcodeview and linked
 by lld-link-14 /debug into a DLL or EXE with its PDB. `work` is the output
 folder; each function takes the random generator it draws from.
 """

@@ -42,18 +42,6 @@ const char *etwcap_detect_limit_name(unsigned i)
 /* P(miss) = 5 %: ln(1 / 0.05). */
 #define LN20 2.995732273553991
 
-static void add_pid(cf_sb *b, const etwcap_evdoc *ev, uint32_t pid)
-{
-    const char *image = NULL;
-    for (size_t i = 0; i < ev->nprocesses && !image; i++)
-        if (ev->processes[i].pid == pid)
-            image = ev->processes[i].image;
-    if (image)
-        cf_sb_add(b, "pid %u (%s)", (unsigned)pid, image);
-    else
-        cf_sb_add(b, "pid %u", (unsigned)pid);
-}
-
 static void managed(const etwcap_evdoc *ev, etwcap_verdict *v, int observable,
                     const etwcap_ev_module *loaded, cf_sb *b)
 {
@@ -97,7 +85,7 @@ static void managed(const etwcap_evdoc *ev, etwcap_verdict *v, int observable,
         cf_sb_add(b, " (it was seen on sampled stacks only)");
     if (loaded) {
         cf_sb_add(b, ", although its module %s was loaded (%s in ", c->sink_module, loaded->path);
-        add_pid(b, ev, loaded->process);
+        cf_sb_add_process(b, ev, loaded->process);
         cf_sb_add(b, ")");
     } else if (v->module_loaded) {
         cf_sb_add(b, ", although its module %s was loaded", c->sink_module);
@@ -116,7 +104,7 @@ static void managed(const etwcap_evdoc *ev, etwcap_verdict *v, int observable,
             if (k->started_before != 1)
                 continue;
             cf_sb_add(b, "%s", n++ ? ", " : "");
-            add_pid(b, ev, k->pid);
+            cf_sb_add_process(b, ev, k->pid);
             cf_sb_add(b, k->rundown_start == 1 || k->rundown_end == 1
                              ? " started before the capture; its CLR rundown lists methods "
                                "compiled earlier but does not say that they ran"
@@ -160,7 +148,7 @@ static etwcap_status native(const etwcap_evdoc *ev, etwcap_verdict *v, int obser
         bd->c = k;
         bd->min_cpu_ms = -1;
         cf_sb_add(b, " In ");
-        add_pid(b, ev, k->pid);
+        cf_sb_add_process(b, ev, k->pid);
         if (k->sample_interval_ms <= 0) {
             d->limits |= ETWCAP_LIMIT_NO_INTERVAL;
             cf_sb_add(b, " the trace does not give the sampling interval, so no CPU-time bound "

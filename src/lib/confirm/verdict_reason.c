@@ -31,7 +31,7 @@ static void add_how(cf_sb *b, unsigned how)
     }
 }
 
-static void add_process(cf_sb *b, const etwcap_evdoc *ev, uint32_t pid)
+void cf_sb_add_process(cf_sb *b, const struct etwcap_evdoc *ev, uint32_t pid)
 {
     const char *image = NULL;
     for (size_t i = 0; i < ev->nprocesses && !image; i++)
@@ -48,7 +48,7 @@ static void add_pids(cf_sb *b, const etwcap_evdoc *ev, const uint32_t *pids, siz
     size_t shown = n > 5 ? 5 : n;
     for (size_t i = 0; i < shown; i++) {
         cf_sb_add(b, "%s", i == 0 ? "" : (i + 1 == n ? " and " : ", "));
-        add_process(b, ev, pids[i]);
+        cf_sb_add_process(b, ev, pids[i]);
     }
     if (n > shown)
         cf_sb_add(b, " and %zu more", n - shown);
@@ -125,7 +125,7 @@ static void add_module_state(cf_sb *b, const etwcap_evdoc *ev, const etwcap_verd
     const char *m = v->claim->sink_module;
     if (loaded) {
         cf_sb_add(b, "its module %s was loaded (%s in ", m, loaded->path);
-        add_process(b, ev, loaded->process);
+        cf_sb_add_process(b, ev, loaded->process);
         cf_sb_add(b, ")");
     } else if (v->module_loaded) {
         cf_sb_add(b, "its module %s was loaded (other functions of it ran)", m);
@@ -171,7 +171,7 @@ char *etwcap_verdict_reason(const etwcap_evdoc *ev, const etwcap_verdict *v, int
             c->sink_module);
         for (size_t i = 0; i < ev->nprocesses && i < 5; i++) {
             cf_sb_add(&b, "%s", i ? ", " : "");
-            add_process(&b, ev, ev->processes[i].pid);
+            cf_sb_add_process(&b, ev, ev->processes[i].pid);
         }
         if (ev->nprocesses > 5)
             cf_sb_add(&b, " and %zu more", ev->nprocesses - 5);

@@ -111,11 +111,12 @@ void etwcap_evpack_write(const etwcap_event *ev, uint8_t *dst, size_t size)
     memcpy(dst, &sz, 4);
 }
 
-size_t etwcap_evpack_read(const uint8_t *p, etwcap_event *ev)
+size_t etwcap_evpack_read(const uint8_t *src, etwcap_event *ev)
 {
     memset(ev, 0, offsetof(etwcap_event, ext));
     memset(&ev->x, 0, sizeof *ev - offsetof(etwcap_event, x));
-    packer k = {(unsigned char *)(uintptr_t)p, 0};
+    /* The packer only reads here (get); it is shared with the writer. */
+    packer k = {(unsigned char *)(uintptr_t)src, 0}; // NOLINT(performance-no-int-to-ptr)
     uint32_t size;
     get(&k, &size, 4);
     FIXED_FIELDS(get, &k, ev);
@@ -140,10 +141,10 @@ size_t etwcap_evpack_read(const uint8_t *p, etwcap_event *ev)
         get(&k, &ev->ext[i].size, 2);
     }
     for (size_t i = 0; i < ev->ext_count; i++) {
-        ev->ext[i].data = p + k.pos;
+        ev->ext[i].data = src + k.pos;
         k.pos += ev->ext[i].size;
     }
-    ev->payload = p + k.pos;
+    ev->payload = src + k.pos;
     ev->x.stack = st < ev->ext_count ? &ev->ext[st] : NULL;
     ev->x.stack_key = sk < ev->ext_count ? &ev->ext[sk] : NULL;
     return size;

@@ -54,7 +54,7 @@ int etwcap_dbghelp_lookup(etwcap_dbghelp *d, uint64_t addr, char *name, size_t c
 {
     (void)d;
     (void)addr;
-    (void)displacement;
+    *displacement = 0;
     if (cap)
         name[0] = '\0';
     return -1;

@@ -142,17 +142,17 @@ etwcap_status etwcap_symbolizer_create_opts(etwcap_symbolizer **out, const etwca
         const char *e = strchr(p, ';');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (n) {
+            /* The grown array is ours as soon as realloc returns it. */
             char **d = realloc(s->dirs, (s->ndirs + 1) * sizeof *d);
-            char *dir = malloc(n + 1);
-            if (!d || !dir) {
-                free(d == s->dirs ? NULL : d);
-                free(dir);
+            if (d)
+                s->dirs = d;
+            char *dir = d ? malloc(n + 1) : NULL;
+            if (!dir) {
                 etwcap_symbolizer_free(s);
                 return ETWCAP_ERR_NOMEM;
             }
             memcpy(dir, p, n);
             dir[n] = '\0';
-            s->dirs = d;
             s->dirs[s->ndirs++] = dir;
         }
         p = e ? e + 1 : p + n;

@@ -224,16 +224,14 @@ int cmd_stacks(int argc, char **argv)
     so.note = on_note;
     etwcap_diag sd;
     memset(&sd, 0, sizeof sd);
-    if (etwcap_state_create(&run.state) != ETWCAP_OK) {
+    if (etwcap_state_create(&run.state) != ETWCAP_OK ||
+        etwcap_flame_create(&run.flame) != ETWCAP_OK ||
+        etwcap_stack_asm_create(&sa, on_stack, &run) != ETWCAP_OK) {
         fprintf(stderr, "etwcap: out of memory\n");
         run.err = ETWCAP_ERR_NOMEM;
     } else if (etwcap_symbolizer_create_opts(&run.sym, run.state, &so, &sd) != ETWCAP_OK) {
         fprintf(stderr, "etwcap: symbolizer: %s\n", sd.message[0] ? sd.message : "out of memory");
         run.err = ETWCAP_ERR;
-    } else if (etwcap_flame_create(&run.flame) != ETWCAP_OK ||
-               etwcap_stack_asm_create(&sa, on_stack, &run) != ETWCAP_OK) {
-        fprintf(stderr, "etwcap: out of memory\n");
-        run.err = ETWCAP_ERR_NOMEM;
     }
     for (size_t i = 0; i < nroots && run.err == ETWCAP_OK; i++) {
         char guid[40];

@@ -52,6 +52,8 @@ struct etwcap_watch {
     size_t npids, cappids;
     const char *const *names;
     size_t nnames;
+    char (*containers)[37];
+    size_t ncontainers;
     int children;
     etwcap_logfile_info info;
     int have_info;
@@ -94,6 +96,13 @@ static int selected_here(const etwcap_watch *w, const etwcap_process *p)
     for (size_t i = 0; p->image && i < w->nnames; i++)
         if (image_is(p->image, w->names[i]))
             return 1;
+    for (size_t i = 0; p->container_id[0] && i < w->ncontainers; i++) {
+        size_t k = 0;
+        while (w->containers[i][k] && lower(w->containers[i][k]) == lower(p->container_id[k]))
+            k++;
+        if (!w->containers[i][k] && !p->container_id[k])
+            return 1;
+    }
     return 0;
 }
 
@@ -103,7 +112,7 @@ static int watched(const etwcap_watch *w, size_t proc)
 {
     if (proc == SIZE_MAX)
         return 0;
-    if (!w->npids && !w->nnames)
+    if (!w->npids && !w->nnames && !w->ncontainers)
         return 1;
     size_t n = etwcap_state_process_count(w->state);
     for (size_t depth = 0; proc < n && depth < 64; depth++) {
@@ -403,6 +412,17 @@ etwcap_status etwcap_watch_create(etwcap_watch **out, const etwcap_claims *claim
     for (size_t i = 0; i < o->npids; i++)
         if (etwcap_watch_add_pid(w, o->pids[i]) != ETWCAP_OK)
             goto fail;
+    w->containers = calloc(o->ncontainers ? o->ncontainers : 1, sizeof *w->containers);
+    if (!w->containers)
+        goto fail;
+    for (size_t i = 0; i < o->ncontainers; i++) {
+        if (etwcap_state_container_id_parse(o->containers[i], strlen(o->containers[i]),
+                                            w->containers[i]) != 0) {
+            st = ETWCAP_ERR_ARG;
+            goto fail;
+        }
+        w->ncontainers++;
+    }
     if (etwcap_state_create(&w->state) != ETWCAP_OK ||
         etwcap_stack_asm_create(&w->sa, on_stack, w) != ETWCAP_OK)
         goto fail;
@@ -429,6 +449,7 @@ void etwcap_watch_free(etwcap_watch *w)
     }
     free(w->sinks);
     free(w->pids);
+    free(w->containers);
     free(w->pend);
     etwcap_symbolizer_free(w->sym);
     etwcap_stack_asm_free(w->sa);

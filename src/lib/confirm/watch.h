@@ -29,12 +29,15 @@ typedef struct etwcap_watch etwcap_watch;
 
 typedef struct etwcap_watch_options {
     /* Processes watched: these PIDs, processes with these image names (with
-     * or without ".exe", any case) and, unless no_children, their
-     * descendants. Nothing given: every process. */
+     * or without ".exe", any case), processes in these containers (ids in
+     * any case, braces allowed) and, unless no_children, their descendants.
+     * Nothing given: every process. */
     const uint32_t *pids;
     size_t npids;
     const char *const *processes;
     size_t nprocesses;
+    const char *const *containers;
+    size_t ncontainers;
     int no_children;
     const char *symbols; /* symbol search path for native frames, or NULL */
     int symbolizer;      /* etwcap_symbolizer_backend; 0 = builtin */
@@ -44,6 +47,7 @@ typedef struct etwcap_watch_options {
  * after each). */
 etwcap_status etwcap_watch_create(etwcap_watch **out, const etwcap_claims *claims,
                                   const etwcap_watch_options *o, FILE *hits);
+/* ETWCAP_ERR_ARG from etwcap_watch_create: a container id is not a GUID. */
 
 /* Watch one more PID (the COMMAND of `capture -- COMMAND`, known late). */
 etwcap_status etwcap_watch_add_pid(etwcap_watch *w, uint32_t pid);

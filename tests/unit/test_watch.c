@@ -159,66 +159,30 @@ static void test_corpus_jit_hits(void **state)
     etwcap_claims_free(cl);
 }
 
-/* App.exe (pid 700) at 0x400000; methods App.Json.Parse and App.Worker.Run
- * compiled before the capture (named only by the rundown's DCStart), and
- * App.Program.Main JIT-compiled in it, its ClrStackWalk right after. Two
- * samples have Parse as the leaf under Run; a second JIT of Main and the
- * second sample must not print again. */
-static const char synth[] =
-    "trace pointer=8 cpus=1 clock=qpc freq=10000000 start=2024-01-02T03:04:05Z header-ts=0\n"
-    "buffer cpu=0\n"
-    "process-start ts=100 hdr-pid=4 hdr-tid=8 pid=700 ppid=4 session=1 key=0xffffc08a1e4c5080 "
-    "dtb=0x3b7a2000 name=App.exe cmdline=App.exe\n"
-    "process-start ts=110 hdr-pid=4 hdr-tid=8 pid=800 ppid=4 session=1 key=0xffffc08a1e4c6080 "
-    "dtb=0x3b7b2000 name=Other.exe cmdline=Other.exe\n"
-    "image-load ts=200 hdr-tid=704 pid=700 base=0x400000 size=0x9000 checksum=0 tds=1 "
-    "file=\"C:\\app\\App.exe\"\n"
-    "clr-module-load ts=300 pid=700 tid=704 module-id=0x1000 assembly-id=0x2000 module-flags=0x8 "
-    "il-path=\"C:\\app\\App.exe\"\n"
-    "clr-method-dcstart ts=310 pid=700 tid=704 method-id=0x3000 module-id=0x1000 "
-    "start=0x10000000 size=0x100 token=0x06000002 method-flags=0 namespace=App.Json name=Parse\n"
-    "clr-method-dcstart ts=311 pid=700 tid=704 method-id=0x3200 module-id=0x1000 "
-    "start=0x10002000 size=0x100 token=0x06000003 method-flags=0 namespace=App.Worker name=Run\n"
-    "clr-module-load ts=320 pid=800 tid=804 module-id=0x1000 assembly-id=0x2000 module-flags=0x8 "
-    "il-path=\"C:\\app\\App.exe\"\n"
-    "clr-method-load ts=330 pid=800 tid=804 method-id=0x3100 module-id=0x1000 start=0x10001000 "
-    "size=0x100 token=0x06000001 method-flags=0 namespace=App.Program name=Main\n"
-    "clr-method-load ts=400 pid=700 tid=704 method-id=0x3100 module-id=0x1000 start=0x10001000 "
-    "size=0x100 token=0x06000001 method-flags=0 namespace=App.Program name=Main\n"
-    "clr-stackwalk ts=401 pid=700 tid=704 frames=0x10001010,0x401000\n"
-    "sample ts=500 ip=0x10000010 tid=704\n"
-    "stackwalk ts=500 pid=700 tid=704 frames=0x10000010,0x10002020,0x10001020,0x401000\n"
-    "clr-method-load ts=550 pid=700 tid=704 method-id=0x3100 module-id=0x1000 start=0x10001000 "
-    "size=0x100 token=0x06000001 method-flags=0 namespace=App.Program name=Main\n"
-    "sample ts=600 ip=0x10000010 tid=704\n"
-    "stackwalk ts=600 pid=700 tid=704 frames=0x10000010,0x10002020,0x10001020,0x401000\n";
-
-static const char synth_claims[] =
-    "{\"schema\":\"etwcap.claims/v1\",\"claims\":["
-    "{\"id\":\"S1\",\"vulnerability\":\"V-1\",\"sink\":{\"module\":\"App.exe\",\"name\":"
-    "\"App.Program.Main\",\"kind\":\"managed\"}},"
-    "{\"id\":\"S2\",\"vulnerability\":\"V-2\",\"sink\":{\"module\":\"app\",\"name\":"
-    "\"Json.Parse(string)\",\"kind\":\"managed\"}},"
-    "{\"id\":\"S3\",\"vulnerability\":\"V-3\",\"sink\":{\"module\":\"App\",\"name\":"
-    "\"App.Worker.Run\",\"kind\":\"managed\"}},"
-    "{\"id\":\"S4\",\"vulnerability\":\"V-4\",\"sink\":{\"module\":\"App\",\"name\":"
-    "\"App.Worker.Run\",\"kind\":\"native\"}}]}";
+/* tests/data/watch-synth.txt written as an .etl (its comment says what it
+ * holds), and its claims. */
+static void write_synth(const char *etl)
+{
+    const char *dir = getenv("ETWCAP_TESTDATA");
+    char path[1024], err[256];
+    snprintf(path, sizeof path, "%s/watch-synth.txt", dir ? dir : "tests/data");
+    size_t n = 0;
+    uint8_t *text = test_read_file(path, &n);
+    assert_non_null(text);
+    testgen_trace *t = testgen_desc_build((const char *)text, n, err, sizeof err);
+    if (!t)
+        fail_msg("testgen: %s", err);
+    assert_int_equal(testgen_write(t, etl), 0);
+    testgen_free(t);
+    free(text);
+}
 
 static void test_synthetic_stacks(void **state)
 {
     (void)state;
-    char err[256];
-    testgen_trace *t = testgen_desc_build(synth, sizeof synth - 1, err, sizeof err);
-    if (!t)
-        fail_msg("testgen: %s", err);
     const char *etl = "test_watch_synth.etl";
-    assert_int_equal(testgen_write(t, etl), 0);
-    testgen_free(t);
-    etwcap_claims *cl = NULL;
-    etwcap_confirm_error cerr;
-    assert_int_equal(
-        etwcap_claims_parse(&cl, synth_claims, sizeof synth_claims - 1, "c.json", &cerr),
-        ETWCAP_OK);
+    write_synth(etl);
+    etwcap_claims *cl = load_claims("claims/watch-synth-claims.json");
     uint32_t pid = 700;
     etwcap_watch_options o;
     memset(&o, 0, sizeof o);

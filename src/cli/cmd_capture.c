@@ -257,8 +257,7 @@ int cmd_capture(int argc, char **argv)
         wo.ncontainers = ncontainers;
         wo.symbols = symbols;
         if (etwcap_watch_create(&rt.watch, claims, &wo, stdout) != ETWCAP_OK) {
-            fprintf(stderr, "etwcap capture: --watch: cannot start the watcher (a --container "
-                            "id that is not a GUID, or out of memory)\n");
+            fprintf(stderr, "etwcap capture: --watch: cannot start the watcher (out of memory)\n");
             etwcap_claims_free(claims);
             return CLI_USAGE;
         }

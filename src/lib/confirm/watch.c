@@ -14,6 +14,7 @@
 
 #include "confirm/watch.h"
 #include "decode/decode_internal.h"
+#include "evidence/evidence_internal.h"
 #include "etwcap/decode.h"
 #include "etwcap/names.h"
 #include "etwcap/stack.h"
@@ -63,46 +64,19 @@ struct etwcap_watch {
     size_t npend, cappend;
 };
 
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* "Test.x86.exe" against "test.x86" or "Test.x86.exe". */
-static int image_is(const char *image, const char *name)
-{
-    size_t a = strlen(image), b = strlen(name);
-    if (a >= 4 && !strcmp(image + a - 4, ".exe"))
-        a -= 4;
-    else if (a >= 4 && lower(image[a - 4]) == '.' && lower(image[a - 3]) == 'e' &&
-             lower(image[a - 2]) == 'x' && lower(image[a - 1]) == 'e')
-        a -= 4;
-    if (b >= 4 && lower(name[b - 4]) == '.' && lower(name[b - 3]) == 'e' &&
-        lower(name[b - 2]) == 'x' && lower(name[b - 1]) == 'e')
-        b -= 4;
-    if (a != b)
-        return 0;
-    for (size_t i = 0; i < a; i++)
-        if (lower(image[i]) != lower(name[i]))
-            return 0;
-    return 1;
-}
-
+/* The evidence's selector rules (evidence/select.c), so that the watch
+ * covers the processes the evidence will. */
 static int selected_here(const etwcap_watch *w, const etwcap_process *p)
 {
     for (size_t i = 0; i < w->npids; i++)
         if (w->pids[i] == p->pid)
             return 1;
-    for (size_t i = 0; p->image && i < w->nnames; i++)
-        if (image_is(p->image, w->names[i]))
+    for (size_t i = 0; i < w->nnames; i++)
+        if (ev_image_matches(p->image, w->names[i]))
             return 1;
-    for (size_t i = 0; p->container_id[0] && i < w->ncontainers; i++) {
-        size_t k = 0;
-        while (w->containers[i][k] && lower(w->containers[i][k]) == lower(p->container_id[k]))
-            k++;
-        if (!w->containers[i][k] && !p->container_id[k])
+    for (size_t i = 0; i < w->ncontainers; i++)
+        if (p->container_id[0] && !strcmp(p->container_id, w->containers[i]))
             return 1;
-    }
     return 0;
 }
 
@@ -115,7 +89,7 @@ static int watched(const etwcap_watch *w, size_t proc)
     if (!w->npids && !w->nnames && !w->ncontainers)
         return 1;
     size_t n = etwcap_state_process_count(w->state);
-    for (size_t depth = 0; proc < n && depth < 64; depth++) {
+    for (size_t depth = 0; proc < n && depth < n; depth++) {
         const etwcap_process *p = etwcap_state_process_at(w->state, proc);
         if (selected_here(w, p))
             return 1;
@@ -415,14 +389,8 @@ etwcap_status etwcap_watch_create(etwcap_watch **out, const etwcap_claims *claim
     w->containers = calloc(o->ncontainers ? o->ncontainers : 1, sizeof *w->containers);
     if (!w->containers)
         goto fail;
-    for (size_t i = 0; i < o->ncontainers; i++) {
-        if (etwcap_state_container_id_parse(o->containers[i], strlen(o->containers[i]),
-                                            w->containers[i]) != 0) {
-            st = ETWCAP_ERR_ARG;
-            goto fail;
-        }
-        w->ncontainers++;
-    }
+    for (size_t i = 0; i < o->ncontainers; i++)
+        ev_normalize_container(o->containers[i], w->containers[w->ncontainers++]);
     if (etwcap_state_create(&w->state) != ETWCAP_OK ||
         etwcap_stack_asm_create(&w->sa, on_stack, w) != ETWCAP_OK)
         goto fail;

@@ -47,7 +47,6 @@ typedef struct etwcap_watch_options {
  * after each). */
 etwcap_status etwcap_watch_create(etwcap_watch **out, const etwcap_claims *claims,
                                   const etwcap_watch_options *o, FILE *hits);
-/* ETWCAP_ERR_ARG from etwcap_watch_create: a container id is not a GUID. */
 
 /* Watch one more PID (the COMMAND of `capture -- COMMAND`, known late). */
 etwcap_status etwcap_watch_add_pid(etwcap_watch *w, uint32_t pid);

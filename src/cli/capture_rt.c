@@ -20,8 +20,16 @@
 static etwcap_status on_event(const etwcap_event *ev, const etwcap_logfile_info *info,
                               void *payload)
 {
-    (void)info;
     capture_rt *rt = payload;
+    if (rt->watch) {
+        if (info && !rt->watch_info) {
+            etwcap_watch_set_info(rt->watch, info);
+            rt->watch_info = 1;
+        }
+        etwcap_status st = etwcap_watch_add(rt->watch, ev);
+        if (st != ETWCAP_OK)
+            return st;
+    }
     return etwcap_evidence_stream_add(rt->stream, ev);
 }
 
@@ -29,8 +37,7 @@ static void consume(void *arg)
 {
     capture_rt *rt = arg;
     etwcap_realtime_source src = {rt->session, 0, RT_REORDER_MS};
-    rt->status =
-        etwcap_realtime_consume(etwcap_winapi_real(), &src, on_event, rt, &rt->stats, &rt->diag);
+    rt->status = etwcap_realtime_consume(rt->api, &src, on_event, rt, &rt->stats, &rt->diag);
 }
 
 int capture_rt_on_started(const char *session, void *payload)
@@ -41,6 +48,8 @@ int capture_rt_on_started(const char *session, void *payload)
     if (rt->child_pid && *rt->child_pid && rt->opts.npids < CAPTURE_RT_MAX_PIDS) {
         rt->pids[rt->opts.npids++] = *rt->child_pid;
         rt->opts.pids = rt->pids;
+        if (rt->watch && etwcap_watch_add_pid(rt->watch, *rt->child_pid) != ETWCAP_OK)
+            return -1;
     }
     if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, session, -1, rt->session,
                              (int)(sizeof rt->session / sizeof rt->session[0])))
@@ -76,6 +85,13 @@ int capture_rt_finish(capture_rt *rt, uint32_t events_lost, const char *out_path
         rt->stream = NULL;
         return CLI_INPUT;
     }
+    if (rt->watch) {
+        /* Stacks still waiting may hit; then say how many claims did. */
+        if (etwcap_watch_finish(rt->watch) != ETWCAP_OK)
+            fprintf(stderr, "etwcap capture: --watch: out of memory; later hits were missed\n");
+        fprintf(stderr, "etwcap capture: --watch: %zu claim(s) observed during the capture\n",
+                etwcap_watch_hits(rt->watch));
+    }
     if (rt->stats.late || rt->stats.malformed)
         fprintf(stderr,
                 "etwcap capture: %llu events arrived after the reorder window and %llu could "
@@ -105,7 +121,30 @@ int capture_rt_finish(capture_rt *rt, uint32_t events_lost, const char *out_path
     if (rc == CLI_OK && out_path)
         fprintf(stderr, "etwcap: wrote %s (real-time, %llu events)\n", out_path,
                 (unsigned long long)rt->stats.events);
+    if (rc != CLI_OK || !rt->claims_path || !out_path)
+        return rc;
+    /* The verdicts, by the code of `etwcap confirm` itself. */
+    char vpath[4096];
+    if (capture_rt_verdicts_path(vpath, sizeof vpath, out_path) != 0) {
+        fprintf(stderr, "etwcap capture: %s: name too long for the verdicts\n", out_path);
+        return CLI_USAGE;
+    }
+    char *argv[] = {
+        "confirm", "--evidence", (char *)out_path, "--claims", (char *)rt->claims_path, "-o",
+        vpath,     NULL};
+    rc = cmd_confirm(7, argv);
+    if (rc == CLI_OK)
+        fprintf(stderr, "etwcap: wrote %s\n", vpath);
     return rc;
+}
+
+int capture_rt_verdicts_path(char *out, size_t cap, const char *evidence)
+{
+    size_t n = strlen(evidence);
+    if (n >= 5 && !strcmp(evidence + n - 5, ".json"))
+        n -= 5;
+    int w = snprintf(out, cap, "%.*s.verdicts.json", (int)n, evidence);
+    return w < 0 || (size_t)w >= cap ? -1 : 0;
 }
 #else
 typedef int etwcap_capture_rt_unused; /* ISO C forbids an empty file */

@@ -8,10 +8,12 @@
 #include "capture/images.h"
 #include "capture_rt.h"
 #include "cli.h"
+#include "confirm/watch.h"
 
 static const char usage_text[] =
     "usage: etwcap capture [--duration 30s] [--process NAME | --pid N | --container ID]...\n"
     "                      [--sample-rate HZ] [--no-clr] [--no-stacks] [--realtime]\n"
+    "                      [--watch CLAIMS.json]\n"
     "                      [-o trace.etl] [--evidence OUT.json] [--symbols PATH]\n"
     "                      [-- COMMAND [ARGS]...]\n"
     "Records kernel process/thread/image/CPU-sample events with stacks and the CLR\n"
@@ -27,7 +29,12 @@ static const char usage_text[] =
     "when its whole process tree has exited (or at --duration); --evidence then covers\n"
     "that process tree.\n"
     "--realtime: read the events as they arrive and build --evidence from them (no file\n"
-    "needed; with -o the session writes the file too).\n";
+    "needed; with -o the session writes the file too).\n"
+    "--watch CLAIMS.json: implies --realtime and needs --evidence OUT.json. While the\n"
+    "capture runs, the first observation of each claim's sink in the selected processes\n"
+    "(JIT or R2R first call, else a sampled stack) is printed on standard output once,\n"
+    "with its stack; at the end the verdicts of `etwcap confirm --evidence OUT.json\n"
+    "--claims CLAIMS.json` are written to OUT.verdicts.json (docs/capture.md).\n";
 
 #ifndef _WIN32
 static const char not_windows[] =
@@ -117,6 +124,13 @@ static int write_images(const char *etl)
 }
 #endif
 
+#ifdef _WIN32
+static int capture_and_finish(const etwcap_capture_options *o, etwcap_capture_result *res,
+                              capture_rt *rt, const char *evidence, size_t nprocs,
+                              const char *const *procs, const uint32_t *pids, size_t ncontainers,
+                              const char *const *containers, const char *symbols);
+#endif
+
 int cmd_capture(int argc, char **argv)
 {
     const char *procs[MAX_SEL], *containers[MAX_SEL];
@@ -126,7 +140,7 @@ int cmd_capture(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.pids = pids;
     o.rundown_wait_ms = 2000;
-    const char *out = NULL, *evidence = NULL, *symbols = NULL;
+    const char *out = NULL, *evidence = NULL, *symbols = NULL, *watch = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long n;
@@ -164,6 +178,10 @@ int cmd_capture(int argc, char **argv)
             o.no_stacks = 1;
         } else if (!strcmp(a, "--realtime")) {
             o.realtime = 1;
+        } else if (!strcmp(a, "--watch") && v) {
+            watch = v;
+            o.realtime = 1; /* the events are needed as they arrive */
+            i++;
         } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
             out = v;
             i++;
@@ -180,7 +198,7 @@ int cmd_capture(int argc, char **argv)
         }
     }
 #ifndef _WIN32
-    (void)out, (void)evidence, (void)symbols, (void)procs, (void)containers;
+    (void)out, (void)evidence, (void)symbols, (void)procs, (void)containers, (void)watch;
     fputs(not_windows, stderr);
     return CLI_USAGE;
 #else
@@ -215,47 +233,88 @@ int cmd_capture(int argc, char **argv)
         o.on_started = capture_rt_on_started;
         o.hook_payload = &rt;
     } else if (o.realtime) {
-        fprintf(stderr, "etwcap capture: --realtime needs --evidence OUT.json (what to build "
-                        "from the events as they arrive)\n");
+        fprintf(stderr,
+                "etwcap capture: %s needs --evidence OUT.json (what to build from the "
+                "events as they arrive)\n",
+                watch ? "--watch" : "--realtime");
         return CLI_USAGE;
     }
+    rt.api = etwcap_winapi_real();
+    etwcap_claims *claims = NULL;
+    if (watch) {
+        etwcap_confirm_error cerr;
+        if (etwcap_claims_load(&claims, watch, &cerr) != ETWCAP_OK) {
+            fprintf(stderr, "etwcap capture: %s\n", cerr.message);
+            return CLI_INPUT;
+        }
+        etwcap_watch_options wo;
+        memset(&wo, 0, sizeof wo);
+        wo.pids = pids;
+        wo.npids = o.npids;
+        wo.processes = procs;
+        wo.nprocesses = nprocs;
+        wo.containers = containers;
+        wo.ncontainers = ncontainers;
+        wo.symbols = symbols;
+        if (etwcap_watch_create(&rt.watch, claims, &wo, stdout) != ETWCAP_OK) {
+            fprintf(stderr, "etwcap capture: --watch: cannot start the watcher (out of memory)\n");
+            etwcap_claims_free(claims);
+            return CLI_USAGE;
+        }
+        rt.claims_path = watch;
+    }
+    int rc = capture_and_finish(&o, &res, &rt, evidence, nprocs, (const char *const *)procs, pids,
+                                ncontainers, (const char *const *)containers, symbols);
+    etwcap_watch_free(rt.watch);
+    etwcap_claims_free(claims);
+    return rc;
+#endif
+}
+
+#ifdef _WIN32
+/* Run the capture, then the evidence stage (real-time or from the file). */
+static int capture_and_finish(const etwcap_capture_options *o, etwcap_capture_result *res,
+                              capture_rt *rt, const char *evidence, size_t nprocs,
+                              const char *const *procs, const uint32_t *pids, size_t ncontainers,
+                              const char *const *containers, const char *symbols)
+{
     char why[512];
-    if (etwcap_capture_run(etwcap_winapi_real(), &o, &res, why, sizeof why) != 0) {
+    if (etwcap_capture_run(rt->api, o, res, why, sizeof why) != 0) {
         fprintf(stderr, "etwcap capture: %s\n", why);
-        capture_rt_abort(&rt); /* the session is stopped: the consumer returns */
+        capture_rt_abort(rt); /* the session is stopped: the consumer returns */
         return CLI_INPUT;
     }
-    if (o.etl_path) {
-        fprintf(stderr, "etwcap: wrote %s\n", o.etl_path);
-        write_images(o.etl_path);
+    if (o->etl_path) {
+        fprintf(stderr, "etwcap: wrote %s\n", o->etl_path);
+        write_images(o->etl_path);
     }
-    if (res.clr_etl[0])
+    if (res->clr_etl[0])
         fprintf(stderr,
                 "etwcap: this Windows has no system-logger sessions: the CLR events are in %s, "
                 "which the evidence stage does not merge\n",
-                res.clr_etl);
-    if (res.events_lost)
-        fprintf(stderr, "etwcap: warning: %lu events lost\n", (unsigned long)res.events_lost);
+                res->clr_etl);
+    if (res->events_lost)
+        fprintf(stderr, "etwcap: warning: %lu events lost\n", (unsigned long)res->events_lost);
     if (!evidence)
         return CLI_OK;
-    if (o.realtime)
-        return capture_rt_finish(&rt, res.events_lost, evidence);
+    if (o->realtime)
+        return capture_rt_finish(rt, res->events_lost, evidence);
     /* The same code as `etwcap evidence`. */
     char *ev[10 + 2 * 3 * MAX_SEL];
     char pidbuf[MAX_SEL][16], childbuf[16];
     int n = 0;
     ev[n++] = "evidence";
-    ev[n++] = (char *)o.etl_path;
+    ev[n++] = (char *)o->etl_path;
     for (size_t i = 0; i < nprocs; i++)
         ev[n++] = "--process", ev[n++] = (char *)procs[i];
-    for (size_t i = 0; i < o.npids; i++) {
+    for (size_t i = 0; i < o->npids; i++) {
         snprintf(pidbuf[i], sizeof pidbuf[i], "%u", (unsigned)pids[i]);
         ev[n++] = "--pid", ev[n++] = pidbuf[i];
     }
     for (size_t i = 0; i < ncontainers; i++)
         ev[n++] = "--container", ev[n++] = (char *)containers[i];
-    if (res.child_pid) { /* the command and, by default, all its descendants */
-        snprintf(childbuf, sizeof childbuf, "%u", (unsigned)res.child_pid);
+    if (res->child_pid) { /* the command and, by default, all its descendants */
+        snprintf(childbuf, sizeof childbuf, "%u", (unsigned)res->child_pid);
         ev[n++] = "--pid", ev[n++] = childbuf;
     }
     if (symbols)
@@ -264,5 +323,5 @@ int cmd_capture(int argc, char **argv)
     ev[n++] = (char *)evidence;
     ev[n] = NULL;
     return cmd_evidence(n, ev);
-#endif
 }
+#endif

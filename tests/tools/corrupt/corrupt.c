@@ -20,7 +20,8 @@
  *
  * Every run must: exit 0 or 2; print no sanitizer report (AddressSanitizer,
  * LeakSanitizer, UndefinedBehaviorSanitizer); end within --timeout seconds
- * (a SIGALRM in the child); and on exit 2 name the file and an offset on
+ * of CPU time (RLIMIT_CPU; a wall-clock alarm at 3x the limit catches a
+ * hang that uses no CPU); and on exit 2 name the file and an offset on
  * stderr. `evidence` may also exit 3 with "no process matches the selector"
  * (see judge()); those runs are counted apart. For the cuts, a longer cut
  * must never make `stats` count fewer records (TOTAL) than a shorter one.
@@ -42,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -84,7 +86,9 @@ typedef struct options {
 typedef struct result {
     uint64_t runs, exit0, exit2, exit3, failures;
     uint64_t variants[K_NKINDS];
-    double max_s;
+    double max_s; /* CPU time of the slowest run */
+    double max_wall;
+    double cpu_total;
     char max_what[256];
 } result;
 
@@ -267,7 +271,7 @@ static size_t trace_pids(const char *path, uint32_t *pids)
  * `outpath` (stats) or is discarded (evidence), stderr to `errpath`.
  * Returns the wait status. */
 static int run_child(int evidence, const char *path, const uint32_t *pids, size_t npids,
-                     const char *outpath, const char *errpath, unsigned timeout)
+                     const char *outpath, const char *errpath, unsigned timeout, double *cpu_s)
 {
     fflush(NULL);
     pid_t c = fork();
@@ -282,7 +286,12 @@ static int run_child(int evidence, const char *path, const uint32_t *pids, size_
             _exit(125);
         close(nul);
         close(err);
-        alarm(timeout);
+        /* The limit is CPU time (all threads), so that a shared, loaded
+         * machine does not fail a run that a dedicated one finishes in
+         * time; a wall-clock alarm at 3x catches hangs that use no CPU. */
+        struct rlimit cpu = {timeout, timeout + 1};
+        setrlimit(RLIMIT_CPU, &cpu);
+        alarm(3 * timeout);
         static char pidtext[MAX_PIDS][16];
         char *argv[4 + 2 * MAX_PIDS];
         int argc = 0;
@@ -303,11 +312,14 @@ static int run_child(int evidence, const char *path, const uint32_t *pids, size_
         exit(rc); /* exit, not _exit: LeakSanitizer checks at exit */
     }
     int status;
-    while (waitpid(c, &status, 0) < 0)
+    struct rusage ru;
+    while (wait4(c, &status, 0, &ru) < 0)
         if (errno != EINTR) {
-            perror("waitpid");
+            perror("wait4");
             exit(2);
         }
+    *cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+             ru.ru_stime.tv_usec / 1e6;
     return status;
 }
 
@@ -336,20 +348,26 @@ static int names_offset(const char *err)
 
 /* Judge one finished run; prints and counts a failure. */
 static void judge(result *r, const char *rel, const char *what, const char *cmd, int status,
-                  double dt, const char *varpath, const char *errpath, const options *o)
+                  double cpu, double dt, const char *varpath, const char *errpath, const options *o)
 {
     char *err = slurp_text(errpath);
     const char *why = NULL;
     char buf[64];
     int code = -1;
     r->runs++;
-    if (dt > r->max_s) {
-        r->max_s = dt;
+    r->cpu_total += cpu;
+    if (dt > r->max_wall)
+        r->max_wall = dt;
+    if (cpu > r->max_s) {
+        r->max_s = cpu;
         snprintf(r->max_what, sizeof r->max_what, "%s %s: %s", rel, what, cmd);
     }
     if (WIFSIGNALED(status)) {
-        snprintf(buf, sizeof buf, "killed by signal %d%s", WTERMSIG(status),
-                 WTERMSIG(status) == SIGALRM ? " (timed out)" : "");
+        int sig = WTERMSIG(status);
+        snprintf(buf, sizeof buf, "killed by signal %d%s", sig,
+                 sig == SIGXCPU   ? " (over the CPU time limit)"
+                 : sig == SIGALRM ? " (wall-clock limit: a hang)"
+                                  : "");
         why = buf;
     } else {
         code = WEXITSTATUS(status);
@@ -368,8 +386,8 @@ static void judge(result *r, const char *rel, const char *what, const char *cmd,
     }
     if (!why && (strstr(err, "Sanitizer") || strstr(err, "runtime error:")))
         why = "sanitizer report";
-    if (!why && dt > o->timeout)
-        why = "over the time limit";
+    if (!why && cpu > o->timeout)
+        why = "over the CPU time limit";
     if (!why && code == 2 && !(strstr(err, varpath) && names_offset(err)))
         why = "exit 2 without the file and an offset";
     if (code == 0)
@@ -380,8 +398,9 @@ static void judge(result *r, const char *rel, const char *what, const char *cmd,
         size_t n = strlen(err);
         if (n > 1500)
             err[1500] = 0;
-        printf("%s %s: %s %s: %s (%.2fs)\n%s%s", why ? "FAIL" : "ok", rel, what, cmd,
-               why ? why : "", dt, err, n && err[n > 1500 ? 1499 : n - 1] != '\n' ? "\n" : "");
+        printf("%s %s: %s %s: %s (%.2fs CPU, %.2fs wall)\n%s%s", why ? "FAIL" : "ok", rel, what,
+               cmd, why ? why : "", cpu, dt, err,
+               n && err[n > 1500 ? 1499 : n - 1] != '\n' ? "\n" : "");
         fflush(stdout);
     }
     if (why)
@@ -453,9 +472,10 @@ static void run_file(const char *path, const char *rel, const options *o, unsign
         describe(&v[i], what, sizeof what);
         for (int ev = 0; ev < 2; ev++) {
             double t0 = now_s();
-            int status = run_child(ev, varpath, pids, npids, outpath, errpath, o->timeout);
-            judge(r, rel, what, ev ? "evidence" : "stats", status, now_s() - t0, varpath, errpath,
-                  o);
+            double cpu = 0;
+            int status = run_child(ev, varpath, pids, npids, outpath, errpath, o->timeout, &cpu);
+            judge(r, rel, what, ev ? "evidence" : "stats", status, cpu, now_s() - t0, varpath,
+                  errpath, o);
             if (ev || v[i].kind != K_TRUNC || !WIFEXITED(status))
                 continue;
             /* What was read before the cut is kept: a longer cut never
@@ -568,6 +588,9 @@ int main(int argc, char **argv)
         t.exit2 += res[w].exit2;
         t.exit3 += res[w].exit3;
         t.failures += res[w].failures;
+        t.cpu_total += res[w].cpu_total;
+        if (res[w].max_wall > t.max_wall)
+            t.max_wall = res[w].max_wall;
         for (int k = 0; k < K_NKINDS; k++)
             t.variants[k] += res[w].variants[k];
         if (res[w].max_s >= t.max_s) {
@@ -582,8 +605,10 @@ int main(int argc, char **argv)
            (unsigned long long)t.variants[K_FLIP], o.stride, o.flips, kind_names[K_FIELD],
            (unsigned long long)t.variants[K_FIELD], (unsigned long long)t.runs);
     printf("exit 0: %llu, exit 2: %llu, exit 3 (trace without processes, evidence): %llu, "
-           "failed: %llu; slowest run %.2fs (%s); wall %.1fs\n",
+           "failed: %llu\nslowest run %.2fs CPU (%s); longest wall %.2fs; runs' CPU %.0fs; "
+           "wall %.1fs\n",
            (unsigned long long)t.exit0, (unsigned long long)t.exit2, (unsigned long long)t.exit3,
-           (unsigned long long)t.failures, t.max_s, t.max_what, now_s() - t0);
+           (unsigned long long)t.failures, t.max_s, t.max_what, t.max_wall, t.cpu_total,
+           now_s() - t0);
     return (t.failures || bad) ? 1 : 0;
 }

@@ -25,7 +25,29 @@ if [ ! -x "$driver" ]; then
   echo "SKIP: $driver not built (POSIX hosts only)"
   exit 77
 fi
+# Regressions of what the driver found, through the etwcap binary itself:
+# `evidence` on an empty file named no offset; on a trace cut inside its
+# first data buffer, which lost the selected process, it exited 3 (unknown
+# selector) although the cut was reported; both are input errors (exit 2).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+: >"$work/empty.etl"
+head -c 4096 "$corpus/etl/microsoft_perfview/net.4.5.2.x86.etl" >"$work/cut.etl"
+rc=0
+"$etwcap" evidence "$work/empty.etl" --pid 1 >/dev/null 2>"$work/err" || rc=$?
+if [ $rc -ne 2 ] || ! grep -q "empty.etl: buffer 0 at offset 0 (0x0): empty file" "$work/err"; then
+  echo "FAIL: evidence on an empty file: exit $rc, $(cat "$work/err")"
+  exit 1
+fi
+rc=0
+"$etwcap" evidence "$work/cut.etl" --process Test.x86 >/dev/null 2>"$work/err" || rc=$?
+if [ $rc -ne 2 ] || ! grep -q "cut.etl: buffer 1 at offset 512 (0x200): truncated buffer" "$work/err"; then
+  echo "FAIL: evidence on a trace cut at 4096: exit $rc (want 2), $(head -3 "$work/err")"
+  exit 1
+fi
+echo "evidence regressions: empty file and cut trace exit 2 with offsets"
+
 mapfile -t files < <(find "$corpus/etl" -name '*.etl' | sort)
 echo "${#files[@]} corpus traces; flips ${ETWCAP_CORRUPT_FLIPS:-1000}, stride ${ETWCAP_CORRUPT_STRIDE:-1}"
-exec "$driver" --flips "${ETWCAP_CORRUPT_FLIPS:-1000}" --stride "${ETWCAP_CORRUPT_STRIDE:-1}" \
+"$driver" --flips "${ETWCAP_CORRUPT_FLIPS:-1000}" --stride "${ETWCAP_CORRUPT_STRIDE:-1}" \
   --jobs "${ETWCAP_CORRUPT_JOBS:-2}" --timeout 10 --root "$corpus/etl" "${files[@]}"

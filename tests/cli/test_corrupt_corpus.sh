@@ -11,7 +11,8 @@
 # run, 2 workers).
 #
 # ETWCAP_CORRUPT_STRIDE=K runs every K-th flip variant only (all cuts and
-# field variants still run); CMake sets it per build (tests/CMakeLists.txt).
+# field variants still run). Unset, the build's ETWCAP_CORRUPT_CI_STRIDE
+# (tests/CMakeLists.txt) applies, else 1 (the full set).
 # ETWCAP_CORRUPT_FLIPS (default 1000), ETWCAP_CORRUPT_JOBS (default 2).
 set -euo pipefail
 etwcap=$1
@@ -48,6 +49,7 @@ fi
 echo "evidence regressions: empty file and cut trace exit 2 with offsets"
 
 mapfile -t files < <(find "$corpus/etl" -name '*.etl' | sort)
-echo "${#files[@]} corpus traces; flips ${ETWCAP_CORRUPT_FLIPS:-1000}, stride ${ETWCAP_CORRUPT_STRIDE:-1}"
-"$driver" --flips "${ETWCAP_CORRUPT_FLIPS:-1000}" --stride "${ETWCAP_CORRUPT_STRIDE:-1}" \
+stride=${ETWCAP_CORRUPT_STRIDE:-${ETWCAP_CORRUPT_CI_STRIDE:-1}}
+echo "${#files[@]} corpus traces; flips ${ETWCAP_CORRUPT_FLIPS:-1000}, stride $stride"
+"$driver" --flips "${ETWCAP_CORRUPT_FLIPS:-1000}" --stride "$stride" \
   --jobs "${ETWCAP_CORRUPT_JOBS:-2}" --timeout 10 --root "$corpus/etl" "${files[@]}"

@@ -84,11 +84,13 @@ typedef struct options {
 
 /* Per-worker results, in a shared mapping the parent sums. */
 typedef struct result {
-    uint64_t runs, exit0, exit2, exit3, failures;
+    /* per variant kind */
+    uint64_t runs[K_NKINDS], exit0[K_NKINDS], exit2[K_NKINDS], exit3[K_NKINDS];
+    double cpu[K_NKINDS];
+    uint64_t failures;
     uint64_t variants[K_NKINDS];
     double max_s; /* CPU time of the slowest run */
     double max_wall;
-    double cpu_total;
     char max_what[256];
 } result;
 
@@ -347,15 +349,16 @@ static int names_offset(const char *err)
 }
 
 /* Judge one finished run; prints and counts a failure. */
-static void judge(result *r, const char *rel, const char *what, const char *cmd, int status,
-                  double cpu, double dt, const char *varpath, const char *errpath, const options *o)
+static void judge(result *r, int kind, const char *rel, const char *what, const char *cmd,
+                  int status, double cpu, double dt, const char *varpath, const char *errpath,
+                  const options *o)
 {
     char *err = slurp_text(errpath);
     const char *why = NULL;
     char buf[64];
     int code = -1;
-    r->runs++;
-    r->cpu_total += cpu;
+    r->runs[kind]++;
+    r->cpu[kind] += cpu;
     if (dt > r->max_wall)
         r->max_wall = dt;
     if (cpu > r->max_s) {
@@ -378,7 +381,7 @@ static void judge(result *r, const char *rel, const char *what, const char *cmd,
          * type into another valid one. The one other exit allowed;
          * counted apart. */
         if (code == 3 && strstr(err, "no process matches the selector")) {
-            r->exit3++;
+            r->exit3[kind]++;
         } else if (code != 0 && code != 2) {
             snprintf(buf, sizeof buf, "exit %d", code);
             why = buf;
@@ -391,9 +394,9 @@ static void judge(result *r, const char *rel, const char *what, const char *cmd,
     if (!why && code == 2 && !(strstr(err, varpath) && names_offset(err)))
         why = "exit 2 without the file and an offset";
     if (code == 0)
-        r->exit0++;
+        r->exit0[kind]++;
     else if (code == 2)
-        r->exit2++;
+        r->exit2[kind]++;
     if (why || o->verbose) {
         size_t n = strlen(err);
         if (n > 1500)
@@ -474,8 +477,8 @@ static void run_file(const char *path, const char *rel, const options *o, unsign
             double t0 = now_s();
             double cpu = 0;
             int status = run_child(ev, varpath, pids, npids, outpath, errpath, o->timeout, &cpu);
-            judge(r, rel, what, ev ? "evidence" : "stats", status, cpu, now_s() - t0, varpath,
-                  errpath, o);
+            judge(r, v[i].kind, rel, what, ev ? "evidence" : "stats", status, cpu, now_s() - t0,
+                  varpath, errpath, o);
             if (ev || v[i].kind != K_TRUNC || !WIFEXITED(status))
                 continue;
             /* What was read before the cut is kept: a longer cut never
@@ -583,12 +586,14 @@ int main(int argc, char **argv)
     result t;
     memset(&t, 0, sizeof t);
     for (unsigned w = 0; w < o.jobs; w++) {
-        t.runs += res[w].runs;
-        t.exit0 += res[w].exit0;
-        t.exit2 += res[w].exit2;
-        t.exit3 += res[w].exit3;
+        for (int k = 0; k < K_NKINDS; k++) {
+            t.runs[k] += res[w].runs[k];
+            t.exit0[k] += res[w].exit0[k];
+            t.exit2[k] += res[w].exit2[k];
+            t.exit3[k] += res[w].exit3[k];
+            t.cpu[k] += res[w].cpu[k];
+        }
         t.failures += res[w].failures;
-        t.cpu_total += res[w].cpu_total;
         if (res[w].max_wall > t.max_wall)
             t.max_wall = res[w].max_wall;
         for (int k = 0; k < K_NKINDS; k++)
@@ -600,15 +605,21 @@ int main(int argc, char **argv)
     }
     if (tmpl[0] && o.tmp == tmpl)
         rmdir(tmpl);
-    printf("%d files; variants: %s %llu, %s %llu (stride %u of %u), %s %llu; %llu runs\n", argc - i,
-           kind_names[K_TRUNC], (unsigned long long)t.variants[K_TRUNC], kind_names[K_FLIP],
-           (unsigned long long)t.variants[K_FLIP], o.stride, o.flips, kind_names[K_FIELD],
-           (unsigned long long)t.variants[K_FIELD], (unsigned long long)t.runs);
-    printf("exit 0: %llu, exit 2: %llu, exit 3 (trace without processes, evidence): %llu, "
-           "failed: %llu\nslowest run %.2fs CPU (%s); longest wall %.2fs; runs' CPU %.0fs; "
-           "wall %.1fs\n",
-           (unsigned long long)t.exit0, (unsigned long long)t.exit2, (unsigned long long)t.exit3,
-           (unsigned long long)t.failures, t.max_s, t.max_what, t.max_wall, t.cpu_total,
-           now_s() - t0);
+    printf("%d files; flips: every %u of %u per file\n", argc - i, o.stride, o.flips);
+    uint64_t runs = 0;
+    double cpu = 0;
+    for (int k = 0; k < K_NKINDS; k++) {
+        printf("%-5s %6llu variants, %6llu runs: exit 0 %llu, exit 2 %llu, exit 3 (evidence, no "
+               "selected process) %llu; runs' CPU %.0fs\n",
+               kind_names[k], (unsigned long long)t.variants[k], (unsigned long long)t.runs[k],
+               (unsigned long long)t.exit0[k], (unsigned long long)t.exit2[k],
+               (unsigned long long)t.exit3[k], t.cpu[k]);
+        runs += t.runs[k];
+        cpu += t.cpu[k];
+    }
+    printf("%llu runs, %llu failed; slowest run %.2fs CPU (%s); longest wall %.2fs; runs' CPU "
+           "%.0fs; wall %.1fs\n",
+           (unsigned long long)runs, (unsigned long long)t.failures, t.max_s, t.max_what,
+           t.max_wall, cpu, now_s() - t0);
     return (t.failures || bad) ? 1 : 0;
 }

@@ -6,7 +6,8 @@
 # header buffer, the first data buffer and the middle buffer set to 0, 0x48
 # and 0xFFFFFFFF. Each variant runs through the bodies of `etwcap stats` and
 # `etwcap evidence` (all processes selected): exit 0 or 2, no sanitizer
-# report, within 10 s, and on exit 2 the file and an offset named.
+# report, within 10 s of CPU time (wall alarm at 30 s), on exit 2 the file and
+# an offset named (evidence may exit 3 only with "no process matches").
 # The driver is tests/tools/corrupt/corrupt.c (etwcap-corrupt, one fork per
 # run, 2 workers).
 #

@@ -5,10 +5,11 @@ files built with clang-14 + lld-link-14.
 
     fuzz/make_seeds.py [--corpus DIR] [--testgen EXE] [--out DIR] [TARGET...]
 
-TARGET is etl, lz77, decode, tracelogging, stackkeys, pe or pdb (default:
-all). The output is deterministic. Files this script writes start with
+TARGET is etl, lz77, decode, tracelogging, stackkeys, pe, pdb or claims
+(default: all; claims needs an etwcap binary, --etwcap). The output is deterministic. Files this script writes start with
 "cut-" (from ../shared/corpus), "tg-" (from etwcap-testgen), "syn-"
-(synthetic) or "clang-" (built PE/PDB); it deletes only those names in the
+(synthetic), "clang-" (built PE/PDB) or "ev-" (evidence written by etwcap
+from a corpus trace); it deletes only those names in the
 folders it writes, so hand-added seeds stay.
 
 Whole corpus files are never copied (../shared/corpus/README.md): a seed is
@@ -340,7 +341,7 @@ class Out:
         if target in self.cleared:
             return
         for n in os.listdir(d):
-            if n.split("-")[0] in ("cut", "tg", "syn", "clang"):
+            if n.split("-")[0] in ("cut", "tg", "syn", "clang", "ev"):
                 os.remove(os.path.join(d, n))
         self.cleared.add(target)
 
@@ -920,15 +921,69 @@ def testgen_files(testgen):
             files.append((fn[:-5], read(p)))
     return files
 
+# ---------------------------------------------------------------- claims --
+
+def trim_evidence(doc, keep):
+    """The same document with at most `keep` entries per list (a seed, not a
+    whole evidence file; the reader does not check sha256 against lists)."""
+    pred = doc.get("predicate", doc)
+    for k in ("processes", "modules", "functions"):
+        if isinstance(pred.get(k), list):
+            pred[k] = pred[k][:keep]
+    for f in pred.get("functions", []):
+        if isinstance(f.get("call_chains"), list):
+            f["call_chains"] = f["call_chains"][:2]
+    caps = pred.get("capture", {})
+    if isinstance(caps.get("providers"), list):
+        caps["providers"] = caps["providers"][:4]
+    return doc
+
+
+def seeds_claims(out, corpus, etwcap):
+    """fuzz_claims: mode byte 0 (claims), 1 (evidence), 2 (evidence, NUL,
+    claims). Claims from tests/data/claims/; evidence written by `etwcap
+    evidence` from the runs of tests/data/claims/corpus-claims.expected.json,
+    trimmed to a few entries per list."""
+    import json
+    data = os.path.join(ROOT, "tests", "data", "claims")
+    claims = read(os.path.join(data, "corpus-claims.json"))
+    small = json.dumps({"schema": "etwcap.claims/v1", "claims": json.loads(claims)["claims"][:3]},
+                       separators=(",", ":")).encode()
+    out.write("claims", "syn-claims-corpus", b"\x00" + claims)
+    out.write("claims", "syn-claims-three", b"\x00" + small)
+    if not etwcap or not os.path.exists(etwcap):
+        print("make_seeds: no etwcap binary (--etwcap); evidence seeds skipped")
+        return
+    runs = json.load(open(os.path.join(data, "corpus-claims.expected.json")))["runs"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, r in enumerate(runs):
+            trace = os.path.join(corpus, r["trace"])
+            if not os.path.exists(trace):
+                continue
+            for attest in (0, 1):
+                ev = os.path.join(tmp, "ev.json")
+                cmd = [etwcap, "evidence", trace] + r["select"] + ["-o", ev]
+                if attest:
+                    cmd.append("--attest")
+                subprocess.run(cmd, check=True, capture_output=True)
+                doc = trim_evidence(json.load(open(ev)), 6 if attest else 12)
+                text = json.dumps(doc, separators=(",", ":")).encode()
+                name = "ev-%s-%s" % (short_name(r["trace"]), "attest" if attest else "doc")
+                out.write("claims", name, b"\x01" + text)
+                if not attest:
+                    out.write("claims", name + "-confirm", b"\x02" + text + b"\x00" + small)
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
     ap.add_argument("--testgen", default=os.path.join(ROOT, "build", "etwcap-testgen"))
     ap.add_argument("--out", default=os.path.join(HERE, "corpus"))
+    ap.add_argument("--etwcap", default=os.path.join(ROOT, "build", "etwcap"))
     ap.add_argument("targets", nargs="*")
     a = ap.parse_args()
-    targets = set(a.targets or ["etl", "lz77", "decode", "tracelogging", "stackkeys", "pe", "pdb"])
+    targets = set(a.targets or ["etl", "lz77", "decode", "tracelogging", "stackkeys", "pe", "pdb",
+                                 "claims"])
     if not os.path.isdir(os.path.join(a.corpus, "etl")):
         sys.exit("make_seeds: no corpus at %s" % a.corpus)
     out = Out(a.out)
@@ -943,6 +998,8 @@ def main():
         seeds_stackkeys(out, a.corpus)
     if "pe" in targets or "pdb" in targets:
         seeds_pe_pdb(out, a.corpus, "pe" in targets, "pdb" in targets)
+    if "claims" in targets:
+        seeds_claims(out, a.corpus, a.etwcap)
     for t in sorted(out.sizes):
         d = os.path.join(a.out, "fuzz_" + t)
         print("fuzz_%-13s %4d files %8d bytes" % (t, len(os.listdir(d)),

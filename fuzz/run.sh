@@ -34,9 +34,7 @@ JOBS=${ETWCAP_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Every reader's target. A target whose fuzz_<t>.c is absent is skipped.
 TARGETS=(etl lz77 decode tracelogging stackkeys pe pdb
-    # Slot for issue 3, the claims and evidence JSON readers: add
-    # fuzz/fuzz_claims.c (and fuzz/corpus/fuzz_claims/) and it runs here,
-    # in ctest's replay and in CI; until then it is skipped.
+    # The claims and evidence JSON readers of `confirm` (fuzz_claims.c).
     claims)
 
 # -max_len per target: room for the largest realistic input, no more.
@@ -49,6 +47,7 @@ max_len() {
     stackkeys) echo 8192 ;;     # a few hundred events
     pe) echo 65536 ;;
     pdb) echo 65536 ;;          # seeds are 512-byte-block PDBs below 50 KB
+    claims) echo 32768 ;;       # mode byte + evidence (seeds below 14 KB) + claims
     *) echo 65536 ;;
     esac
 }

@@ -115,11 +115,23 @@ int cmd_evidence(int argc, char **argv)
     if (st == ETWCAP_END) {
         fprintf(stderr, "etwcap: %s: no process matches the selector\n", path);
         cli_list_trace_contents(etwcap_evidence_state(e));
+        /* A damaged trace may have lost the selected processes: the
+         * damage (reported above, with its offset) is the input error. */
+        size_t ndiag = etwcap_evidence_diag_count(e);
         etwcap_evidence_free(e);
+        if (ndiag) {
+            fprintf(stderr, "etwcap: %s: %zu problem(s) in the trace\n", path, ndiag);
+            return CLI_INPUT;
+        }
         return CLI_SELECTOR;
     }
     if (st != ETWCAP_OK) {
-        fprintf(stderr, "etwcap: %s: %s\n", path, d.message[0] ? d.message : etwcap_status_str(st));
+        /* A trace that cannot be opened names where, as `stats` does. */
+        if (d.message[0] && d.buffer_index >= 0)
+            print_diag(&d, (void *)path);
+        else
+            fprintf(stderr, "etwcap: %s: %s\n", path,
+                    d.message[0] ? d.message : etwcap_status_str(st));
         etwcap_evidence_free(e);
         return CLI_INPUT;
     }

@@ -1080,26 +1080,6 @@ static char *read_all(const char *path)
     return s;
 }
 
-static char *read_stream(FILE *f)
-{
-    long n = ftell(f);
-    assert_true(n >= 0);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    rewind(f);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    return s;
-}
-
-static size_t occurrences(const char *s, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
 /* `capture --watch CLAIMS --realtime --evidence OUT` with the selector
  * `procs` (or pid `pid` when procs is NULL), as cmd_capture wires it
  * (capture_rt.c), on one etwcap_winapi table joining both fakes: the
@@ -1165,7 +1145,7 @@ static char *capture_watch(const char *etl, const char *claims_rel, const char *
     assert_int_equal(fc.opened, fc.closed);
     assert_true(fc.replayed > 0);
 
-    char *got = read_stream(hits);
+    char *got = test_read_stream(hits);
     FILE *ref = tmpfile();
     assert_non_null(ref);
     etwcap_watch *w = NULL;
@@ -1179,7 +1159,7 @@ static char *capture_watch(const char *etl, const char *claims_rel, const char *
     assert_int_equal(etwcap_watch_finish(w), ETWCAP_OK);
     etwcap_reader_close(r);
     etwcap_watch_free(w);
-    char *want = read_stream(ref);
+    char *want = test_read_stream(ref);
     assert_string_equal(got, want);
     free(want);
     fclose(ref);
@@ -1234,11 +1214,11 @@ static void test_watch_realtime(void **state)
     const char *procs[] = {"Test.x86"};
     etwcap_verdicts *vs = NULL;
     char *got = capture_watch(etl, "claims/watch-claims.json", procs, 0, &vs);
-    assert_int_equal(occurrences(got, "watch: first hit "), 2);
-    assert_int_equal(occurrences(got, " claim W1 (TEST-W1)\n"), 1);
-    assert_int_equal(occurrences(got, " claim W2 (TEST-W2)\n"), 1);
-    assert_int_equal(occurrences(got, "claim W3"), 0);
-    assert_int_equal(occurrences(got, "claim W4"), 0);
+    assert_int_equal(test_count(got, "watch: first hit "), 2);
+    assert_int_equal(test_count(got, " claim W1 (TEST-W1)\n"), 1);
+    assert_int_equal(test_count(got, " claim W2 (TEST-W2)\n"), 1);
+    assert_int_equal(test_count(got, "claim W3"), 0);
+    assert_int_equal(test_count(got, "claim W4"), 0);
     assert_non_null(strstr(got, "  observed: jit\n  process: 3644 Test.x86.exe\n"
                                 "  method: Test.x86!Test.Program.Main\n"
                                 "  stack: none (no stack on the JIT event)\n"));
@@ -1269,8 +1249,8 @@ static void test_watch_realtime_stacks(void **state)
     free(text);
     etwcap_verdicts *vs = NULL;
     char *got = capture_watch(etl, "claims/watch-synth-claims.json", NULL, 700, &vs);
-    assert_int_equal(occurrences(got, "watch: first hit "), 3);
-    assert_int_equal(occurrences(got, " claim S1 (V-1)\n"), 1);
+    assert_int_equal(test_count(got, "watch: first hit "), 3);
+    assert_int_equal(test_count(got, " claim S1 (V-1)\n"), 1);
     assert_non_null(strstr(got, "watch: first hit 2024-01-02T03:04:05.0000400Z claim S1 (V-1)\n"
                                 "  sink: App.exe!App.Program.Main (managed)\n"
                                 "  observed: jit\n"
@@ -1285,7 +1265,7 @@ static void test_watch_realtime_stacks(void **state)
     assert_non_null(strstr(got, "claim S3 (V-3)\n"
                                 "  sink: App!App.Worker.Run (managed)\n"
                                 "  observed: on stack\n"));
-    assert_int_equal(occurrences(got, "claim S4"), 0);
+    assert_int_equal(test_count(got, "claim S4"), 0);
     assert_int_equal(vs->n, 4);
     free_states(vs);
     free(got);

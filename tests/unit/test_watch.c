@@ -18,27 +18,6 @@
 #include "testgen.h"
 #include "testutil.h"
 
-/* Everything a FILE received, as a string (caller frees). */
-static char *slurp(FILE *f)
-{
-    long n = ftell(f);
-    assert_true(n >= 0);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    rewind(f);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    return s;
-}
-
-static size_t count(const char *s, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
 /* Run the watcher over a whole .etl; returns what it printed. */
 static char *watch_file(const char *etl, const etwcap_claims *cl, const etwcap_watch_options *o,
                         size_t *hits)
@@ -57,7 +36,7 @@ static char *watch_file(const char *etl, const etwcap_claims *cl, const etwcap_w
     *hits = etwcap_watch_hits(w);
     etwcap_watch_free(w);
     etwcap_reader_close(r);
-    char *s = slurp(out);
+    char *s = test_read_stream(out);
     fclose(out);
     return s;
 }
@@ -141,9 +120,9 @@ static void test_corpus_jit_hits(void **state)
     assert_string_equal(got, want);
     assert_int_equal(hits, 2);
     /* Each once; the never-loaded and the unnamed native sinks never. */
-    assert_int_equal(count(got, "claim W1 "), 1);
-    assert_int_equal(count(got, "claim W3 "), 0);
-    assert_int_equal(count(got, "claim W4 "), 0);
+    assert_int_equal(test_count(got, "claim W1 "), 1);
+    assert_int_equal(test_count(got, "claim W3 "), 0);
+    assert_int_equal(test_count(got, "claim W4 "), 0);
     free(got);
 
     /* Another process only: nothing. */

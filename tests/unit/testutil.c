@@ -95,3 +95,23 @@ const char *test_fstr(const etwcap_fields *fl, const char *name)
     assert_int_equal(f->type, ETWCAP_FIELD_STR);
     return f->s;
 }
+
+char *test_read_stream(FILE *f)
+{
+    long n = ftell(f);
+    assert_true(n >= 0);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    rewind(f);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+size_t test_count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}

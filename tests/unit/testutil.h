@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -25,6 +26,12 @@ const char *test_corpus_require(const char *rel);
 
 /* Read a whole (small) file into a malloc'd buffer. Returns NULL on failure. */
 uint8_t *test_read_file(const char *path, size_t *size);
+
+/* Everything written to `f` so far (a tmpfile), as a string; caller frees. */
+char *test_read_stream(FILE *f);
+
+/* Occurrences of `needle` in `s`. */
+size_t test_count(const char *s, const char *needle);
 
 /* A typed payload decoder (etwcap_decode_process, ...) seen generically. */
 typedef etwcap_decode_result (*test_typed_fn)(const etwcap_event *ev, void *out);

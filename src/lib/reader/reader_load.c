@@ -163,6 +163,28 @@ void etwcap_slot_free_storage(slot *sl)
     sl->cap = sl->zcap = 0;
 }
 
+/* The first queued slot, unlinked (p->mu held, queue not empty). */
+static slot *pop_head(rd_pool *p)
+{
+    slot *sl = p->head;
+    p->head = sl->next;
+    if (!p->head)
+        p->tail = NULL;
+    return sl;
+}
+
+/* Decode `sl`, taken off the queue, with p->mu released meanwhile (held on
+ * entry and on return). */
+static void decode_locked(rd_pool *p, slot *sl)
+{
+    sl->next = NULL;
+    sl->state = SLOT_BUSY;
+    etwcap_mutex_unlock(p->mu);
+    etwcap_slot_decode(p->src, sl);
+    etwcap_mutex_lock(p->mu);
+    sl->state = SLOT_DONE;
+}
+
 /* ---- workers ------------------------------------------------------------ */
 
 static void worker_main(void *arg)
@@ -174,16 +196,7 @@ static void worker_main(void *arg)
             etwcap_cond_wait(p->work, p->mu);
         if (p->stop)
             break;
-        slot *sl = p->head;
-        p->head = sl->next;
-        if (!p->head)
-            p->tail = NULL;
-        sl->next = NULL;
-        sl->state = SLOT_BUSY;
-        etwcap_mutex_unlock(p->mu);
-        etwcap_slot_decode(p->src, sl);
-        etwcap_mutex_lock(p->mu);
-        sl->state = SLOT_DONE;
+        decode_locked(p, pop_head(p));
         etwcap_cond_broadcast(p->done);
     }
     etwcap_mutex_unlock(p->mu);
@@ -259,30 +272,15 @@ void etwcap_pool_finish(rd_pool *p, slot *sl)
             if (p->tail == sl)
                 p->tail = prev;
         }
-        sl->next = NULL;
-        sl->state = SLOT_BUSY;
-        etwcap_mutex_unlock(p->mu);
-        etwcap_slot_decode(p->src, sl);
-        etwcap_mutex_lock(p->mu);
-        sl->state = SLOT_DONE;
+        decode_locked(p, sl);
     }
     while (sl->state != SLOT_DONE) {
         /* A worker has it: rather than sleep (a wake-up costs about as much
          * as decoding a small buffer), decode a queued one meanwhile. */
-        slot *other = p->head;
-        if (!other) {
+        if (p->head)
+            decode_locked(p, pop_head(p));
+        else
             etwcap_cond_wait(p->done, p->mu);
-            continue;
-        }
-        p->head = other->next;
-        if (!p->head)
-            p->tail = NULL;
-        other->next = NULL;
-        other->state = SLOT_BUSY;
-        etwcap_mutex_unlock(p->mu);
-        etwcap_slot_decode(p->src, other);
-        etwcap_mutex_lock(p->mu);
-        other->state = SLOT_DONE;
     }
     etwcap_mutex_unlock(p->mu);
 }

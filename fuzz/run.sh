@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the libFuzzer targets and run each one, one after the other.
+# Build the libFuzzer targets and run each one.
 #
 # Usage: fuzz/run.sh SECONDS [TARGET...]   fuzz each target for SECONDS
 #        fuzz/run.sh --replay [TARGET...]  only replay corpus + regressions
@@ -24,7 +24,10 @@
 #   ETWCAP_FUZZ_ARGS  extra libFuzzer flags for every target
 #   ETWCAP_JOBS       parallel build jobs (default: nproc)
 #
-# Targets run sequentially, one libFuzzer process each (no -jobs/-workers).
+#   ETWCAP_FUZZ_PARALLEL  targets fuzzed at once (default: ETWCAP_JOBS)
+#
+# Each target is one libFuzzer process (no -jobs/-workers); targets run side
+# by side, so SECONDS per target take about SECONDS x targets / parallel.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -137,11 +140,13 @@ inputs_of() {
 }
 
 # ------------------------------------------------------------------- runs --
-failed=0
-SUMMARY=()
-for t in "${present[@]}"; do
-    bin=$BUILD/fuzz/fuzz_$t
-    work=$BUILD/run/fuzz_$t
+# One target: replay, fuzz, keep findings. Writes its summary line to
+# $BUILD/run/fuzz_<t>/summary; returns 1 when the target failed.
+fuzz_target() {
+    local t=$1
+    local bin=$BUILD/fuzz/fuzz_$t work=$BUILD/run/fuzz_$t log ml rstatus fstatus rc last
+    local execs=- cov=- ft=- corp=-
+    local -a common replay seeds found
     rm -rf "$work"
     mkdir -p "$work/corpus" "$work/artifacts" "$work/replay-artifacts"
     log=$work/fuzz.log
@@ -165,7 +170,6 @@ for t in "${present[@]}"; do
     fi
 
     # 2. Fuzz a scratch copy of the seed corpus.
-    execs=- cov=- ft=- corp=-
     fstatus=ok
     if [ "$SECONDS_PER" != 0 ]; then
         mapfile -t seeds < <(inputs_of "$FUZZ/corpus/fuzz_$t")
@@ -201,14 +205,35 @@ for t in "${present[@]}"; do
         fi
         printf '      %s\n' "${found[@]##*/}" >&2
     fi
-    status=PASS
+    local status=PASS
     if [ $rstatus != ok ] || [ $fstatus != ok ]; then
         status=FAIL
-        failed=$((failed + 1))
     fi
-    SUMMARY+=("$(printf '%-4s fuzz_%-13s execs=%-10s cov=%-6s ft=%-6s corpus=%-12s replay=%s findings=%d' \
-        "$status" "$t" "${execs:--}" "${cov:--}" "${ft:--}" "${corp:--}" "$rstatus" "${#found[@]}")")
-    echo "${SUMMARY[-1]}"
+    printf '%-4s fuzz_%-13s execs=%-10s cov=%-6s ft=%-6s corpus=%-12s replay=%s findings=%d\n' \
+        "$status" "$t" "${execs:--}" "${cov:--}" "${ft:--}" "${corp:--}" "$rstatus" \
+        "${#found[@]}" | tee "$work/summary"
+    [ $status = PASS ]
+}
+
+# Targets run side by side, ETWCAP_FUZZ_PARALLEL at a time (default: one
+# per processor); each is one single-threaded libFuzzer process.
+parallel=${ETWCAP_FUZZ_PARALLEL:-$JOBS}
+running=0
+for t in "${present[@]}"; do
+    if [ "$running" -ge "$parallel" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    fuzz_target "$t" &
+    running=$((running + 1))
+done
+wait
+failed=0
+SUMMARY=()
+for t in "${present[@]}"; do
+    line=$(cat "$BUILD/run/fuzz_$t/summary" 2>/dev/null) || line="FAIL fuzz_$t (no summary: the run died)"
+    SUMMARY+=("$line")
+    [[ $line == PASS* ]] || failed=$((failed + 1))
 done
 
 echo

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # The corrupt-corpus test (issue #5, hostile input): every corpus .etl cut at
-# each 4 KiB boundary of its first 256 KiB, with 1,000 seeded one-bit flips
-# (1,000 variants of one flip each) and with the BufferSize, SavedOffset and
-# CurrentOffset fields of WMI_BUFFER_HEADER (etl-format.md §1.2) of the
-# header buffer, the first data buffer and the middle buffer set to 0, 0x48
-# and 0xFFFFFFFF. Each variant runs through the bodies of `etwcap stats` and
-# `etwcap evidence` (all processes selected): exit 0 or 2, no sanitizer
-# report, within 10 s of CPU time (wall alarm at 30 s), on exit 2 the file and
-# an offset named (evidence may exit 3 only with "no process matches").
-# The driver is tests/tools/corrupt/corrupt.c (etwcap-corrupt, one fork per
-# run, 2 workers).
+# each 4 KiB boundary of its first 256 KiB, with its 1,000 seeded random bit
+# flips, and with the BufferSize, SavedOffset and CurrentOffset fields of
+# WMI_BUFFER_HEADER (etl-format.md §1.2) of the header buffer, the first data
+# buffer and the middle buffer set to 0, 0x48 and 0xFFFFFFFF. Each variant
+# runs through the bodies of `etwcap stats` and `etwcap evidence` (all
+# processes selected): exit 0 or 2, no sanitizer report, within 10 s of CPU
+# time (wall limit at 30 s), on exit 2 the file and an offset named
+# (evidence may exit 3 only with "no process matches").
+# The driver is tests/tools/corrupt/corrupt.c (etwcap-corrupt): 2 worker
+# processes that run the commands in-process, one after the other, and
+# check for leaks after each trace (a leak is then pinned to its run by
+# rerunning that trace's runs one process each).
 #
-# ETWCAP_CORRUPT_STRIDE=K runs every K-th flip variant only (all cuts and
-# field variants still run). Unset, the build's ETWCAP_CORRUPT_CI_STRIDE
-# (tests/CMakeLists.txt) applies, else 1 (the full set).
-# ETWCAP_CORRUPT_FLIPS (default 1000), ETWCAP_CORRUPT_JOBS (default 2).
+# ETWCAP_CORRUPT_FLIP_GROUP=G puts G flips in each flip variant (1: each flip
+# alone); ETWCAP_CORRUPT_STRIDE=K runs every K-th flip variant only (all cuts
+# and field variants still run). Unset, the build's ETWCAP_CORRUPT_CI_*
+# values apply (tests/CMakeLists.txt: G = 4, K = 1 in the sanitizer build),
+# else 1 and 1. ETWCAP_CORRUPT_FLIPS (default 1000), ETWCAP_CORRUPT_JOBS
+# (default 2).
 set -euo pipefail
 etwcap=$1
 corpus=${ETWCAP_CORPUS:-../shared/corpus}
@@ -51,6 +55,7 @@ echo "evidence regressions: empty file and cut trace exit 2 with offsets"
 
 mapfile -t files < <(find "$corpus/etl" -name '*.etl' | sort)
 stride=${ETWCAP_CORRUPT_STRIDE:-${ETWCAP_CORRUPT_CI_STRIDE:-1}}
-echo "${#files[@]} corpus traces; flips ${ETWCAP_CORRUPT_FLIPS:-1000}, stride $stride"
-"$driver" --flips "${ETWCAP_CORRUPT_FLIPS:-1000}" --stride "$stride" \
+group=${ETWCAP_CORRUPT_FLIP_GROUP:-${ETWCAP_CORRUPT_CI_FLIP_GROUP:-1}}
+echo "${#files[@]} corpus traces; flips ${ETWCAP_CORRUPT_FLIPS:-1000}, $group per variant, stride $stride"
+"$driver" --flips "${ETWCAP_CORRUPT_FLIPS:-1000}" --flip-group "$group" --stride "$stride" \
   --jobs "${ETWCAP_CORRUPT_JOBS:-2}" --timeout 10 --root "$corpus/etl" "${files[@]}"

@@ -27,22 +27,51 @@ static char *dup(const char *s)
     return p;
 }
 
+static int provider_key_equal(const ev_provider_key *a, const ev_provider_key *b)
+{
+    return a->kind == b->kind && a->hook_id == b->hook_id && a->id == b->id &&
+           a->opcode == b->opcode && etwcap_guid_equal(&a->provider, &b->provider);
+}
+
+/* Lists the provider of `ev` once. Its name is formatted per event, so
+ * events whose header fields match a recent event already listed skip it:
+ * equal fields give an equal name. TraceLogging events take the name from
+ * their metadata and always take the long way. */
 static int remember_provider(etwcap_evidence *e, const etwcap_event *ev)
 {
+    ev_provider_key key;
+    ev_provider_key *slot = NULL;
+    if (!etwcap_event_find_ext(ev, ETWCAP_EXT_EVENT_SCHEMA_TL)) {
+        key.provider = ev->provider;
+        key.hook_id = ev->hook_id;
+        key.id = ev->id;
+        key.kind = (uint8_t)(ev->kind + 1);
+        key.opcode = ev->opcode;
+        uint32_t h = ev->provider.data1 ^ ((uint32_t)ev->hook_id << 7) ^
+                     ((uint32_t)ev->id * 0x9E3779B1u) ^ ((uint32_t)ev->opcode << 3) ^ ev->kind;
+        slot = &e->provider_cache[(h ^ (h >> 16)) % EV_PROVIDER_CACHE];
+        if (provider_key_equal(slot, &key))
+            return 0;
+    }
     char name[256];
     size_t n = etwcap_provider_name(ev, name, sizeof name);
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
-    if (etwcap_u64map_get(&e->provider_seen, h) != SIZE_MAX)
-        return 0;
-    char **p = realloc(e->providers, (e->nproviders + 1) * sizeof *p);
-    if (!p)
-        return -1;
-    e->providers = p;
-    if (!(e->providers[e->nproviders] = dup(name)))
-        return -1;
-    return etwcap_u64map_put(&e->provider_seen, h, e->nproviders++);
+    if (etwcap_u64map_get(&e->provider_seen, h) == SIZE_MAX) {
+        char **p = realloc(e->providers, (e->nproviders + 1) * sizeof *p);
+        if (!p)
+            return -1;
+        e->providers = p;
+        if (!(e->providers[e->nproviders] = dup(name)))
+            return -1;
+        e->nproviders++;
+        if (etwcap_u64map_put(&e->provider_seen, h, e->nproviders - 1) != 0)
+            return -1;
+    }
+    if (slot)
+        *slot = key;
+    return 0;
 }
 
 /* PerfInfo CollectionStart/SetInterval (73/72): Source u32, NewInterval u32
@@ -160,17 +189,17 @@ static void on_clr(etwcap_evidence *e, const etwcap_event *ev, size_t proc)
     for (const char *p = module; *p; p++)
         if (*p == '\\' || *p == '/')
             base = p + 1;
-    char modname[256];
-    snprintf(modname, sizeof modname, "%s", base);
-    char *dot = strrchr(modname, '.');
-    if (dot && dot != modname)
+    char module_label[256];
+    snprintf(module_label, sizeof module_label, "%s", base);
+    char *dot = strrchr(module_label, '.');
+    if (dot && dot != module_label)
         *dot = '\0';
-    char full[2100];
+    char qualified[2100];
     if (ns[0])
-        snprintf(full, sizeof full, "%s.%s", ns, name);
+        snprintf(qualified, sizeof qualified, "%s.%s", ns, name);
     else
-        snprintf(full, sizeof full, "%s", name);
-    size_t f = ev_function_get(e, proc, modname, full, sig, method_id, 1, ETWCAP_RES_CLR);
+        snprintf(qualified, sizeof qualified, "%s", name);
+    size_t f = ev_function_get(e, proc, module_label, qualified, sig, method_id, 1, ETWCAP_RES_CLR);
     if (f == SIZE_MAX) {
         e->err = ETWCAP_ERR_NOMEM;
         return;
@@ -283,12 +312,21 @@ void ev_on_stack(const etwcap_stacked *s, void *payload)
     }
     if (n == 0)
         return;
-    size_t *fns = malloc(n * sizeof *fns);
-    char *chain = malloc(n * NAME_CAP);
-    if (!fns || !chain) {
-        e->err = ETWCAP_ERR_NOMEM;
-        goto out;
+    if (n > e->stack_cap) {
+        size_t *nf = realloc(e->stack_fns, n * sizeof *nf);
+        if (nf)
+            e->stack_fns = nf;
+        char *nc = realloc(e->stack_chain, n * NAME_CAP);
+        if (nc)
+            e->stack_chain = nc;
+        if (!nf || !nc) {
+            e->err = ETWCAP_ERR_NOMEM;
+            return;
+        }
+        e->stack_cap = n;
     }
+    size_t *fns = e->stack_fns;
+    char *chain = e->stack_chain;
     /* Root first: frames are innermost first. */
     for (size_t k = 0; k < n; k++) {
         int managed, resolved;
@@ -296,7 +334,7 @@ void ev_on_stack(const etwcap_stacked *s, void *payload)
         fns[k] = frame_function_cached(e, s->proc, addr, s->timestamp, &managed, &resolved);
         if (fns[k] == SIZE_MAX) {
             e->err = ETWCAP_ERR_NOMEM;
-            goto out;
+            return;
         }
         e->frames++;
         e->frames_resolved += resolved;
@@ -331,12 +369,9 @@ void ev_on_stack(const etwcap_stacked *s, void *payload)
         ev_function_seen(e, fns[k], how, s->timestamp);
         if (ev_chain_add_hashed(e, fns[k], chain, len, h) != 0) {
             e->err = ETWCAP_ERR_NOMEM;
-            goto out;
+            return;
         }
     }
-out:
-    free(fns);
-    free(chain);
 }
 
 /* Which sources this process's events show, and its CLR rundown
@@ -615,6 +650,8 @@ void etwcap_evidence_free(etwcap_evidence *e)
         free(e->providers[i]);
     free(e->providers);
     etwcap_u64map_free(&e->provider_seen);
+    free(e->stack_fns);
+    free(e->stack_chain);
     for (size_t i = 0; i < e->nsel_process; i++)
         free(e->sel_process[i]);
     free(e->sel_process);

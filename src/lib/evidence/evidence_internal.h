@@ -71,6 +71,17 @@ typedef struct ev_proc_stats {
     int kernel_stacks, clr_jit_loader, clr_r2r, clr_stacks;
 } ev_proc_stats;
 
+/* Everything a provider name is made from (decode/names.c: resolve), for an
+ * event whose names do not come from TraceLogging metadata of its own. */
+typedef struct ev_provider_key {
+    etwcap_guid provider;
+    uint16_t hook_id;
+    uint16_t id;
+    uint8_t kind; /* etwcap_event_kind + 1: 0 marks an empty slot */
+    uint8_t opcode;
+} ev_provider_key;
+#define EV_PROVIDER_CACHE 64
+
 struct etwcap_evidence {
     etwcap_state *state;
     etwcap_logfile_info info;
@@ -84,6 +95,14 @@ struct etwcap_evidence {
     char **providers;
     size_t nproviders;
     etwcap_u64map provider_seen;
+    /* Header fields of recent events whose provider is already listed
+     * (direct-mapped; see remember_provider). */
+    ev_provider_key provider_cache[EV_PROVIDER_CACHE];
+    /* ev_on_stack's scratch (function per frame, chain text), kept across
+     * stacks: one allocation per stack was most of the bytes allocated. */
+    size_t *stack_fns;
+    char *stack_chain;
+    size_t stack_cap; /* frames both hold */
 
     /* selector, as given */
     char **sel_process;

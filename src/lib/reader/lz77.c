@@ -201,18 +201,19 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
         mp += 2;
         size_t len = token & 7u;
         const size_t dist = (size_t)(token >> 3) + 1;
-        {
-            /* A length field of 7 takes a nibble. Which way that goes is
-             * data, so it is computed with masks instead of a branch. */
-            const size_t m7 = (size_t)0 - (size_t)(len == 7); /* all ones when 7 */
-            const size_t fresh = (size_t)(mnib == 0);
-            const size_t at = fresh ? mp : mnib;
-            const unsigned byte = src[at];
-            const size_t hb = (byte >> (4 * (1 - fresh))) & 15u;
-            len += hb & m7;
-            mp += fresh & m7;
-            mnib = (mnib & ~m7) | ((fresh ? at : 0) & m7);
-            if ((hb & m7) == 15) {
+        if (len == 7) {
+            /* A length field of 7 takes a nibble: the low half of a new
+             * byte, or the high half of the one the last long match took. */
+            unsigned hb;
+            if (mnib == 0) {
+                mnib = mp;
+                hb = src[mp++] & 15u;
+            } else {
+                hb = src[mnib] >> 4;
+                mnib = 0;
+            }
+            len = 7 + hb;
+            if (hb == 15) {
                 unsigned b = src[mp++];
                 if (b != 255) {
                     len = 22 + (size_t)b;

@@ -7,15 +7,51 @@
  * they applied to all records. Records are only ever appended, and the
  * fields indexed (base/start, size, method id) never change.
  *
- * Address ranges: a sorted array plus a short unsorted tail of the newest
- * records, merged into the array when it fills. A lookup binary-searches
- * the array and walks back while a range could still reach the address (a
- * running maximum of the range ends tells), then scans the tail.
+ * Address ranges: two sorted runs plus a short unsorted tail of the newest
+ * records (see etwcap_rangeidx). A lookup binary-searches each run and
+ * walks back while a range could still reach the address (a running
+ * maximum of the range ends tells), then scans the tail.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "state/state_internal.h"
+
+/* Merge the sorted ranges t[0..nt) into `run`. Ranges below the first slot
+ * the merge writes keep their place and their maxima; new ranges mostly
+ * start above the old ones (the JIT heap and image bases grow), so little
+ * moves. */
+static int run_merge(etwcap_range_run *run, const etwcap_range *t, size_t nt)
+{
+    size_t n = run->n + nt;
+    if (n > run->cap) {
+        size_t cap = run->cap ? run->cap : 64;
+        while (cap < n)
+            cap *= 2;
+        etwcap_range *p = realloc(run->r, cap * sizeof *p);
+        if (!p)
+            return -1;
+        run->r = p;
+        run->cap = cap;
+    }
+    size_t i = run->n, j = nt, k = n;
+    while (j > 0) {
+        if (i > 0 && run->r[i - 1].start > t[j - 1].start)
+            run->r[--k] = run->r[--i];
+        else
+            run->r[--k] = t[--j];
+    }
+    /* Ends as a running maximum (no range wraps here: see `wraps`). */
+    uint64_t m = k > 0 ? run->r[k - 1].maxend : 0;
+    for (size_t q = k; q < n; q++) {
+        uint64_t end = run->r[q].start + run->r[q].size;
+        if (end > m)
+            m = end;
+        run->r[q].maxend = m;
+    }
+    run->n = n;
+    return 0;
+}
 
 int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_t idx)
 {
@@ -24,9 +60,8 @@ int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_
     if (size > 0 && start + (size - 1) < start)
         x->wraps = 1;
     if (x->ntail == ETWCAP_RANGE_TAIL) {
-        /* Merge the sorted tail into the array (both sorted by start). */
         etwcap_range *t = x->tail;
-        for (size_t i = 1; i < x->ntail; i++) {
+        for (size_t i = 1; i < x->ntail; i++) { /* insertion sort by start */
             etwcap_range v = t[i];
             size_t j = i;
             while (j > 0 && t[j - 1].start > v.start) {
@@ -35,34 +70,16 @@ int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_
             }
             t[j] = v;
         }
-        size_t n = x->nsorted + x->ntail;
-        if (n > x->capsorted) {
-            size_t cap = x->capsorted ? x->capsorted : 64;
-            while (cap < n)
-                cap *= 2;
-            etwcap_range *p = realloc(x->sorted, cap * sizeof *p);
-            if (!p)
-                return -1;
-            x->sorted = p;
-            x->capsorted = cap;
-        }
-        size_t i = x->nsorted, j = x->ntail, k = n;
-        while (j > 0) {
-            if (i > 0 && x->sorted[i - 1].start > t[j - 1].start)
-                x->sorted[--k] = x->sorted[--i];
-            else
-                x->sorted[--k] = t[--j];
-        }
-        /* Ends as a running maximum (no range wraps here: see `wraps`). */
-        uint64_t m = 0;
-        for (size_t q = 0; q < n; q++) {
-            uint64_t end = x->sorted[q].start + x->sorted[q].size;
-            if (end > m)
-                m = end;
-            x->sorted[q].maxend = m;
-        }
-        x->nsorted = n;
+        if (run_merge(&x->small, t, x->ntail) != 0)
+            return -1;
         x->ntail = 0;
+        /* `small` at about sqrt(8 x big): merging it costs O(big) once per
+         * O(sqrt(big)) adds, and each tail merge into it O(sqrt(big)). */
+        if (x->small.n * x->small.n >= 8 * x->big.n + 4096) {
+            if (run_merge(&x->big, x->small.r, x->small.n) != 0)
+                return -1;
+            x->small.n = 0;
+        }
     }
     x->tail[x->ntail].start = start;
     x->tail[x->ntail].size = size;
@@ -71,22 +88,26 @@ int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_
     return 0;
 }
 
-size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out, size_t cap)
+/* Appends to out[n..cap) the ranges of `run` that hold addr; SIZE_MAX when
+ * they do not fit. */
+static size_t run_find(const etwcap_range_run *run, uint64_t addr, size_t *out, size_t n,
+                       size_t cap)
 {
-    size_t n = 0;
-    if (x->wraps)
-        return SIZE_MAX;
-    /* Last sorted range with start <= addr. */
-    size_t lo = 0, hi = x->nsorted;
+    /* No range starts at or below addr, or none reaches it (the last
+     * maximum is the largest end of all): most lookups in the small run. */
+    if (run->n == 0 || addr < run->r[0].start || addr >= run->r[run->n - 1].maxend)
+        return n;
+    /* Last range with start <= addr. */
+    size_t lo = 0, hi = run->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (x->sorted[mid].start <= addr)
+        if (run->r[mid].start <= addr)
             lo = mid + 1;
         else
             hi = mid;
     }
     for (size_t i = lo; i-- > 0;) {
-        const etwcap_range *r = &x->sorted[i];
+        const etwcap_range *r = &run->r[i];
         if (r->maxend <= addr)
             break; /* no range from here back reaches addr */
         if (addr - r->start < r->size) {
@@ -95,6 +116,18 @@ size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out
             out[n++] = r->idx;
         }
     }
+    return n;
+}
+
+size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out, size_t cap)
+{
+    if (x->wraps)
+        return SIZE_MAX;
+    size_t n = run_find(&x->big, addr, out, 0, cap);
+    if (n != SIZE_MAX)
+        n = run_find(&x->small, addr, out, n, cap);
+    if (n == SIZE_MAX)
+        return SIZE_MAX;
     for (size_t i = 0; i < x->ntail; i++) {
         const etwcap_range *r = &x->tail[i];
         if (addr - r->start < r->size) {
@@ -117,7 +150,8 @@ size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out
 
 void etwcap_rangeidx_free(etwcap_rangeidx *x)
 {
-    free(x->sorted);
+    free(x->big.r);
+    free(x->small.r);
     memset(x, 0, sizeof *x);
 }
 

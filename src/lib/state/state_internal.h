@@ -9,7 +9,6 @@
 #include "etwcap/decode.h"
 #include "etwcap/state.h"
 
-
 /* One period of a thread's life: owner pid from `start` to `end`. */
 typedef struct etwcap_thread_span {
     uint32_t tid;
@@ -37,11 +36,19 @@ typedef struct etwcap_range {
     size_t idx;      /* record index */
 } etwcap_range;
 
+/* A run of ranges sorted by start, with the running maximum of their ends. */
+typedef struct etwcap_range_run {
+    etwcap_range *r;
+    size_t n, cap;
+} etwcap_range_run;
+
 typedef struct etwcap_rangeidx {
-    /* `sorted` by start; the newest records unsorted in `tail`; `wraps` when
-     * some range runs past 2^64 (lookups then fall back to a scan). */
-    etwcap_range *sorted;
-    size_t nsorted, capsorted;
+    /* Two sorted runs, `big` and a `small` one of about sqrt(8 x big)
+     * ranges, and the newest records unsorted in `tail`: the tail merges
+     * into `small`, `small` into `big`, so an add moves O(sqrt(n)) ranges
+     * where one sorted array moved O(n). `wraps` when some range runs past
+     * 2^64 (lookups then fall back to a scan). */
+    etwcap_range_run big, small;
     etwcap_range tail[ETWCAP_RANGE_TAIL];
     size_t ntail;
     int wraps;

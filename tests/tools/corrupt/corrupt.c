@@ -1,7 +1,8 @@
 /* corrupt.c - etwcap-corrupt: the corrupt-corpus test driver (issue #5,
  * hostile input; tests/cli/test_corrupt_corpus.sh runs it).
  *
- * Every trace named on the command line gets these variants:
+ * Every trace named on the command line gets these variants (made and
+ * written into a worker's copy by variants.c):
  *   trunc  the file cut at each 4 KiB boundary of its first 256 KiB
  *          (0, 4096, ..., 262144; cuts at or past the end are skipped);
  *   flip   N seeded random bit flips (default 1000), G to a variant
@@ -67,36 +68,15 @@
 
 #include "cli.h"
 #include "etwcap/evidence.h"
-#include "splitmix64.h"
+#include "variants.h"
 
-#define BUF_HDR 0x48
 #define MAX_PIDS 64
-#define TRUNC_STEP 4096
-#define TRUNC_SPAN ((size_t)256 * 1024)
-#define MAX_GROUP 8 /* flips per variant (--flip-group) */
 
-enum {
-    K_TRUNC,
-    K_FLIP,
-    K_FIELD,
-    K_NKINDS
-};
 static const char *const kind_names[K_NKINDS] = {"trunc", "flip", "field"};
 
-typedef struct variant {
-    int kind;
-    uint64_t cut;             /* trunc: new size */
-    uint64_t bits[MAX_GROUP]; /* flip: bit indices in the file */
-    unsigned nbits;
-    uint64_t off; /* field: file offset of the u32 */
-    uint32_t val; /* field: value written */
-    const char *field;
-    int buffer;
-} variant;
-
 typedef struct options {
-    unsigned flips, group, stride, jobs, timeout;
-    uint64_t seed;
+    cv_flips fl; /* which flips (variants.h) */
+    unsigned jobs, timeout;
     const char *tmp;
     int verbose;
     int fork; /* one forked process per run (else in-process, see the top) */
@@ -114,159 +94,11 @@ typedef struct result {
     char max_what[768];
 } result;
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int read_all(const char *path, uint8_t **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        uint8_t *nb = realloc(b, cap *= 2);
-        if (!nb)
-            free(b);
-        b = nb;
-    }
-    fclose(f);
-    if (!b)
-        return -1;
-    *data = b;
-    *size = n;
-    return 0;
-}
-
-static int write_all(const char *path, const uint8_t *data, size_t size)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return -1;
-    size_t done = 0;
-    while (done < size) {
-        ssize_t w = write(fd, data + done, size - done);
-        if (w <= 0) {
-            close(fd);
-            return -1;
-        }
-        done += (size_t)w;
-    }
-    return close(fd);
-}
-
-static int pwrite_all(const char *path, uint64_t off, const void *p, size_t n)
-{
-    int fd = open(path, O_WRONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t w = pwrite(fd, p, n, (off_t)off);
-    close(fd);
-    return w == (ssize_t)n ? 0 : -1;
-}
-
-/* Buffer offsets of the intact file, stepping by each buffer's BufferSize
- * (etl-format.md §1.1); stops at the first implausible size. */
-static size_t buffer_offsets(const uint8_t *d, size_t size, uint64_t *out, size_t cap)
-{
-    size_t n = 0;
-    uint64_t off = 0;
-    while (off + BUF_HDR <= size && n < cap) {
-        uint32_t bs = rd32(d + off);
-        if (bs < BUF_HDR || bs > 64u << 20)
-            break;
-        out[n++] = off;
-        off += bs;
-    }
-    return n;
-}
-
-static size_t make_variants(const char *rel, const uint8_t *d, size_t size, const options *o,
-                            variant **out)
-{
-    size_t cap = TRUNC_SPAN / TRUNC_STEP + 1 + o->flips + 27, n = 0;
-    variant *v = calloc(cap, sizeof *v);
-    if (!v)
-        abort();
-    for (uint64_t c = 0; c <= TRUNC_SPAN && c < size; c += TRUNC_STEP)
-        v[n++] = (variant){.kind = K_TRUNC, .cut = c};
-    /* The seeded flips in order, --flip-group to a variant (the last one
-     * may hold fewer); --stride keeps every K-th variant. */
-    uint64_t s = o->seed ^ fnv1a(rel);
-    variant g = {.kind = K_FLIP};
-    unsigned ngroups = 0;
-    for (unsigned i = 0; i < o->flips; i++) {
-        g.bits[g.nbits++] = test_splitmix64(&s) % ((uint64_t)size * 8);
-        if (g.nbits < o->group && i + 1 < o->flips)
-            continue;
-        if (ngroups++ % o->stride == 0)
-            v[n++] = g;
-        g.nbits = 0;
-    }
-    static uint64_t offs[1 << 16];
-    size_t nb = buffer_offsets(d, size, offs, sizeof offs / sizeof offs[0]);
-    int picks[3] = {0, 1, (int)(nb / 2)};
-    static const struct {
-        const char *name;
-        unsigned at;
-    } fields[] = {{"BufferSize", 0x00}, {"SavedOffset", 0x04}, {"CurrentOffset", 0x08}};
-    static const uint32_t vals[] = {0, BUF_HDR, 0xFFFFFFFFu};
-    for (int p = 0; p < 3; p++) {
-        if ((size_t)picks[p] >= nb || (p == 2 && (picks[2] == 0 || picks[2] == 1)))
-            continue;
-        for (int f = 0; f < 3; f++)
-            for (int k = 0; k < 3; k++)
-                v[n++] = (variant){.kind = K_FIELD,
-                                   .off = offs[picks[p]] + fields[f].at,
-                                   .val = vals[k],
-                                   .field = fields[f].name,
-                                   .buffer = picks[p]};
-    }
-    *out = v;
-    return n;
-}
-
-static void describe(const variant *v, char *buf, size_t cap)
-{
-    switch (v->kind) {
-    case K_TRUNC:
-        snprintf(buf, cap, "truncated at %llu", (unsigned long long)v->cut);
-        break;
-    case K_FLIP: {
-        size_t len = 0;
-        for (unsigned k = 0; k < v->nbits && len < cap; k++)
-            len += (size_t)snprintf(buf + len, cap - len, "%sbit %llu (byte %llu)", k ? ", " : "",
-                                    (unsigned long long)v->bits[k],
-                                    (unsigned long long)(v->bits[k] / 8));
-        if (len < cap)
-            snprintf(buf + len, cap - len, " flipped");
-        break;
-    }
-    default:
-        snprintf(buf, cap, "buffer %d %s (offset %llu) = 0x%X", v->buffer, v->field,
-                 (unsigned long long)v->off, v->val);
-    }
 }
 
 /* Every process of the intact trace (the first 64), for the evidence
@@ -434,7 +266,7 @@ static char *slurp_text(const char *path)
 {
     uint8_t *d;
     size_t n;
-    if (read_all(path, &d, &n) != 0)
+    if (cv_read_all(path, &d, &n) != 0)
         return strdup("");
     char *t = realloc(d, n + 1);
     if (!t) {
@@ -572,47 +404,6 @@ static int leak_check(const wfiles *w)
 }
 #endif
 
-/* Writes variant v into the worker's copy of the trace, which holds the
- * intact trace when *have (a cut leaves it short: *have = 0). 0, or -1 on
- * an I/O error. */
-static int apply_variant(const wfiles *w, const variant *v, const uint8_t *d, size_t size,
-                         int *have)
-{
-    if (v->kind == K_TRUNC) {
-        *have = 0;
-        return write_all(w->varpath, d, (size_t)v->cut);
-    }
-    if (!*have && write_all(w->varpath, d, size) != 0)
-        return -1;
-    *have = 1;
-    if (v->kind == K_FLIP) {
-        for (unsigned k = 0; k < v->nbits; k++) {
-            uint64_t at = v->bits[k] / 8;
-            uint8_t byte = d[at];
-            for (unsigned j = 0; j < v->nbits; j++) /* every flip in this byte */
-                if (v->bits[j] / 8 == at)
-                    byte ^= (uint8_t)(1u << (v->bits[j] % 8));
-            if (pwrite_all(w->varpath, at, &byte, 1) != 0)
-                return -1;
-        }
-        return 0;
-    }
-    uint8_t patch[4];
-    for (int k = 0; k < 4; k++)
-        patch[k] = (uint8_t)(v->val >> (8 * k));
-    return pwrite_all(w->varpath, v->off, patch, 4);
-}
-
-/* Puts the intact bytes back after apply_variant (flips and fields). */
-static void restore_variant(const wfiles *w, const variant *v, const uint8_t *d)
-{
-    if (v->kind == K_FLIP)
-        for (unsigned k = 0; k < v->nbits; k++)
-            pwrite_all(w->varpath, v->bits[k] / 8, d + v->bits[k] / 8, 1);
-    else if (v->kind == K_FIELD)
-        pwrite_all(w->varpath, v->off, d + v->off, 4);
-}
-
 /* Runs this worker's variants of one trace (global index gi % jobs ==
  * worker, from sl->resume on). Returns 0, or EXIT_LEAK after a leak in the
  * runs made in this process (the worker then ends, so that a fresh one
@@ -623,7 +414,7 @@ static int run_file(const char *path, const char *rel, const options *o, unsigne
     result *r = &sl->r;
     uint8_t *d;
     size_t size;
-    if (read_all(path, &d, &size) != 0 || size == 0) {
+    if (cv_read_all(path, &d, &size) != 0 || size == 0) {
         if (worker == 0 && sl->resume == 0) {
             printf("FAIL %s: cannot read\n", path);
             r->failures++;
@@ -631,7 +422,7 @@ static int run_file(const char *path, const char *rel, const options *o, unsigne
         return 0;
     }
     variant *v;
-    size_t n = make_variants(rel, d, size, o, &v);
+    size_t n = cv_make(rel, d, size, &o->fl, &v);
     uint64_t first = *gindex;
     *gindex += n;
     if (*gindex <= sl->resume) { /* all done before a restart */
@@ -654,13 +445,13 @@ static int run_file(const char *path, const char *rel, const options *o, unsigne
             r->variants[v[i].kind]++;
             sl->counted_to = gi + 1;
         }
-        if (apply_variant(w, &v[i], d, size, &have) != 0) {
+        if (cv_apply(w->varpath, &v[i], d, size, &have) != 0) {
             printf("FAIL %s: cannot write %s\n", rel, w->varpath);
             r->failures++;
             break;
         }
         char what[sizeof sl->running_what];
-        describe(&v[i], what, sizeof what);
+        cv_describe(&v[i], what, sizeof what);
         int forked = o->fork || (gi >= sl->pin_from && gi < sl->pin_to);
         if (!forked && !inproc++)
             batch_from = gi;
@@ -695,7 +486,7 @@ static int run_file(const char *path, const char *rel, const options *o, unsigne
             if (total > prev_total)
                 prev_total = total;
         }
-        restore_variant(w, &v[i], d);
+        cv_restore(w->varpath, &v[i], d);
     }
     if (inproc && leak_check(w)) {
         char *err = slurp_text(w->errpath);
@@ -821,12 +612,9 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    options o = {.flips = 1000,
-                 .group = 1,
-                 .stride = 1,
+    options o = {.fl = {.flips = 1000, .group = 1, .stride = 1, .seed = 20261125},
                  .jobs = 2,
                  .timeout = 10,
-                 .seed = 20261125,
                  .tmp = NULL,
                  .verbose = 0};
     const char *root = NULL;
@@ -845,13 +633,13 @@ int main(int argc, char **argv)
             return usage();
         i++;
         if (!strcmp(a, "--flips"))
-            o.flips = (unsigned)strtoul(v, NULL, 10);
+            o.fl.flips = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--flip-group"))
-            o.group = (unsigned)strtoul(v, NULL, 10);
+            o.fl.group = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--stride"))
-            o.stride = (unsigned)strtoul(v, NULL, 10);
+            o.fl.stride = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--seed"))
-            o.seed = strtoull(v, NULL, 0);
+            o.fl.seed = strtoull(v, NULL, 0);
         else if (!strcmp(a, "--timeout"))
             o.timeout = (unsigned)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--jobs"))
@@ -863,8 +651,8 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (i >= argc || o.stride == 0 || o.jobs == 0 || o.timeout == 0 || o.group == 0 ||
-        o.group > MAX_GROUP)
+    if (i >= argc || o.fl.stride == 0 || o.jobs == 0 || o.timeout == 0 || o.fl.group == 0 ||
+        o.fl.group > CV_MAX_GROUP)
         return usage();
     char tmpl[] = "/tmp/etwcap-corrupt-XXXXXX";
     if (!o.tmp && !(o.tmp = mkdtemp(tmpl))) {
@@ -946,7 +734,7 @@ int main(int argc, char **argv)
     if (tmpl[0] && o.tmp == tmpl)
         rmdir(tmpl);
     printf("%d files; %u flips per file, %u per variant, every %u variant(s) run\n", argc - i,
-           o.flips, o.group, o.stride);
+           o.fl.flips, o.fl.group, o.fl.stride);
     uint64_t runs = 0;
     double cpu = 0;
     for (int k = 0; k < K_NKINDS; k++) {

@@ -95,9 +95,9 @@ static size_t buffer_offsets(const uint8_t *d, size_t size, uint64_t *out, size_
     return n;
 }
 
-size_t cv_make(const char *rel, const uint8_t *d, size_t size, const cv_flips *o, variant **out)
+size_t cv_make(const char *rel, const uint8_t *d, size_t size, const cv_flips *fl, variant **out)
 {
-    size_t cap = TRUNC_SPAN / TRUNC_STEP + 1 + o->flips + 27, n = 0;
+    size_t cap = TRUNC_SPAN / TRUNC_STEP + 1 + fl->flips + 27, n = 0;
     variant *v = calloc(cap, sizeof *v);
     if (!v)
         abort();
@@ -105,14 +105,14 @@ size_t cv_make(const char *rel, const uint8_t *d, size_t size, const cv_flips *o
         v[n++] = (variant){.kind = K_TRUNC, .cut = c};
     /* The seeded flips in order, --flip-group to a variant (the last one
      * may hold fewer); --stride keeps every K-th variant. */
-    uint64_t s = o->seed ^ fnv1a(rel);
+    uint64_t s = fl->seed ^ fnv1a(rel);
     variant g = {.kind = K_FLIP};
     unsigned ngroups = 0;
-    for (unsigned i = 0; i < o->flips; i++) {
+    for (unsigned i = 0; size > 0 && fl->group > 0 && fl->stride > 0 && i < fl->flips; i++) {
         g.bits[g.nbits++] = test_splitmix64(&s) % ((uint64_t)size * 8);
-        if (g.nbits < o->group && i + 1 < o->flips)
+        if (g.nbits < fl->group && i + 1 < fl->flips)
             continue;
-        if (ngroups++ % o->stride == 0)
+        if (ngroups++ % fl->stride == 0)
             v[n++] = g;
         g.nbits = 0;
     }

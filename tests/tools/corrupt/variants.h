@@ -35,7 +35,7 @@ typedef struct cv_flips {
 
 /* The variants of the trace d[0..size): every cut, the flips, the
  * buffer-header fields. *out is malloc'ed; returns the count. */
-size_t cv_make(const char *rel, const uint8_t *d, size_t size, const cv_flips *f, variant **out);
+size_t cv_make(const char *rel, const uint8_t *d, size_t size, const cv_flips *fl, variant **out);
 
 /* "truncated at N", "bit B (byte Y) flipped", "buffer K Field (offset O) = 0xV". */
 void cv_describe(const variant *v, char *buf, size_t cap);

@@ -20,8 +20,9 @@
 #    input, events/s, peak RSS (/usr/bin/time). Each number is the median of
 #    $ETWCAP_BENCH_REPS runs (default 3; stacks and evidence on the 1 GiB
 #    inputs run once).
-# 4. The peer, dissect.etl (Python), on net.4.5.2.x86.etl when it can be
-#    imported; it is reported as not available otherwise.
+# 4. The peer, dissect.etl (Python), on net.4.5.2.x86.etl when
+#    $ETWCAP_BENCH_PYTHON (default python3) can import it (median of
+#    $ETWCAP_BENCH_REPS runs); it is reported as not available otherwise.
 #
 # Timings are never asserted by the test suite. The run takes about 10
 # minutes on 2 cores; the machine it runs on may be shared (see RESULTS.md).
@@ -128,24 +129,29 @@ row() {
 }
 
 # ---- the peer --------------------------------------------------------------
+# dissect.etl is looked for with $ETWCAP_BENCH_PYTHON (default python3) and
+# that interpreter's own PYTHONPATH; nothing is installed for it here.
+PYTHON=${ETWCAP_BENCH_PYTHON:-python3}
 PEER_RPS=0
-PEER_NOTE="dissect.etl: not available (the Python package cannot be imported here; PyPI is not reachable from this machine), so no ratio to it is given."
-if python3 -c 'import dissect.etl' 2>/dev/null; then
-    echo "== peer: dissect.etl on net.4.5.2.x86.etl"
-    start=$(date +%s.%N)
-    recs=$(python3 - "$SRC_CMP" <<'EOF'
+PEER_NOTE="dissect.etl: not available ($PYTHON cannot import it; PyPI is not reachable from this machine), so no ratio to it is given."
+cat >"$TMP/peer.py" <<'EOF'
 import sys
 from dissect.etl import ETL
+
 n = 0
 with open(sys.argv[1], "rb") as f:
     for _ in ETL(f):
         n += 1
 print(n)
 EOF
-)
-    end=$(date +%s.%N)
-    PEER_RPS=$(awk -v n="$recs" -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", n / (b - a)}')
-    PEER_NOTE="dissect.etl: $recs records of net.4.5.2.x86.etl in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}') s = $PEER_RPS records/s."
+if "$PYTHON" -c 'import dissect.etl' 2>/dev/null; then
+    echo "== peer: dissect.etl on net.4.5.2.x86.etl ($REPS runs)"
+    PEER_FROM=$("$PYTHON" -c 'import dissect.etl, dissect.cstruct, dissect.util, os
+print(", ".join(os.path.dirname(m.__file__) for m in (dissect.etl, dissect.cstruct, dissect.util)))')
+    read -r pw _ pc < <(measure "$REPS" "$PYTHON" "$TMP/peer.py" "$SRC_CMP")
+    recs=$("$PYTHON" "$TMP/peer.py" "$SRC_CMP")
+    PEER_RPS=$(awk -v n="$recs" -v w="$pw" 'BEGIN {printf "%.0f", n / w}')
+    PEER_NOTE="dissect.etl ($("$PYTHON" --version 2>&1); from $PEER_FROM): $recs records of net.4.5.2.x86.etl in $pw s (median of $REPS; CPU $pc s) = $PEER_RPS records/s."
 fi
 echo "   $PEER_NOTE"
 
@@ -154,12 +160,14 @@ declare -A SIZE EVENTS CAT DECODED SEL VAL
 SEL[unc]=test
 SEL[cmp]=Test.x86
 
-# etwcap stats on the peer's own file, side by side with it.
+# etwcap stats on the peer's own file, side by side with it. One run takes a
+# few milliseconds, below what time(1) resolves: 20 runs are timed together
+# (each a whole process, start-up included, as the peer's is).
 OWN_RPS=""
 if [ "$PEER_RPS" != 0 ]; then
-    read -r w _ _ < <(measure "$REPS" "$ETWCAP" stats --threads 1 "$SRC_CMP")
-    ev=$("$ETWCAP" stats "$SRC_CMP" | sed -n 's/^TOTAL://p')
-    OWN_RPS=$(awk -v e="$ev" -v w="$w" 'BEGIN {printf "%.0f", e / (w > 0 ? w : 0.005)}')
+    read -r w _ _ < <(measure "$REPS" sh -c "for i in \$(seq 20); do '$ETWCAP' stats --threads 1 '$SRC_CMP' >/dev/null; done")
+    OWN_EVENTS=$("$ETWCAP" stats "$SRC_CMP" | sed -n 's/^TOTAL://p')
+    OWN_RPS=$(awk -v e="$OWN_EVENTS" -v w="$w" 'BEGIN {printf "%.0f", 20 * e / (w > 0 ? w : 0.005)}')
 fi
 
 RSS_LINES=()
@@ -226,7 +234,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "cache: every file is read once before it is measured; no disk I/O is measured)."
     echo "$PEER_NOTE"
     if [ -n "$OWN_RPS" ]; then
-        echo "etwcap stats --threads 1 on the same file: $OWN_RPS records/s."
+        echo "etwcap stats --threads 1 on the same file: $OWN_EVENTS records (TOTAL), $OWN_RPS records/s"
+        echo "(20 runs timed together, process start-up included)."
     fi
     echo
     echo "Columns: wall time; CPU time (user + system, all threads); MB/s of file input;"

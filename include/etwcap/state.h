@@ -138,6 +138,14 @@ uint32_t etwcap_state_event_tid(const etwcap_event *ev);
 const etwcap_module *etwcap_state_module_at(const etwcap_state *st, size_t proc, uint64_t addr,
                                             int64_t ts);
 
+/* The lookup epoch of process record `proc` at `ts`, into *out: two times
+ * with the same epoch get the same etwcap_state_module_at and
+ * etwcap_state_method_at answers for every address of `proc`, so answers can
+ * be cached by (proc, address, epoch). Built from the whole state on first
+ * use after an update: meant for a state that is complete (a second pass).
+ * 0, or -1 (out of memory, or `proc` unknown): the caller then looks up. */
+int etwcap_state_epoch(etwcap_state *st, size_t proc, int64_t ts, uint64_t *out);
+
 /* The JIT'd/R2R method containing `addr` in process `proc` at `ts`, or NULL. */
 const etwcap_method *etwcap_state_method_at(const etwcap_state *st, size_t proc, uint64_t addr,
                                             int64_t ts);

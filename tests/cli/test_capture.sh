@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `etwcap capture` off Windows: a clear Windows-only message that points to
 # `etwcap evidence`, and a non-zero exit. (On Windows the lifecycle is tested
-# through the fake API: tests/unit/test_capture.c.)
+# through the fake API: tests/unit/test_capture_*.c.)
 set -u
 ETWCAP=$1
 case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) exit 77 ;; esac

@@ -481,7 +481,8 @@ static void test_round_trip_repetitive(void **state)
     round_trip(buf, p);
     /* Periodic data (overlapping matches of every copy strategy: byte-wise,
      * 8- and 16-byte blocks), up to and past the 8192-byte window. */
-    static const size_t periods[] = {2, 3, 5, 7, 8, 9, 12, 15, 16, 17, 31, 67, 1822, 8192, 9000};
+    static const size_t periods[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,    10,   11,
+                                     12, 13, 14, 15, 16, 17, 31, 67, 1822, 8192, 9000};
     for (size_t pi = 0; pi < sizeof periods / sizeof periods[0]; pi++) {
         size_t period = periods[pi];
         for (size_t i = 0; i < n; i++)

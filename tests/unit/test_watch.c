@@ -17,29 +17,7 @@
 #include "etwcap/reader.h"
 #include "testgen.h"
 #include "testutil.h"
-
-/* Run the watcher over a whole .etl; returns what it printed. */
-static char *watch_file(const char *etl, const etwcap_claims *cl, const etwcap_watch_options *o,
-                        size_t *hits)
-{
-    FILE *out = tmpfile();
-    assert_non_null(out);
-    etwcap_watch *w = NULL;
-    assert_int_equal(etwcap_watch_create(&w, cl, o, out), ETWCAP_OK);
-    etwcap_reader *r = NULL;
-    assert_int_equal(etwcap_reader_open(&r, etl, NULL, NULL), ETWCAP_OK);
-    etwcap_watch_set_info(w, etwcap_reader_info(r));
-    etwcap_event ev;
-    while (etwcap_reader_next(r, &ev) == ETWCAP_OK)
-        assert_int_equal(etwcap_watch_add(w, &ev), ETWCAP_OK);
-    assert_int_equal(etwcap_watch_finish(w), ETWCAP_OK);
-    *hits = etwcap_watch_hits(w);
-    etwcap_watch_free(w);
-    etwcap_reader_close(r);
-    char *s = test_read_stream(out);
-    fclose(out);
-    return s;
-}
+#include "watch_file.h"
 
 /* The time (ISO 8601) of the first runtime MethodLoadVerbose of `ns`.`name`
  * in `pid`, found with the reader and the decoder alone. */
@@ -93,7 +71,7 @@ static void test_corpus_jit_hits(void **state)
     o.processes = procs;
     o.nprocesses = 1;
     size_t hits = 0;
-    char *got = watch_file(etl_copy, cl, &o, &hits);
+    char *got = test_watch_file(etl_copy, cl, &o, &hits);
 
     char t1[32], t2[32];
     first_jit(etl_copy, 3644, "Test.Program", "Main", t1);
@@ -131,7 +109,7 @@ static void test_corpus_jit_hits(void **state)
     o.pids = &other;
     o.npids = 1;
     o.no_children = 1;
-    got = watch_file(etl_copy, cl, &o, &hits);
+    got = test_watch_file(etl_copy, cl, &o, &hits);
     assert_string_equal(got, "");
     assert_int_equal(hits, 0);
     free(got);
@@ -168,7 +146,7 @@ static void test_synthetic_stacks(void **state)
     o.pids = &pid;
     o.npids = 1;
     size_t hits = 0;
-    char *got = watch_file(etl, cl, &o, &hits);
+    char *got = test_watch_file(etl, cl, &o, &hits);
     /* Times: T0 (header-ts=0) is 2024-01-02T03:04:05Z and the clock is
      * 10 MHz, so tick 400 is 40 us after it. */
     static const char want[] = "watch: first hit 2024-01-02T03:04:05.0000400Z claim S1 (V-1)\n"

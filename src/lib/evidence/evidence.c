@@ -291,6 +291,31 @@ static size_t frame_function_cached(etwcap_evidence *e, size_t proc, uint64_t ad
     return fn;
 }
 
+/* frame_function_cached through the epoch cache (see ev_epoch_frame). */
+static size_t frame_function_epoch(etwcap_evidence *e, size_t proc, uint64_t addr, uint64_t epoch,
+                                   int64_t ts, int *managed, int *resolved)
+{
+    uint64_t h = ((uint64_t)proc * 0x9E3779B97F4A7C15ULL ^ addr) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ epoch) * 0x94D049BB133111EBULL;
+    ev_epoch_frame *f = &e->ecache[h >> (64 - EV_EPOCH_CACHE_BITS)];
+    if (f->used && f->addr == addr && f->epoch == epoch && f->proc == proc) {
+        *managed = f->managed;
+        *resolved = f->resolved;
+        return f->function;
+    }
+    size_t fn = frame_function_cached(e, proc, addr, ts, managed, resolved);
+    if (fn != SIZE_MAX) {
+        f->addr = addr;
+        f->epoch = epoch;
+        f->proc = proc;
+        f->function = fn;
+        f->used = 1;
+        f->managed = (unsigned char)(*managed != 0);
+        f->resolved = (unsigned char)(*resolved != 0);
+    }
+    return fn;
+}
+
 void ev_on_stack(const etwcap_stacked *s, void *payload)
 {
     etwcap_evidence *e = payload;
@@ -328,11 +353,20 @@ void ev_on_stack(const etwcap_stacked *s, void *payload)
     }
     size_t *fns = e->stack_fns;
     char *chain = e->stack_chain;
+    /* All frames of a stack share the process and the time, so one epoch. */
+    uint64_t epoch = 0;
+    if (!e->ecache)
+        e->ecache = calloc((size_t)1 << EV_EPOCH_CACHE_BITS, sizeof *e->ecache);
+    const int by_epoch =
+        e->ecache && etwcap_state_epoch(e->state, s->proc, s->timestamp, &epoch) == 0;
     /* Root first: frames are innermost first. */
     for (size_t k = 0; k < n; k++) {
         int managed, resolved;
         uint64_t addr = frames[n - 1 - k];
-        fns[k] = frame_function_cached(e, s->proc, addr, s->timestamp, &managed, &resolved);
+        fns[k] =
+            by_epoch
+                ? frame_function_epoch(e, s->proc, addr, epoch, s->timestamp, &managed, &resolved)
+                : frame_function_cached(e, s->proc, addr, s->timestamp, &managed, &resolved);
         if (fns[k] == SIZE_MAX) {
             e->err = ETWCAP_ERR_NOMEM;
             return;

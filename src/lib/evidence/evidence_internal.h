@@ -63,6 +63,21 @@ typedef struct ev_frame {
 /* Frames remembered at most; the cache starts over when full. */
 #define EV_FRAME_CACHE_MAX (1u << 18)
 
+/* A frame's answer by (process, address, lookup epoch), in front of the
+ * cache above: within an epoch the method and module records at an address
+ * do not change (etwcap_state_epoch), so a hit skips both range searches.
+ * Direct-mapped, 2^EV_EPOCH_CACHE_BITS entries; a newer frame replaces an
+ * older one with the same hash bits. */
+typedef struct ev_epoch_frame {
+    uint64_t addr;
+    uint64_t epoch;
+    size_t proc;
+    size_t function;
+    unsigned char used, managed, resolved;
+} ev_epoch_frame;
+
+#define EV_EPOCH_CACHE_BITS 16
+
 /* What could have been seen of one target process (issue: completeness). */
 typedef struct ev_proc_stats {
     uint64_t samples, samples_user, frames, frames_resolved, managed_frames, managed_resolved;
@@ -130,6 +145,7 @@ struct etwcap_evidence {
     ev_frame *fcache;
     size_t nfcache, capfcache;
     etwcap_u64map fcache_index; /* (proc, addr, records) hash -> fcache entry */
+    ev_epoch_frame *ecache;     /* NULL until the first stack */
 
     etwcap_symbolizer *sym;
     etwcap_status err;

@@ -2,8 +2,8 @@
  *
  * A function is keyed by (process record, module, name, signature, CLR
  * MethodID or 0); its id is the first 16 hex digits of SHA-256 over
- * "pid|module|name|signature|methodid", stable across runs. Chains are kept per function with a count; equal
- * chains are found through a hash of (function, text).
+ * "pid|module|name|signature|methodid", stable across runs. Chains are kept per function with a
+ * count; equal chains are found through a hash of (function, text).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +201,7 @@ void ev_functions_free(etwcap_evidence *e)
         free(e->chains[i].text);
     free(e->chains);
     free(e->fcache);
+    free(e->ecache);
     etwcap_u64map_free(&e->fn_index);
     etwcap_u64map_free(&e->chain_index);
     etwcap_u64map_free(&e->fcache_index);

@@ -17,18 +17,32 @@ typedef struct counter {
 } counter;
 
 /* Key of an event type: everything etwcap_event_name looks at, except for
- * TraceLogging events, whose name comes from the event itself. */
+ * TraceLogging events, whose name comes from the event itself. Held as whole
+ * words, built and hashed in registers: a key assembled field by field in
+ * memory and then read back as words stalls every lookup (the wide loads
+ * cannot be forwarded from the narrow stores). */
 typedef struct type_key {
-    etwcap_guid provider;
-    uint16_t id;
-    uint16_t hook_id;
-    uint16_t task;
-    uint16_t pad2;
-    uint8_t opcode;
-    uint8_t version;
-    uint8_t kind;
-    uint8_t pad;
+    uint64_t guid_lo, guid_hi; /* the provider GUID's 16 bytes */
+    uint64_t ids;              /* id, hook_id, task (16 bits each), opcode, version */
+    uint64_t kind;
 } type_key;
+
+static type_key key_of(const etwcap_event *ev)
+{
+    type_key k;
+    memcpy(&k.guid_lo, &ev->provider, 8);
+    memcpy(&k.guid_hi, (const char *)&ev->provider + 8, 8);
+    k.ids = (uint64_t)ev->id | (uint64_t)ev->hook_id << 16 | (uint64_t)ev->task << 32 |
+            (uint64_t)ev->opcode << 48 | (uint64_t)ev->version << 56;
+    k.kind = (uint64_t)ev->kind;
+    return k;
+}
+
+static int key_equal(const type_key *a, const type_key *b)
+{
+    return ((a->guid_lo ^ b->guid_lo) | (a->guid_hi ^ b->guid_hi) | (a->ids ^ b->ids) |
+            (a->kind ^ b->kind)) == 0;
+}
 
 typedef struct slot {
     type_key key;
@@ -52,15 +66,9 @@ struct etwcap_stats {
  * the key's words instead of a byte-wise hash. */
 static uint64_t hash_key(const type_key *k)
 {
-    uint64_t a, b, c;
-    uint32_t d;
-    memcpy(&a, (const char *)k, 8);
-    memcpy(&b, (const char *)k + 8, 8);
-    memcpy(&c, (const char *)k + 16, 8);
-    memcpy(&d, (const char *)k + 24, 4);
-    uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ b;
-    h = ((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL) ^ c;
-    h = ((h ^ (h >> 32)) * 0x94D049BB133111EBULL) ^ d;
+    uint64_t h = (k->guid_lo * 0x9E3779B97F4A7C15ULL) ^ k->guid_hi;
+    h = ((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL) ^ k->ids;
+    h = ((h ^ (h >> 32)) * 0x94D049BB133111EBULL) ^ k->kind;
     return h ^ (h >> 31);
 }
 
@@ -175,18 +183,10 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
         st->counters[c].count++;
         return ETWCAP_OK;
     }
-    type_key key;
-    memset(&key, 0, sizeof key);
-    key.provider = ev->provider;
-    key.id = ev->id;
-    key.hook_id = ev->hook_id;
-    key.task = ev->task;
-    key.opcode = ev->opcode;
-    key.version = ev->version;
-    key.kind = (uint8_t)ev->kind;
+    const type_key key = key_of(ev);
     size_t k = (size_t)hash_key(&key) & (st->type_cap - 1);
     while (st->types[k].counter) {
-        if (memcmp(&st->types[k].key, &key, sizeof key) == 0) {
+        if (key_equal(&st->types[k].key, &key)) {
             /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on
              * thread 0 that is not executing a DPC or ISR is idle time;
              * TraceEvent does not count it. TOTAL still counts every record

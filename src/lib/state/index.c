@@ -195,7 +195,9 @@ void etwcap_state_index_free(etwcap_state *st)
         etwcap_u64map_free(&st->idx[i].method_by_key);
         etwcap_rangeidx_free(&st->idx[i].modules);
         etwcap_rangeidx_free(&st->idx[i].methods);
+        etwcap_epochs_free(&st->idx[i].epochs);
     }
+    etwcap_epochs_free(&st->kernel_epochs);
     free(st->idx);
     st->idx = NULL;
     st->nidx = 0;

@@ -137,6 +137,7 @@ static size_t new_process(etwcap_state *st, uint32_t pid, int64_t ts)
 {
     if (grow((void **)&st->procs, &st->capprocs, st->nprocs, sizeof *st->procs) != 0)
         return SIZE_MAX;
+    st->gen++;
     size_t i = st->nprocs++;
     etwcap_process *p = &st->procs[i];
     memset(p, 0, sizeof *p);
@@ -219,6 +220,7 @@ static etwcap_status on_thread(etwcap_state *st, const etwcap_event *ev)
 
 etwcap_status etwcap_state_update(etwcap_state *st, const etwcap_event *ev)
 {
+    st->gen++; /* lookup epochs built before this are stale (epoch.c) */
     /* A header with both ids ties the thread to its process even without
      * Thread events (circular traces, user-mode-only traces). */
     if (ev->pid != ETWCAP_NO_ID && ev->tid != ETWCAP_NO_ID && ev->tid != 0 &&

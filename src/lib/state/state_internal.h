@@ -61,6 +61,16 @@ int etwcap_rangeidx_add(etwcap_rangeidx *x, uint64_t start, uint64_t size, size_
 size_t etwcap_rangeidx_find(const etwcap_rangeidx *x, uint64_t addr, size_t *out, size_t cap);
 void etwcap_rangeidx_free(etwcap_rangeidx *x);
 
+/* epoch.c: sorted change times of lookups by address (see there); `gen` is
+ * the state's generation they were built at, plus one (0: never). */
+typedef struct etwcap_epochs {
+    int64_t *t;
+    size_t n, cap;
+    uint64_t gen;
+} etwcap_epochs;
+
+void etwcap_epochs_free(etwcap_epochs *e);
+
 /* Per process record: its modules and methods by key and by address. */
 typedef struct etwcap_proc_index {
     int ready;
@@ -68,6 +78,7 @@ typedef struct etwcap_proc_index {
     etwcap_u64map method_by_key;  /* etwcap_method_key(id, start) -> newest such method */
     etwcap_rangeidx modules;
     etwcap_rangeidx methods;
+    etwcap_epochs epochs;
 } etwcap_proc_index;
 
 struct etwcap_state {
@@ -92,6 +103,8 @@ struct etwcap_state {
     int64_t early_id_ts;
     etwcap_proc_index *idx; /* by process record; entries past nidx are empty */
     size_t nidx;
+    uint64_t gen;                /* changes with every update: epochs built before are stale */
+    etwcap_epochs kernel_epochs; /* PID 0's records, for kernel addresses */
 };
 
 /* The index of process record `pi`, created when needed (NULL on OOM). */

@@ -60,44 +60,61 @@ static uint64_t count_events(const char *path)
     return n;
 }
 
+/* The evidence of `Test.x86` in net.4.5.2.x86.etl: from the file (*fdoc),
+ * and streamed from the real-time callback while `f` replays the file as
+ * `src` (returned). */
+typedef struct replay {
+    uint8_t *fdoc;
+    size_t flen, slen;
+    etwcap_realtime_stats stats;
+    size_t kept, bytes; /* what the stream held back at its end */
+} replay;
+
+static uint8_t *replay_evidence(fake_consumer *f, const etwcap_realtime_source *src, replay *out)
+{
+    const char *path = test_corpus_require(NET452);
+    const char *procs[] = {"Test.x86"};
+    etwcap_evidence_options opts = {
+        .version = ETWCAP_EVIDENCE_OPTIONS_VERSION, .processes = procs, .nprocesses = 1};
+    out->fdoc = test_evidence_file_doc(path, &opts, &out->flen);
+    assert_non_null(out->fdoc);
+    char sha[65];
+    assert_int_equal(etwcap_sha256_file(path, sha), 0);
+    sink k = {NULL, 0, 0};
+    assert_int_equal(etwcap_evidence_stream_begin(&k.stream, &opts, path, sha), ETWCAP_OK);
+    f->etl_path = path;
+    etwcap_winapi api;
+    fake_consumer_install(&api, f);
+    etwcap_diag diag;
+    assert_int_equal(etwcap_realtime_consume(&api, src, to_stream, &k, &out->stats, &diag),
+                     ETWCAP_OK);
+    etwcap_evidence_stream_set_info(k.stream, &out->stats.info);
+    out->bytes = etwcap_evidence_stream_retained(k.stream, &out->kept);
+    etwcap_evidence *e = NULL;
+    assert_int_equal(etwcap_evidence_stream_end(k.stream, &e), ETWCAP_OK);
+    uint8_t *sdoc = test_evidence_doc(e, &out->slen);
+    etwcap_evidence_free(e);
+    assert_non_null(sdoc);
+    return sdoc;
+}
+
 /* Issue #4 acceptance: net.4.5.2.x86.etl replayed through the real-time
  * callback gives the evidence of `etwcap evidence FILE --process Test.x86`. */
 static void test_replay_evidence_identical(void **state)
 {
     (void)state;
-    const char *path = test_corpus_require(NET452);
-    const char *procs[] = {"Test.x86"};
-    etwcap_evidence_options opts = {
-        .version = ETWCAP_EVIDENCE_OPTIONS_VERSION, .processes = procs, .nprocesses = 1};
-    size_t flen = 0;
-    uint8_t *fdoc = test_evidence_file_doc(path, &opts, &flen);
-    assert_non_null(fdoc);
-    uint64_t total = count_events(path);
-
-    char sha[65];
-    assert_int_equal(etwcap_sha256_file(path, sha), 0);
-    sink k = {NULL, 0, 0};
-    assert_int_equal(etwcap_evidence_stream_begin(&k.stream, &opts, path, sha), ETWCAP_OK);
+    uint64_t total = count_events(test_corpus_require(NET452));
     fake_consumer f;
     memset(&f, 0, sizeof f);
-    f.etl_path = path;
-    etwcap_winapi api;
-    fake_consumer_install(&api, &f);
     wchar_t name[1024];
-    widen(path, name, 1024);
+    widen(test_corpus_require(NET452), name, 1024);
     etwcap_realtime_source src = {name, 1, 0};
-    etwcap_realtime_stats stats;
-    etwcap_diag diag;
-    assert_int_equal(etwcap_realtime_consume(&api, &src, to_stream, &k, &stats, &diag), ETWCAP_OK);
+    replay rp;
+    uint8_t *sdoc = replay_evidence(&f, &src, &rp);
+    const etwcap_realtime_stats stats = rp.stats;
+    const size_t flen = rp.flen, slen = rp.slen, kept = rp.kept, bytes = rp.bytes;
+    uint8_t *fdoc = rp.fdoc;
     assert_true(stats.have_info && stats.have_header_event);
-    etwcap_evidence_stream_set_info(k.stream, &stats.info);
-    size_t kept = 0, bytes = etwcap_evidence_stream_retained(k.stream, &kept);
-    etwcap_evidence *e = NULL;
-    assert_int_equal(etwcap_evidence_stream_end(k.stream, &e), ETWCAP_OK);
-    size_t slen = 0;
-    uint8_t *sdoc = test_evidence_doc(e, &slen);
-    etwcap_evidence_free(e);
-    assert_non_null(sdoc);
 
     char h1[65], h2[65];
     test_sha256_hex(fdoc, flen, h1);
@@ -139,34 +156,15 @@ static void test_replay_evidence_identical(void **state)
 static void test_live_order_evidence_identical(void **state)
 {
     (void)state;
-    const char *path = test_corpus_require(NET452);
-    const char *procs[] = {"Test.x86"};
-    etwcap_evidence_options opts = {
-        .version = ETWCAP_EVIDENCE_OPTIONS_VERSION, .processes = procs, .nprocesses = 1};
-    size_t flen = 0;
-    uint8_t *fdoc = test_evidence_file_doc(path, &opts, &flen);
-    assert_non_null(fdoc);
-    char sha[65];
-    assert_int_equal(etwcap_sha256_file(path, sha), 0);
-    sink k = {NULL, 0, 0};
-    assert_int_equal(etwcap_evidence_stream_begin(&k.stream, &opts, path, sha), ETWCAP_OK);
     fake_consumer f;
     memset(&f, 0, sizeof f);
-    f.etl_path = path;
     f.buffer_events = 64;
-    etwcap_winapi api;
-    fake_consumer_install(&api, &f);
     etwcap_realtime_source src = {L"etwcap-live", 0, 1000};
-    etwcap_realtime_stats stats;
-    etwcap_diag diag;
-    assert_int_equal(etwcap_realtime_consume(&api, &src, to_stream, &k, &stats, &diag), ETWCAP_OK);
-    etwcap_evidence_stream_set_info(k.stream, &stats.info);
-    etwcap_evidence *e = NULL;
-    assert_int_equal(etwcap_evidence_stream_end(k.stream, &e), ETWCAP_OK);
-    size_t slen = 0;
-    uint8_t *sdoc = test_evidence_doc(e, &slen);
-    etwcap_evidence_free(e);
-    assert_non_null(sdoc);
+    replay rp;
+    uint8_t *sdoc = replay_evidence(&f, &src, &rp);
+    const etwcap_realtime_stats stats = rp.stats;
+    const size_t flen = rp.flen, slen = rp.slen;
+    uint8_t *fdoc = rp.fdoc;
     char h2[65];
     test_sha256_hex(sdoc, slen, h2);
     printf("live-order replay: %llu EVENT_RECORDs, %llu older than one before them; window 1000 "

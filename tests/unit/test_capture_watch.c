@@ -11,7 +11,6 @@
 #include "capture_rt.h"
 #include "confirm/watch.h"
 #include "fake_consumer.h"
-#include "testgen.h"
 #include "fake_winapi.h"
 #include "watch_file.h"
 
@@ -168,19 +167,8 @@ static void test_watch_realtime(void **state)
 static void test_watch_realtime_stacks(void **state)
 {
     (void)state;
-    const char *dir = getenv("ETWCAP_TESTDATA");
-    char path[1024], err[256];
-    snprintf(path, sizeof path, "%s/watch-synth.txt", dir ? dir : "tests/data");
-    size_t n = 0;
-    uint8_t *text = test_read_file(path, &n);
-    assert_non_null(text);
-    testgen_trace *t = testgen_desc_build((const char *)text, n, err, sizeof err);
-    if (!t)
-        fail_msg("testgen: %s", err);
     const char *etl = "test_capture_watch_synth.etl";
-    assert_int_equal(testgen_write(t, etl), 0);
-    testgen_free(t);
-    free(text);
+    test_write_data_trace("watch-synth.txt", etl);
     etwcap_verdicts *vs = NULL;
     char *got = capture_watch(etl, "claims/watch-synth-claims.json", NULL, 700, &vs);
     assert_int_equal(test_count(got, "watch: first hit "), 3);

@@ -576,12 +576,7 @@ static etwcap_state *trace_state(void)
     testgen_free(t);
     etwcap_reader *r = NULL;
     assert_int_equal(etwcap_reader_open_memory(&r, data, len, "fake", NULL, NULL), ETWCAP_OK);
-    etwcap_state *st = NULL;
-    assert_int_equal(etwcap_state_create(&st), ETWCAP_OK);
-    etwcap_event ev;
-    while (etwcap_reader_next(r, &ev) == ETWCAP_OK)
-        assert_int_equal(etwcap_state_update(st, &ev), ETWCAP_OK);
-    etwcap_reader_close(r);
+    etwcap_state *st = test_state_from(r);
     free(data);
     return st;
 }

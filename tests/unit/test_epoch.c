@@ -13,19 +13,11 @@
 #define MAX_ADDRS 160
 #define MAX_TIMES 600
 
-static etwcap_state *load_state(const char *rel, size_t max_events)
+static etwcap_state *load_state(const char *rel)
 {
-    const char *p = test_corpus_require(rel);
     etwcap_reader *r = NULL;
-    assert_int_equal(etwcap_reader_open(&r, p, NULL, NULL), ETWCAP_OK);
-    etwcap_state *st = NULL;
-    assert_int_equal(etwcap_state_create(&st), ETWCAP_OK);
-    etwcap_event ev;
-    size_t n = 0;
-    while (n++ < max_events && etwcap_reader_next(r, &ev) == ETWCAP_OK)
-        assert_int_equal(etwcap_state_update(st, &ev), ETWCAP_OK);
-    etwcap_reader_close(r);
-    return st;
+    assert_int_equal(etwcap_reader_open(&r, test_corpus_require(rel), NULL, NULL), ETWCAP_OK);
+    return test_state_from(r);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -148,7 +140,7 @@ static void check_state(etwcap_state *st, counts *c)
 /* check_state over the whole of a corpus trace. */
 static counts check_trace(const char *rel)
 {
-    etwcap_state *st = load_state(rel, SIZE_MAX);
+    etwcap_state *st = load_state(rel);
     counts c = {0, 0, 0, 0};
     check_state(st, &c);
     printf("# %s: %zu processes, %zu lookups, %zu same-epoch steps, %zu changes\n", rel, c.procs,
@@ -177,7 +169,7 @@ static void test_epochs_corpus(void **state)
 static void test_epoch_turns_at_load(void **state)
 {
     (void)state;
-    etwcap_state *st = load_state("etl/microsoft_perfview/net.4.5.2.x86.etl", SIZE_MAX);
+    etwcap_state *st = load_state("etl/microsoft_perfview/net.4.5.2.x86.etl");
     size_t checked = 0;
     for (size_t i = 0; i < etwcap_state_process_count(st); i++) {
         const etwcap_process *p = etwcap_state_process_at(st, i);
@@ -203,7 +195,7 @@ static void test_epoch_after_update(void **state)
 {
     (void)state;
     const char *rel = "etl/microsoft_perfview/net.4.5.2.x86.etl";
-    etwcap_state *all = load_state(rel, SIZE_MAX);
+    etwcap_state *all = load_state(rel);
     /* The process with the most methods, and the time of its last load. */
     size_t best = SIZE_MAX, most = 0;
     for (size_t i = 0; i < etwcap_state_process_count(all); i++)
@@ -244,12 +236,49 @@ static void test_epoch_after_update(void **state)
     etwcap_state_free(all);
 }
 
+/* PID 0's half: a driver loaded and unloaded while a process runs
+ * (tests/data/epoch-driver.txt) turns the kernel half of that process's
+ * epoch, and the answers follow it. No corpus trace loads a driver
+ * mid-trace. */
+static void test_epoch_driver(void **state)
+{
+    (void)state;
+    const char *etl = "test_epoch_driver.etl";
+    test_write_data_trace("epoch-driver.txt", etl);
+    etwcap_reader *r = NULL;
+    assert_int_equal(etwcap_reader_open(&r, etl, NULL, NULL), ETWCAP_OK);
+    etwcap_state *st = test_state_from(r);
+    size_t app = etwcap_state_find_process(st, 700, 500);
+    assert_true(app != SIZE_MAX);
+    const uint64_t addr = 0xfffff80001000100ull;
+    /* Times, whether the driver holds addr then, and the epoch group:
+     * equal groups must give equal epochs, different ones different. */
+    static const struct {
+        int64_t ts;
+        int in_driver, group;
+    } probes[] = {{500, 0, 0},  {999, 0, 0},  {1000, 1, 1}, {1500, 1, 1},
+                  {2000, 1, 1}, {2001, 0, 2}, {5000, 0, 2}};
+    uint64_t ep[sizeof probes / sizeof probes[0]];
+    for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+        const etwcap_module *m = etwcap_state_module_at(st, app, addr, probes[i].ts);
+        assert_int_equal(m != NULL, probes[i].in_driver);
+        assert_int_equal(etwcap_state_epoch(st, app, probes[i].ts, &ep[i]), 0);
+        /* App's own modules do not change after ts=200. */
+        assert_true((ep[i] >> 32) == (ep[0] >> 32));
+        for (size_t k = 0; k < i; k++)
+            assert_int_equal(ep[k] == ep[i], probes[k].group == probes[i].group);
+    }
+    etwcap_state_free(st);
+    remove(etl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_epochs_corpus),
         cmocka_unit_test(test_epoch_turns_at_load),
         cmocka_unit_test(test_epoch_after_update),
+        cmocka_unit_test(test_epoch_driver),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,12 +16,7 @@ static void test_jit_ranges(void **state)
     const char *p = test_corpus_require("etl/microsoft_perfview/net.4.5.2.x86.etl");
     etwcap_reader *r = NULL;
     assert_int_equal(etwcap_reader_open(&r, p, NULL, NULL), ETWCAP_OK);
-    etwcap_state *st = NULL;
-    assert_int_equal(etwcap_state_create(&st), ETWCAP_OK);
-    etwcap_event ev;
-    while (etwcap_reader_next(r, &ev) == ETWCAP_OK)
-        assert_int_equal(etwcap_state_update(st, &ev), ETWCAP_OK);
-    etwcap_reader_close(r);
+    etwcap_state *st = test_state_from(r);
 
     etwcap_symbolizer *sym = NULL;
     assert_int_equal(etwcap_symbolizer_create(&sym, st, NULL, NULL, NULL), ETWCAP_OK);

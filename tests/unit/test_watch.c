@@ -15,7 +15,6 @@
 #include "decode/decode_internal.h"
 #include "etwcap/decode.h"
 #include "etwcap/reader.h"
-#include "testgen.h"
 #include "testutil.h"
 #include "watch_file.h"
 
@@ -116,29 +115,11 @@ static void test_corpus_jit_hits(void **state)
     etwcap_claims_free(cl);
 }
 
-/* tests/data/watch-synth.txt written as an .etl (its comment says what it
- * holds), and its claims. */
-static void write_synth(const char *etl)
-{
-    const char *dir = getenv("ETWCAP_TESTDATA");
-    char path[1024], err[256];
-    snprintf(path, sizeof path, "%s/watch-synth.txt", dir ? dir : "tests/data");
-    size_t n = 0;
-    uint8_t *text = test_read_file(path, &n);
-    assert_non_null(text);
-    testgen_trace *t = testgen_desc_build((const char *)text, n, err, sizeof err);
-    if (!t)
-        fail_msg("testgen: %s", err);
-    assert_int_equal(testgen_write(t, etl), 0);
-    testgen_free(t);
-    free(text);
-}
-
 static void test_synthetic_stacks(void **state)
 {
     (void)state;
     const char *etl = "test_watch_synth.etl";
-    write_synth(etl);
+    test_write_data_trace("watch-synth.txt", etl); /* its comment says what it holds */
     etwcap_claims *cl = load_claims("claims/watch-synth-claims.json");
     uint32_t pid = 700;
     etwcap_watch_options o;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testgen.h"
+
 const char *test_corpus_path(const char *rel)
 {
     static char buf[4096];
@@ -114,4 +116,33 @@ size_t test_count(const char *s, const char *needle)
     for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
         n++;
     return n;
+}
+
+void test_write_data_trace(const char *rel, const char *etl)
+{
+    const char *dir = getenv("ETWCAP_TESTDATA");
+    char path[1024], err[256];
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/data", rel);
+    size_t n = 0;
+    uint8_t *text = test_read_file(path, &n);
+    if (!text)
+        fail_msg("cannot read %s", path);
+    testgen_trace *t = testgen_desc_build((const char *)text, n, err, sizeof err);
+    free(text);
+    if (!t)
+        fail_msg("testgen: %s: %s", path, err);
+    int rc = testgen_write(t, etl);
+    testgen_free(t);
+    assert_int_equal(rc, 0);
+}
+
+etwcap_state *test_state_from(etwcap_reader *r)
+{
+    etwcap_state *st = NULL;
+    assert_int_equal(etwcap_state_create(&st), ETWCAP_OK);
+    etwcap_event ev;
+    while (etwcap_reader_next(r, &ev) == ETWCAP_OK)
+        assert_int_equal(etwcap_state_update(st, &ev), ETWCAP_OK);
+    etwcap_reader_close(r);
+    return st;
 }

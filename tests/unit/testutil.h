@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "etwcap/decode.h"
+#include "etwcap/reader.h"
+#include "etwcap/state.h"
 
 /* Exit status that ctest reads as "skipped" (SKIP_RETURN_CODE). */
 #define TEST_SKIP_CODE 77
@@ -26,6 +28,14 @@ const char *test_corpus_require(const char *rel);
 
 /* Read a whole (small) file into a malloc'd buffer. Returns NULL on failure. */
 uint8_t *test_read_file(const char *path, size_t *size);
+
+/* tests/data/<rel> (under $ETWCAP_TESTDATA), a testgen description
+ * (tests/tools/testgen/README.md), written as the trace `etl`. Fails the
+ * test when it cannot. */
+void test_write_data_trace(const char *rel, const char *etl);
+
+/* The state built from every event of `r`, which is then closed. */
+etwcap_state *test_state_from(etwcap_reader *r);
 
 /* Everything written to `f` so far (a tmpfile), as a string; caller frees. */
 char *test_read_stream(FILE *f);

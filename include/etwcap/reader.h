@@ -121,7 +121,7 @@ double etwcap_logfile_msec(const etwcap_logfile_info *info, int64_t raw);
 
 /* Format a FILETIME as ISO 8601 UTC with 7 fractional digits:
  * "2020-07-29T00:06:19.7912345Z". `out` needs 32 bytes. */
-void etwcap_filetime_format(int64_t filetime, char out[32]);
+void etwcap_filetime_format(int64_t ft, char out[32]);
 
 #ifdef __cplusplus
 }

@@ -43,9 +43,8 @@ int cmd_stats(int argc, char **argv)
         return CLI_INPUT;
     }
     etwcap_event ev;
-    etwcap_status s = ETWCAP_OK;
     /* Counting does not need time order: read in file order. */
-    while ((s = etwcap_reader_next(r, &ev)) == ETWCAP_OK) {
+    while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
         if (etwcap_stats_add(st, &ev) != ETWCAP_OK) {
             fprintf(stderr, "etwcap: out of memory\n");
             break;

@@ -103,7 +103,7 @@ void etwcap_sha256_free(etwcap_sha256 *h)
 void etwcap_sha256_hex(const uint8_t d[32], char out[65])
 {
     static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
+    for (size_t i = 0; i < 32; i++) {
         out[2 * i] = hex[d[i] >> 4];
         out[2 * i + 1] = hex[d[i] & 15];
     }

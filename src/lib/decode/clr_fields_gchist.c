@@ -46,7 +46,7 @@ static int minor_version(const clr_ctx *x, size_t gen_data)
         return len == size - 4 ? 1 : len == size ? 2 : 0;
     }
     if (x->ver == 2) {
-        size_t size = gen_data + 4 * 6 + 1 + 8;
+        size_t size = gen_data + (size_t)4 * 6 + 1 + 8;
         return len == size - 8 ? 1 : len == size ? 2 : 0;
     }
     return x->ver >= 3 ? 0 : -1;
@@ -59,7 +59,7 @@ etwcap_decode_result clr_f_per_heap_history(clr_ctx *x)
                                             "PinnedAllocated",   "PinnedAllocatedAdvance"};
     const unsigned v = x->ver;
     const size_t p = x->psize;
-    const size_t gd = 5 * 10 * p; /* five gc_generation_data of 10 pointers */
+    const size_t gd = (size_t)5 * 10 * p; /* five gc_generation_data of 10 pointers */
     const int minor = minor_version(x, gd);
 
     if (v == 0 || v == 2) {

@@ -18,13 +18,12 @@ static void ipv4_text(const uint8_t *b, char *out, size_t cap)
 static void ipv6_text(const uint8_t *b, char *out, size_t cap)
 {
     unsigned w[8];
-    for (int i = 0; i < 8; i++)
+    for (size_t i = 0; i < 8; i++)
         w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
     int v4 = 0;
     if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[6] != 0) {
-        if (w[4] == 0 && (w[5] == 0 || w[5] == 0xFFFF))
-            v4 = 1;
-        else if (w[4] == 0xFFFF && w[5] == 0)
+        /* ::a.b.c.d, ::ffff:a.b.c.d, ::ffff:0:a.b.c.d */
+        if ((w[4] == 0 && (w[5] == 0 || w[5] == 0xFFFF)) || (w[4] == 0xFFFF && w[5] == 0))
             v4 = 1;
     }
     if (w[4] == 0 && w[5] == 0x5EFE)

@@ -81,8 +81,8 @@ static void format_systemtime(const uint8_t *p, char out[32])
         return;
     }
     int64_t days = days_from_civil(y, mo, d) - days_from_civil(1, 1, 1);
-    int64_t ticks = days * 864000000000LL + ((int64_t)h * 3600 + mi * 60 + s) * 10000000LL +
-                    (int64_t)ms * 10000;
+    int64_t ticks = days * 864000000000LL +
+                    ((int64_t)h * 3600 + (int64_t)mi * 60 + s) * 10000000LL + (int64_t)ms * 10000;
     format_ticks(ticks, out);
 }
 

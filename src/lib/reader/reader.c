@@ -469,7 +469,7 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
             add_diag(r, ETWCAP_ERR_FORMAT, index, off,
                      "compressed buffer declares %u bytes of data; the decompressed buffers of "
                      "all CPUs would exceed %u MiB",
-                     b->h.offset, DECODED_BUDGET >> 20);
+                     b->h.offset, (unsigned)(DECODED_BUDGET >> 20));
             goto skip;
         }
         r->stats.buffers_compressed++;

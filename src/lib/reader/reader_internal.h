@@ -29,7 +29,7 @@
  * buffers together get a budget; a buffer beyond it is skipped with a
  * diagnostic. */
 #define BUF_MAX_DECODED (16u * 1024u * 1024u)
-#define DECODED_BUDGET (256u * 1024u * 1024u)
+#define DECODED_BUDGET ((size_t)256 * 1024 * 1024)
 
 typedef struct buf_hdr {
     uint32_t size;         /* BufferSize: bytes on disk */

@@ -41,7 +41,7 @@ char *etwcap_state_dup_w(etwcap_wspan w)
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
-    if (n < *cap)
+    if (n < *cap && *arr) /* (*cap is 0 while *arr is NULL) */
         return 0;
     size_t c = *cap ? *cap * 2 : 16;
     void *p = realloc(*arr, c * elem);

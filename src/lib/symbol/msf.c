@@ -76,8 +76,8 @@ static etwcap_status read_directory(msf_file *m, uint32_t map_block, uint32_t di
     }
     st = read_block(m, map_block, 0, map, (size_t)nb * 4u, diag);
     for (uint32_t i = 0; st == ETWCAP_OK && i < nb; i++) {
-        list[i] = etwcap_rd32(map + 4u * i);
-        st = use_block(m, used, list[i], "the stream directory", map_at + 4u * i, diag);
+        list[i] = etwcap_rd32(map + (size_t)4 * i);
+        st = use_block(m, used, list[i], "the stream directory", map_at + (uint64_t)4 * i, diag);
         if (st == ETWCAP_OK)
             st = read_block(m, list[i], 0, dir + (size_t)i * bs, bs, diag);
     }
@@ -112,7 +112,7 @@ static etwcap_status parse_directory(msf_file *m, const uint8_t *dir, uint32_t d
                         (unsigned)dir_bytes);
     uint64_t total = 0;
     for (uint32_t i = 0; i < ns; i++) {
-        uint32_t sz = etwcap_rd32(dir + 4 + 4u * i);
+        uint32_t sz = etwcap_rd32(dir + 4 + (size_t)4 * i);
         if (sz != MSF_NIL_STREAM)
             total += blocks_for(sz, bs);
     }
@@ -134,15 +134,15 @@ static etwcap_status parse_directory(msf_file *m, const uint8_t *dir, uint32_t d
     const uint8_t *list = dir + 4 + 4u * (size_t)ns;
     uint32_t k = 0;
     for (uint32_t i = 0; i < ns; i++) {
-        uint32_t sz = etwcap_rd32(dir + 4 + 4u * i);
+        uint32_t sz = etwcap_rd32(dir + 4 + (size_t)4 * i);
         m->sizes[i] = sz;
         m->first[i] = k;
         uint32_t n = sz == MSF_NIL_STREAM ? 0 : blocks_for(sz, bs);
         for (uint32_t j = 0; j < n; j++, k++) {
             char what[48];
             snprintf(what, sizeof what, "stream %u", (unsigned)i);
-            m->blocks[k] = etwcap_rd32(list + 4u * k);
-            uint64_t at = dir_offset(m, dlist, (uint64_t)(list - dir) + 4u * k);
+            m->blocks[k] = etwcap_rd32(list + (size_t)4 * k);
+            uint64_t at = dir_offset(m, dlist, (uint64_t)(list - dir) + (uint64_t)4 * k);
             etwcap_status st = use_block(m, used, m->blocks[k], what, at, diag);
             if (st != ETWCAP_OK)
                 return st;

@@ -344,7 +344,7 @@ static etwcap_status read_dbi(pdb_ctx *c)
     uint16_t dbg[11];
     uint32_t dbg_at = (uint32_t)(total - sub[6]);
     for (unsigned i = 0; i < 11; i++)
-        dbg[i] = 2u * i + 2u <= sub[6] ? etwcap_rd16(d + dbg_at + 2u * i) : NO_STREAM;
+        dbg[i] = 2u * i + 2u <= sub[6] ? etwcap_rd16(d + dbg_at + (size_t)2 * i) : NO_STREAM;
     st = read_sections(c, dbg, dbg_at);
     if (st == ETWCAP_OK && symrec != NO_STREAM) {
         uint8_t *sr;

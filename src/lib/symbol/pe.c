@@ -107,7 +107,7 @@ static etwcap_status parse_sections(pe_ctx *c, uint64_t off, unsigned n)
         return sym_fail(c->diag, ETWCAP_ERR_NOMEM, off, "out of memory for sections");
     for (unsigned i = 0; i < n; i++) {
         uint8_t h[40];
-        etwcap_status st = rd(c, off + 40u * i, h, sizeof h, "section header");
+        etwcap_status st = rd(c, off + (uint64_t)40 * i, h, sizeof h, "section header");
         if (st != ETWCAP_OK)
             return st;
         etwcap_pe_section *s = &pe->secs[i];
@@ -163,7 +163,7 @@ static etwcap_status parse_debug_dir(pe_ctx *c, uint32_t rva, uint32_t size)
         return st;
     for (uint32_t i = 0; i < count && !c->pe->id.has_rsds; i++) {
         uint8_t e[28];
-        if ((st = rd(c, off + 28u * i, e, sizeof e, "debug directory entry")) != ETWCAP_OK)
+        if ((st = rd(c, off + (uint64_t)28 * i, e, sizeof e, "debug directory entry")) != ETWCAP_OK)
             return st;
         if (etwcap_rd32(e + 0xC) == 2 && (st = parse_codeview(c, e)) != ETWCAP_OK)
             return st;
@@ -284,16 +284,16 @@ static etwcap_status parse_exports(pe_ctx *c, uint32_t dir_rva, uint32_t dir_siz
         (st = rd(c, ooff, ords, (size_t)nnames * 2u, "export ordinal table")) != ETWCAP_OK)
         goto out;
     for (uint32_t i = 0; i < nnames; i++) {
-        uint16_t o = etwcap_rd16(ords + 2u * i);
+        uint16_t o = etwcap_rd16(ords + (size_t)2 * i);
         if (o >= nfun || named[o])
             continue; /* out of range, or a second name for the same function */
         uint32_t at;
-        if ((st = read_cstr(c, etwcap_rd32(nms + 4u * i), &at)) != ETWCAP_OK)
+        if ((st = read_cstr(c, etwcap_rd32(nms + (size_t)4 * i), &at)) != ETWCAP_OK)
             goto out;
         named[o] = at + 1;
     }
     for (uint32_t i = 0; i < nfun; i++) {
-        uint32_t rva = etwcap_rd32(funs + 4u * i);
+        uint32_t rva = etwcap_rd32(funs + (size_t)4 * i);
         if (rva == 0 || (rva >= dir_rva && rva - dir_rva < dir_size))
             continue; /* unused slot, or a forwarder string */
         pe_export *e = &pe->exps[pe->nexp++];
@@ -374,9 +374,9 @@ static etwcap_status parse(pe_ctx *c)
     uint32_t dir[2][2] = {{0, 0}, {0, 0}}; /* export, debug */
     for (unsigned k = 0; k < 2; k++) {
         unsigned idx = k == 0 ? 0 : 6;
-        if (idx < ndirs && dirs_at + 8u * idx + 8 <= sizeof oh) {
-            dir[k][0] = etwcap_rd32(oh + dirs_at + 8u * idx);
-            dir[k][1] = etwcap_rd32(oh + dirs_at + 8u * idx + 4);
+        if (idx < ndirs && dirs_at + (size_t)8 * idx + 8 <= sizeof oh) {
+            dir[k][0] = etwcap_rd32(oh + dirs_at + (size_t)8 * idx);
+            dir[k][1] = etwcap_rd32(oh + dirs_at + (size_t)8 * idx + 4);
         }
     }
     if ((st = parse_sections(c, opt + optsize, nsec)) != ETWCAP_OK)

@@ -38,7 +38,9 @@ JOBS=${ETWCAP_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Every reader's target. A target whose fuzz_<t>.c is absent is skipped.
 TARGETS=(etl lz77 decode tracelogging stackkeys pe pdb
     # The claims and evidence JSON readers of `confirm` (fuzz_claims.c).
-    claims)
+    claims
+    # The evidence builder over an .etl file (fuzz_evidence.c).
+    evidence)
 
 # -max_len per target: room for the largest realistic input, no more.
 max_len() {
@@ -51,7 +53,17 @@ max_len() {
     pe) echo 65536 ;;
     pdb) echo 65536 ;;          # seeds are 512-byte-block PDBs below 50 KB
     claims) echo 32768 ;;       # mode byte + evidence (seeds below 14 KB) + claims
+    evidence) echo 131072 ;;    # as etl
     *) echo 65536 ;;
+    esac
+}
+
+# The seed corpus of a target: fuzz_evidence reads the same input as
+# fuzz_etl (an .etl file) and shares its seeds.
+seeds_dir() {
+    case $1 in
+    evidence) echo "$FUZZ/corpus/fuzz_etl" ;;
+    *) echo "$FUZZ/corpus/fuzz_$1" ;;
     esac
 }
 
@@ -156,7 +168,7 @@ fuzz_target() {
     # 1. Replay: the committed regressions (and, with --replay, the seeds).
     mapfile -t replay < <(inputs_of "$FUZZ/regressions/fuzz_$t")
     if [ "$SECONDS_PER" = 0 ]; then
-        mapfile -t seeds < <(inputs_of "$FUZZ/corpus/fuzz_$t")
+        mapfile -t seeds < <(inputs_of "$(seeds_dir "$t")")
         replay+=("${seeds[@]}")
     fi
     rstatus=ok
@@ -172,7 +184,7 @@ fuzz_target() {
     # 2. Fuzz a scratch copy of the seed corpus.
     fstatus=ok
     if [ "$SECONDS_PER" != 0 ]; then
-        mapfile -t seeds < <(inputs_of "$FUZZ/corpus/fuzz_$t")
+        mapfile -t seeds < <(inputs_of "$(seeds_dir "$t")")
         [ ${#seeds[@]} -gt 0 ] && cp "${seeds[@]}" "$work/corpus/"
         echo "==> fuzz_$t: ${SECONDS_PER}s, ${#seeds[@]} seeds, -max_len=$ml"
         # shellcheck disable=SC2086

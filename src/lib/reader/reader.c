@@ -9,14 +9,7 @@
  * Ties are broken by (buffer index, offset in buffer), which is file order:
  * the merge is stable and deterministic.
  *
- * Finding buffers. Opening reads every buffer header once (the scan). In
- * time order, the headers met by one walk in file order are handed to the
- * streams of their CPUs: each stream keeps a queue of its upcoming buffers
- * (the index window). The queues together hold at most KNOWN_CAP entries; a
- * stream whose next buffer lies beyond a full window looks for it on its
- * own. Headers are read in blocks when buffers are small. In file order
- * (no_merge), buffers are read in chunks of CHUNK_SIZE bytes; a buffer that
- * needs no decompression is parsed where it lies in the chunk.
+ * Finding buffers (which buffer each stream reads next) is reader_find.c.
  *
  * Threads. With options.threads > 1, worker threads decompress (in time
  * order: also read) upcoming buffers of each stream while the caller's thread
@@ -39,87 +32,8 @@
 #include "reader/reader_internal.h"
 #include "reader/record.h"
 
-#define CHUNK_SIZE (1u << 20)     /* sequential reads in file order */
-#define HBLOCK_SIZE (256u << 10)  /* header reads when buffers are small */
-#define HBLOCK_SMALL (32u << 10)  /* "small": below this, read headers in blocks */
-#define KNOWN_CAP 16384u          /* index window: buffers found ahead, all streams */
-#define PF_MAX 16u                /* buffers decoded ahead per stream, at most */
-#define POOL_SLOTS_MAX 64u        /* buffers decoded ahead, all streams */
-#define PF_MAX_DECODED (4u << 20) /* larger buffers are decoded on demand only */
-#define CHUNK_FREE_MAX 4u
-
-/* Buffer headers read in blocks (see HBLOCK_SMALL). */
-typedef struct hblock {
-    uint8_t *mem;
-    uint64_t off;
-    size_t len;
-    uint32_t prev_size; /* size of the buffer read last */
-} hblock;
-
-typedef struct stream {
-    uint32_t cpu;
-    /* Upcoming buffers of this stream found by the walk (merge), oldest first. */
-    bufinfo *known;
-    size_t kcap, khead, klen;
-    /* Where the search for the next buffer begins: after the last one taken. */
-    uint64_t search_off, search_index;
-    /* Buffers being decoded ahead, oldest first. */
-    slot *pf[PF_MAX];
-    size_t pfhead, pflen;
-    slot cur; /* the buffer being read */
-    uint32_t cur_cpu;
-    size_t pos; /* offset of the record after `head` */
-    int has_head;
-    int exhausted;
-    size_t vcap; /* decoded-buffer capacity one buffer per stream would need (the budget) */
-    etwcap_event head;
-} stream;
-
-struct etwcap_reader {
-    char *path;
-    rd_source src;
-    uint64_t scan_end; /* offset after the last buffer whose header is sane */
-    int no_merge;
-
-    etwcap_logfile_info info;
-    int have_info;
-    etwcap_reader_stats stats;
-
-    stream *streams;
-    size_t nstreams;
-    int32_t *cpu_stream; /* CPU -> stream (merge) */
-    size_t *heap;        /* indices into streams, min-heap by head order */
-    size_t heap_len;
-    size_t pending; /* stream to advance before the next pop, or SIZE_MAX */
-    size_t decoded; /* bytes the decompressed buffers of all streams would take */
-
-    /* The walk over headers in file order (merge). */
-    hblock walk_blk;
-    uint64_t walk_off, walk_index;
-    int walk_done;
-    size_t known_total;
-
-    /* Chunks in file order (no_merge). */
-    chunk *seq;
-    chunk *chunk_free;
-    size_t nchunk_free;
-    uint64_t seq_off, seq_index;
-
-    /* Decoding ahead. */
-    rd_pool pool;
-    slot *slots;
-    size_t nslots;
-    slot *slot_free;
-    size_t pf_depth;
-
-    etwcap_diag diags[ETWCAP_READER_MAX_DIAGS];
-    size_t ndiags;
-    etwcap_diag_cb on_diag;
-    void *diag_payload;
-};
-
-static void add_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint64_t offset,
-                     const char *fmt, ...)
+void etwcap_rd_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint64_t offset,
+                    const char *fmt, ...)
 {
     etwcap_diag d;
     d.status = st;
@@ -136,246 +50,6 @@ static void add_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint
         r->on_diag(&d, r->diag_payload);
 }
 
-/* Read and sanity-check the buffer header at `off`, through `hb` when given.
- * Returns 1 for a usable buffer, 0 at a clean end of file, -1 when the
- * header cannot be trusted (the walk cannot continue past it). Diagnostics
- * are added only when `report`. */
-static int read_buf_hdr(etwcap_reader *r, hblock *hb, uint64_t off, uint64_t index, buf_hdr *b,
-                        int report)
-{
-    uint8_t one[BUF_HDR];
-    const uint8_t *h = NULL;
-    if (off >= r->src.size)
-        return 0;
-    if (r->src.mem) {
-        if (r->src.size - off >= BUF_HDR)
-            h = r->src.mem + off;
-    } else if (hb && hb->len >= BUF_HDR && off >= hb->off && off - hb->off <= hb->len - BUF_HDR) {
-        h = hb->mem + (off - hb->off);
-    }
-    if (!h) {
-        int64_t got;
-        if (r->src.mem) {
-            got = (int64_t)(r->src.size - off);
-        } else if (hb && hb->prev_size && hb->prev_size < HBLOCK_SMALL &&
-                   (hb->mem || (hb->mem = malloc(HBLOCK_SIZE)) != NULL)) {
-            hb->len = 0;
-            got = etwcap_rd_read_at(&r->src, off, hb->mem, HBLOCK_SIZE);
-            if (got >= (int64_t)BUF_HDR) {
-                hb->off = off;
-                hb->len = (size_t)got;
-                h = hb->mem;
-            }
-        } else {
-            got = etwcap_rd_read_at(&r->src, off, one, BUF_HDR);
-            h = one;
-        }
-        if (got < 0) {
-            if (report)
-                add_diag(r, ETWCAP_ERR_IO, (int64_t)index, off, "read error in buffer header");
-            return -1;
-        }
-        if ((size_t)got < BUF_HDR) {
-            if (report)
-                add_diag(r, ETWCAP_ERR_FORMAT, (int64_t)index, off,
-                         "truncated buffer header: %lld of %u bytes present", (long long)got,
-                         BUF_HDR);
-            return -1;
-        }
-    }
-    etwcap_parse_buf_hdr(h, b);
-    if (hb)
-        hb->prev_size = b->size;
-    if (b->size < BUF_HDR || b->size > BUF_MAX_SIZE) {
-        if (report)
-            add_diag(r, ETWCAP_ERR_FORMAT, (int64_t)index, off,
-                     "buffer size %u is outside [%u, %u]; cannot find the next buffer", b->size,
-                     BUF_HDR, BUF_MAX_SIZE);
-        return -1;
-    }
-    return 1;
-}
-
-/* ---- chunks (file order) -------------------------------------------------- */
-
-static void chunk_release(etwcap_reader *r, chunk *c)
-{
-    if (!c || --c->refs > 0)
-        return;
-    if (c->mem && r->nchunk_free < CHUNK_FREE_MAX) {
-        c->next_free = r->chunk_free;
-        r->chunk_free = c;
-        r->nchunk_free++;
-        return;
-    }
-    free(c->mem);
-    free(c);
-}
-
-/* Make r->seq cover [off, off + n) (n is cut at the end of the file); NULL
- * when that cannot be read. */
-static chunk *seq_cover(etwcap_reader *r, uint64_t off, size_t n)
-{
-    if (off >= r->src.size)
-        return NULL;
-    if (n > r->src.size - off)
-        n = (size_t)(r->src.size - off);
-    chunk *c = r->seq;
-    if (c && off >= c->off && off - c->off <= c->len && n <= c->len - (off - c->off))
-        return c;
-    chunk_release(r, r->seq);
-    r->seq = NULL;
-    size_t want = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-    if (want > r->src.size - off)
-        want = (size_t)(r->src.size - off);
-    if (r->chunk_free && r->chunk_free->cap >= want) {
-        c = r->chunk_free;
-        r->chunk_free = c->next_free;
-        r->nchunk_free--;
-    } else if (!(c = calloc(1, sizeof *c))) {
-        return NULL;
-    }
-    c->refs = 1; /* the walk's reference */
-    c->off = off;
-    if (r->src.mem) {
-        c->data = r->src.mem + off;
-        c->len = (size_t)(r->src.size - off);
-    } else {
-        if (c->cap < want) {
-            free(c->mem);
-            c->mem = malloc(want);
-            c->cap = c->mem ? want : 0;
-        }
-        int64_t got = c->mem ? etwcap_rd_read_at(&r->src, off, c->mem, want) : -1;
-        if (got < (int64_t)n) {
-            chunk_release(r, c);
-            return NULL;
-        }
-        c->data = c->mem;
-        c->len = (size_t)got;
-    }
-    r->seq = c;
-    return c;
-}
-
-/* The next buffer in file order, with a reference to the chunk holding it
- * (NULL when it could not be read that way: it is then read on its own,
- * which reports the problem). */
-static int seq_next(etwcap_reader *r, bufinfo *b, chunk **ch)
-{
-    *ch = NULL;
-    uint64_t off = r->seq_off;
-    if (off >= r->scan_end)
-        return 0;
-    chunk *c = seq_cover(r, off, BUF_HDR);
-    if (c) {
-        etwcap_parse_buf_hdr(c->data + (off - c->off), &b->h);
-        if (b->h.size < BUF_HDR || b->h.size > BUF_MAX_SIZE)
-            return 0;
-    } else if (read_buf_hdr(r, NULL, off, r->seq_index, &b->h, 0) != 1) {
-        return 0;
-    }
-    b->off = off;
-    b->index = r->seq_index;
-    r->seq_off = off + b->h.size;
-    r->seq_index++;
-    if ((c = seq_cover(r, off, b->h.size)) != NULL) {
-        c->refs++;
-        *ch = c;
-    }
-    return 1;
-}
-
-/* ---- the index window (time order) ---------------------------------------- */
-
-static int known_push(etwcap_reader *r, stream *s, const bufinfo *b)
-{
-    if (s->klen == s->kcap) {
-        size_t cap = s->kcap ? s->kcap * 2 : 16;
-        bufinfo *k = malloc(cap * sizeof *k);
-        if (!k)
-            return -1;
-        for (size_t i = 0; i < s->klen; i++)
-            k[i] = s->known[(s->khead + i) % s->kcap];
-        free(s->known);
-        s->known = k;
-        s->kcap = cap;
-        s->khead = 0;
-    }
-    s->known[(s->khead + s->klen) % s->kcap] = *b;
-    s->klen++;
-    r->known_total++;
-    return 0;
-}
-
-static void known_pop(etwcap_reader *r, stream *s, bufinfo *b)
-{
-    *b = s->known[s->khead];
-    s->khead = (s->khead + 1) % s->kcap;
-    s->klen--;
-    r->known_total--;
-}
-
-/* One more header of the walk, handed to its stream. */
-static void walk_step(etwcap_reader *r)
-{
-    bufinfo b;
-    if (r->walk_off >= r->scan_end ||
-        read_buf_hdr(r, &r->walk_blk, r->walk_off, r->walk_index, &b.h, 0) != 1) {
-        r->walk_done = 1;
-        return;
-    }
-    b.off = r->walk_off;
-    b.index = r->walk_index;
-    int32_t t = b.h.cpu < MAX_CPUS ? r->cpu_stream[b.h.cpu] : -1;
-    if (t >= 0 && b.index >= r->streams[t].search_index && known_push(r, &r->streams[t], &b) != 0) {
-        /* Out of memory for the window: the stream will search on its own. */
-        r->walk_done = 1;
-        return;
-    }
-    r->walk_off += b.h.size;
-    r->walk_index++;
-}
-
-/* The stream's next buffer, searched header by header (the window is full
- * or could not grow). */
-static int private_search(etwcap_reader *r, stream *s, bufinfo *b)
-{
-    uint64_t off = s->search_off, index = s->search_index;
-    if (r->walk_index > index) {
-        off = r->walk_off;
-        index = r->walk_index;
-    }
-    while (off < r->scan_end) {
-        if (read_buf_hdr(r, NULL, off, index, &b->h, 0) != 1)
-            break;
-        if (b->h.cpu == s->cpu) {
-            b->off = off;
-            b->index = index;
-            return 1;
-        }
-        off += b->h.size;
-        index++;
-    }
-    return 0;
-}
-
-/* The next buffer of stream `s` in time order (merge). */
-static int merge_next(etwcap_reader *r, stream *s, bufinfo *b, int may_search)
-{
-    for (;;) {
-        if (s->klen) {
-            known_pop(r, s, b);
-            return 1;
-        }
-        if (r->walk_done && r->walk_off >= r->scan_end)
-            return 0;
-        if (r->walk_done || r->known_total >= KNOWN_CAP)
-            return may_search ? private_search(r, s, b) : 0;
-        walk_step(r);
-    }
-}
-
 /* ---- taking buffers ------------------------------------------------------- */
 
 static size_t disk_bytes(const etwcap_reader *r, const bufinfo *b)
@@ -386,7 +60,7 @@ static size_t disk_bytes(const etwcap_reader *r, const bufinfo *b)
 
 static void slot_reset(etwcap_reader *r, slot *sl)
 {
-    chunk_release(r, sl->ch);
+    etwcap_rd_chunk_release(r, sl->ch);
     sl->ch = NULL;
     sl->rec = NULL;
     sl->end = 0;
@@ -401,9 +75,9 @@ static void schedule(etwcap_reader *r, stream *s)
         bufinfo b;
         chunk *ch = NULL;
         if (r->no_merge) {
-            if (!seq_next(r, &b, &ch))
+            if (!etwcap_rd_seq_next(r, &b, &ch))
                 return;
-        } else if (!merge_next(r, s, &b, 0)) {
+        } else if (!etwcap_rd_merge_next(r, s, &b, 0)) {
             return;
         }
         s->search_off = b.off + b.h.size;
@@ -448,35 +122,37 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
     const int64_t index = (int64_t)b->index;
     r->stats.buffers++;
     if (r->src.size - off < b->h.size)
-        add_diag(r, ETWCAP_ERR_FORMAT, index, off,
-                 "truncated buffer: %u bytes declared, %zu present", b->h.size, sl->disk);
+        etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, index, off,
+                       "truncated buffer: %u bytes declared, %zu present", b->h.size, sl->disk);
     size_t grow = 0;
     const int compressed = (b->h.flags & BUF_FLAG_COMPRESSED) != 0;
     if (compressed) {
         if (b->h.compression != COMPRESSION_LZ77) {
-            add_diag(r, ETWCAP_ERR_UNSUPPORTED, index, off,
-                     "unsupported compression format %u (only 3, plain LZ77, is known)",
-                     b->h.compression);
+            etwcap_rd_diag(r, ETWCAP_ERR_UNSUPPORTED, index, off,
+                           "unsupported compression format %u (only 3, plain LZ77, is known)",
+                           b->h.compression);
             goto skip;
         }
         if (b->h.offset < BUF_HDR || b->h.offset > BUF_MAX_DECODED) {
-            add_diag(r, ETWCAP_ERR_FORMAT, index, off,
-                     "compressed buffer declares %u bytes of data", b->h.offset);
+            etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, index, off,
+                           "compressed buffer declares %u bytes of data", b->h.offset);
             goto skip;
         }
         grow = b->h.offset > s->vcap ? b->h.offset - s->vcap : 0;
         if (grow > DECODED_BUDGET - r->decoded) {
-            add_diag(r, ETWCAP_ERR_FORMAT, index, off,
-                     "compressed buffer declares %u bytes of data; the decompressed buffers of "
-                     "all CPUs would exceed %u MiB",
-                     b->h.offset, (unsigned)(DECODED_BUDGET >> 20));
+            etwcap_rd_diag(
+                r, ETWCAP_ERR_FORMAT, index, off,
+                "compressed buffer declares %u bytes of data; the decompressed buffers of "
+                "all CPUs would exceed %u MiB",
+                b->h.offset, (unsigned)(DECODED_BUDGET >> 20));
             goto skip;
         }
         r->stats.buffers_compressed++;
     }
     obtain(r, sl);
     if (sl->nomem) {
-        add_diag(r, ETWCAP_ERR_NOMEM, index, off, "out of memory for a %u-byte buffer", b->h.size);
+        etwcap_rd_diag(r, ETWCAP_ERR_NOMEM, index, off, "out of memory for a %u-byte buffer",
+                       b->h.size);
         goto skip;
     }
     if (compressed) {
@@ -487,11 +163,11 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
         s->vcap = sl->disk;
     }
     if (sl->read_error) {
-        add_diag(r, ETWCAP_ERR_IO, index, off, "read error in buffer");
+        etwcap_rd_diag(r, ETWCAP_ERR_IO, index, off, "read error in buffer");
         goto skip;
     }
     if (sl->has_diag)
-        add_diag(r, sl->diag.status, index, sl->diag.offset, "%s", sl->diag.message);
+        etwcap_rd_diag(r, sl->diag.status, index, sl->diag.offset, "%s", sl->diag.message);
     if (pf) {
         /* The stream's old storage goes back to the pool with the slot. */
         const int own = pf->rec == pf->data; /* decoded into the slot's storage */
@@ -527,7 +203,8 @@ static int stream_next_buffer(etwcap_reader *r, stream *s)
         } else {
             bufinfo b;
             chunk *ch = NULL;
-            int found = r->no_merge ? seq_next(r, &b, &ch) : merge_next(r, s, &b, 1);
+            int found =
+                r->no_merge ? etwcap_rd_seq_next(r, &b, &ch) : etwcap_rd_merge_next(r, s, &b, 1);
             if (!found) {
                 s->exhausted = 1;
                 return 0;
@@ -577,10 +254,12 @@ static int stream_parse_next(etwcap_reader *r, stream *s, etwcap_event *ev)
                 const int compressed = (s->cur.b.h.flags & BUF_FLAG_COMPRESSED) != 0;
                 uint64_t at = compressed ? s->cur.b.off : s->cur.b.off + s->pos;
                 if (compressed)
-                    add_diag(r, ETWCAP_ERR_FORMAT, (int64_t)s->cur.b.index, at,
-                             "record at offset 0x%zx of the decompressed buffer: %s", s->pos, why);
+                    etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, (int64_t)s->cur.b.index, at,
+                                   "record at offset 0x%zx of the decompressed buffer: %s", s->pos,
+                                   why);
                 else
-                    add_diag(r, ETWCAP_ERR_FORMAT, (int64_t)s->cur.b.index, at, "record: %s", why);
+                    etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, (int64_t)s->cur.b.index, at, "record: %s",
+                                   why);
             }
             /* END or CORRUPT: this buffer has no more records. */
         }
@@ -636,69 +315,6 @@ static void heap_sift_up(etwcap_reader *r, size_t i)
     }
 }
 
-/* One pass over the buffer headers (0x48 bytes each) to learn which CPUs
- * have buffers and where each CPU's first buffer is; in time order the
- * first KNOWN_CAP buffers go straight into the streams' queues. Problems
- * with buffer headers are reported here, once. */
-static etwcap_status scan_buffers(etwcap_reader *r)
-{
-    r->cpu_stream = malloc(MAX_CPUS * sizeof *r->cpu_stream);
-    if (!r->cpu_stream)
-        return ETWCAP_ERR_NOMEM;
-    for (size_t i = 0; i < MAX_CPUS; i++)
-        r->cpu_stream[i] = -1;
-    hblock hb;
-    memset(&hb, 0, sizeof hb);
-    etwcap_status st = ETWCAP_OK;
-    int filling = !r->no_merge; /* the walk has not passed this buffer yet */
-    uint64_t off = 0, index = 0;
-    for (;;) {
-        buf_hdr b;
-        int rc = read_buf_hdr(r, &hb, off, index, &b, 1);
-        if (rc != 1)
-            break;
-        uint32_t key = r->no_merge ? 0 : b.cpu;
-        if (r->cpu_stream[key] < 0) {
-            stream *ns = realloc(r->streams, (r->nstreams + 1) * sizeof *ns);
-            if (!ns) {
-                st = ETWCAP_ERR_NOMEM;
-                break;
-            }
-            r->streams = ns;
-            stream *s = &r->streams[r->nstreams];
-            memset(s, 0, sizeof *s);
-            s->cpu = b.cpu;
-            r->cpu_stream[key] = (int32_t)r->nstreams++;
-        }
-        if (filling) {
-            bufinfo bi = {off, index, b};
-            if (r->known_total >= KNOWN_CAP ||
-                known_push(r, &r->streams[r->cpu_stream[key]], &bi) != 0) {
-                filling = 0;
-                r->walk_off = off;
-                r->walk_index = index;
-            }
-        }
-        if (b.cpu > r->stats.max_cpu)
-            r->stats.max_cpu = b.cpu;
-        r->stats.file_buffers++;
-        if (b.flags & BUF_FLAG_COMPRESSED)
-            r->stats.file_buffers_compressed++;
-        off += b.size;
-        index++;
-        if (off > r->src.size)
-            off = r->src.size; /* truncated last buffer: reported when loaded */
-    }
-    free(hb.mem);
-    r->scan_end = off;
-    r->stats.bytes = off;
-    if (filling) {
-        r->walk_off = off;
-        r->walk_index = index;
-    }
-    return st;
-}
-
 /* Worker threads for `threads` (0: one per processor), when they have
  * something to do: decompression. (Reading alone is not worth it: waking a
  * worker for each buffer costs more than the read.) */
@@ -742,7 +358,7 @@ static etwcap_status reader_init(etwcap_reader *r, const etwcap_reader_options *
             threads = opts->threads;
     }
     r->pending = SIZE_MAX;
-    etwcap_status st = scan_buffers(r);
+    etwcap_status st = etwcap_rd_scan(r);
     if (st != ETWCAP_OK)
         return st;
     if (r->nstreams == 0) {
@@ -778,13 +394,13 @@ static etwcap_status reader_init(etwcap_reader *r, const etwcap_reader_options *
                 if (etwcap_logfile_parse(&s->head, &r->info, &why) == 0)
                     r->have_info = 1;
                 else
-                    add_diag(r, ETWCAP_ERR_FORMAT, 0, BUF_HDR, "%s", why);
+                    etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, 0, BUF_HDR, "%s", why);
             }
         }
     }
     if (!r->have_info)
-        add_diag(r, ETWCAP_ERR_FORMAT, 0, BUF_HDR,
-                 "the first record is not a readable log-file header; times stay raw");
+        etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, 0, BUF_HDR,
+                       "the first record is not a readable log-file header; times stay raw");
     return ETWCAP_OK;
 }
 
@@ -970,7 +586,7 @@ void etwcap_reader_close(etwcap_reader *r)
         free(r->streams[i].known);
     }
     free(r->streams);
-    chunk_release(r, r->seq);
+    etwcap_rd_chunk_release(r, r->seq);
     while (r->chunk_free) {
         chunk *c = r->chunk_free;
         r->chunk_free = c->next_free;

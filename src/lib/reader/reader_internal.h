@@ -1,9 +1,10 @@
-/* reader_internal.h - pieces shared by reader.c and reader_load.c.
+/* reader_internal.h - pieces shared by reader.c, reader_find.c and
+ * reader_load.c.
  *
- * reader.c walks the buffer headers and merges the per-CPU streams;
- * reader_load.c gets a buffer's bytes (large sequential reads or one read
- * per buffer), decompresses them, and runs the optional worker threads that
- * do this ahead of the merge.
+ * reader_find.c walks the buffer headers; reader.c takes the buffers and
+ * merges the per-CPU streams; reader_load.c gets a buffer's bytes (large
+ * sequential reads or one read per buffer), decompresses them, and runs the
+ * optional worker threads that do this ahead of the merge.
  */
 #ifndef ETWCAP_READER_INTERNAL_H
 #define ETWCAP_READER_INTERNAL_H
@@ -139,5 +140,100 @@ void etwcap_pool_stop(rd_pool *p);
 void etwcap_pool_submit(rd_pool *p, slot *sl);
 /* Make `sl` SLOT_DONE: decode it here if no worker took it yet, else wait. */
 void etwcap_pool_finish(rd_pool *p, slot *sl);
+
+/* ---- the reader (reader.c) and how it finds buffers (reader_find.c) ------ */
+
+#define CHUNK_SIZE (1u << 20)     /* sequential reads in file order */
+#define HBLOCK_SIZE (256u << 10)  /* header reads when buffers are small */
+#define HBLOCK_SMALL (32u << 10)  /* "small": below this, read headers in blocks */
+#define KNOWN_CAP 16384u          /* index window: buffers found ahead, all streams */
+#define PF_MAX 16u                /* buffers decoded ahead per stream, at most */
+#define POOL_SLOTS_MAX 64u        /* buffers decoded ahead, all streams */
+#define PF_MAX_DECODED (4u << 20) /* larger buffers are decoded on demand only */
+#define CHUNK_FREE_MAX 4u
+
+/* Buffer headers read in blocks (see HBLOCK_SMALL). */
+typedef struct hblock {
+    uint8_t *mem;
+    uint64_t off;
+    size_t len;
+    uint32_t prev_size; /* size of the buffer read last */
+} hblock;
+
+typedef struct stream {
+    uint32_t cpu;
+    /* Upcoming buffers of this stream found by the walk (merge), oldest first. */
+    bufinfo *known;
+    size_t kcap, khead, klen;
+    /* Where the search for the next buffer begins: after the last one taken. */
+    uint64_t search_off, search_index;
+    /* Buffers being decoded ahead, oldest first. */
+    slot *pf[PF_MAX];
+    size_t pfhead, pflen;
+    slot cur; /* the buffer being read */
+    uint32_t cur_cpu;
+    size_t pos; /* offset of the record after `head` */
+    int has_head;
+    int exhausted;
+    size_t vcap; /* decoded-buffer capacity one buffer per stream would need (the budget) */
+    etwcap_event head;
+} stream;
+
+struct etwcap_reader {
+    char *path;
+    rd_source src;
+    uint64_t scan_end; /* offset after the last buffer whose header is sane */
+    int no_merge;
+
+    etwcap_logfile_info info;
+    int have_info;
+    etwcap_reader_stats stats;
+
+    stream *streams;
+    size_t nstreams;
+    int32_t *cpu_stream; /* CPU -> stream (merge) */
+    size_t *heap;        /* indices into streams, min-heap by head order */
+    size_t heap_len;
+    size_t pending; /* stream to advance before the next pop, or SIZE_MAX */
+    size_t decoded; /* bytes the decompressed buffers of all streams would take */
+
+    /* The walk over headers in file order (merge). */
+    hblock walk_blk;
+    uint64_t walk_off, walk_index;
+    int walk_done;
+    size_t known_total;
+
+    /* Chunks in file order (no_merge). */
+    chunk *seq;
+    chunk *chunk_free;
+    size_t nchunk_free;
+    uint64_t seq_off, seq_index;
+
+    /* Decoding ahead. */
+    rd_pool pool;
+    slot *slots;
+    size_t nslots;
+    slot *slot_free;
+    size_t pf_depth;
+
+    etwcap_diag diags[ETWCAP_READER_MAX_DIAGS];
+    size_t ndiags;
+    etwcap_diag_cb on_diag;
+    void *diag_payload;
+};
+
+/* Add a diagnostic (kept, and passed to the caller's callback). */
+void etwcap_rd_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint64_t offset,
+                    const char *fmt, ...);
+
+/* One pass over all buffer headers at open: the CPUs (streams), counts,
+ * and in time order the first buffers of every stream. */
+etwcap_status etwcap_rd_scan(etwcap_reader *r);
+/* The stream's next buffer in time order (merge); 0 when there is none.
+ * `may_search`: look beyond the index window on its own. */
+int etwcap_rd_merge_next(etwcap_reader *r, stream *s, bufinfo *b, int may_search);
+/* The next buffer in file order (no_merge), with a reference to its chunk. */
+int etwcap_rd_seq_next(etwcap_reader *r, bufinfo *b, chunk **ch);
+void etwcap_rd_chunk_release(etwcap_reader *r, chunk *c);
 
 #endif

@@ -355,8 +355,6 @@ void ev_on_stack(const etwcap_stacked *s, void *payload)
     char *chain = e->stack_chain;
     /* All frames of a stack share the process and the time, so one epoch. */
     uint64_t epoch = 0;
-    if (!e->ecache)
-        e->ecache = calloc((size_t)1 << EV_EPOCH_CACHE_BITS, sizeof *e->ecache);
     const int by_epoch =
         e->ecache && etwcap_state_epoch(e->state, s->proc, s->timestamp, &epoch) == 0;
     /* Root first: frames are innermost first. */
@@ -619,6 +617,8 @@ etwcap_status ev_prepare_pass2(etwcap_evidence *e, const etwcap_evidence_options
     e->ps = calloc(e->ntarget_slots ? e->ntarget_slots : 1, sizeof *e->ps);
     if (n < 0 || !e->ps)
         return ETWCAP_ERR_NOMEM;
+    /* Without it (out of memory) frames go straight to the older cache. */
+    e->ecache = calloc((size_t)1 << EV_EPOCH_CACHE_BITS, sizeof *e->ecache);
     etwcap_symbolizer_options so;
     memset(&so, 0, sizeof so);
     so.backend = (etwcap_symbolizer_backend)o->symbolizer;

@@ -145,7 +145,7 @@ struct etwcap_evidence {
     ev_frame *fcache;
     size_t nfcache, capfcache;
     etwcap_u64map fcache_index; /* (proc, addr, records) hash -> fcache entry */
-    ev_epoch_frame *ecache;     /* NULL until the first stack */
+    ev_epoch_frame *ecache;     /* from ev_prepare_pass2; NULL: not used */
 
     etwcap_symbolizer *sym;
     etwcap_status err;

@@ -5,7 +5,8 @@
  *
  * Input: the file itself. Bit 0 of byte 0x0C (the first buffer header's
  * ReferenceCount, which the reader ignores) selects file order
- * (no_merge) instead of the time-ordered merge, so both walks are fuzzed.
+ * (no_merge) instead of the time-ordered merge, so both walks are fuzzed;
+ * in file order, bit 1 selects lazy_scan (buffers found while reading).
  */
 #include "fuzz_common.h"
 
@@ -72,10 +73,11 @@ static void check_event(const etwcap_event *ev)
     check_fields(&fields);
 }
 
-static void walk(const uint8_t *data, size_t size, int no_merge)
+static void walk(const uint8_t *data, size_t size, int no_merge, int lazy_scan)
 {
     etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
     o.no_merge = no_merge;
+    o.lazy_scan = lazy_scan;
     etwcap_reader *r = NULL;
     etwcap_diag d;
     if (etwcap_reader_open_memory(&r, data, size, "fuzz.etl", &o, &d) != ETWCAP_OK) {
@@ -131,6 +133,6 @@ static void walk(const uint8_t *data, size_t size, int no_merge)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    walk(data, size, size > 0x0C && (data[0x0C] & 1));
+    walk(data, size, size > 0x0C && (data[0x0C] & 1), size > 0x0C && (data[0x0C] & 2));
     return 0;
 }

@@ -37,9 +37,9 @@ typedef struct etwcap_logfile_info {
     uint32_t events_lost;
     uint32_t cpu_mhz;
     int32_t tz_bias_minutes;
-    int64_t boot_time;  /* FILETIME */
-    int64_t perf_freq;  /* ticks per second */
-    int64_t start_time; /* FILETIME */
+    int64_t boot_time;   /* FILETIME */
+    int64_t perf_freq;   /* ticks per second */
+    int64_t start_time;  /* FILETIME */
     uint32_t clock_type; /* ReservedFlags: 1 QPC, 2 system time, 3 CPU cycles */
     uint32_t buffers_lost;
     int64_t header_timestamp; /* raw timestamp of the header record: T0 */
@@ -50,7 +50,7 @@ typedef struct etwcap_logfile_info {
 
 /* Running totals, updated while reading. */
 typedef struct etwcap_reader_stats {
-    uint64_t file_buffers;       /* buffers found in the file by the header scan */
+    uint64_t file_buffers; /* buffers found by the header scan (lazy_scan: so far) */
     uint64_t file_buffers_compressed;
     uint64_t buffers;            /* buffers loaded so far (including skipped ones) */
     uint64_t buffers_compressed; /* buffers that were decompressed */
@@ -78,10 +78,20 @@ typedef struct etwcap_reader_options {
      * counters are the same whatever the number. 0 = one per processor;
      * 1 = no worker threads (also when version is 1). */
     uint32_t threads;
+    /* Version 3. With no_merge: find the buffers while reading them instead
+     * of scanning every buffer header at open. When buffers are small the
+     * scan reads most of the file, so a caller that reads every record (like
+     * `stats`) reads the file once instead of twice. Header problems are
+     * then reported when the walk reaches them, and file_buffers,
+     * file_buffers_compressed, max_cpu and bytes are complete only once
+     * etwcap_reader_next has returned ETWCAP_END. Ignored in time order. */
+    int lazy_scan;
 } etwcap_reader_options;
 
-#define ETWCAP_READER_OPTIONS_VERSION 2
-#define ETWCAP_READER_OPTIONS_INIT {ETWCAP_READER_OPTIONS_VERSION, 0, NULL, NULL, 1}
+#define ETWCAP_READER_OPTIONS_VERSION 3
+/* clang-format off */
+#define ETWCAP_READER_OPTIONS_INIT {ETWCAP_READER_OPTIONS_VERSION, 0, NULL, NULL, 1, 0}
+/* clang-format on */
 
 /* Open `path` and read its log-file header. On failure *out is NULL and,
  * when `diag` is given, it says why. */

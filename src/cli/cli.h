@@ -27,13 +27,21 @@ int cmd_evidence(int argc, char **argv);
 int cmd_containers(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 
+/* The order in which a command reads records. */
+typedef enum cli_order {
+    CLI_TIME_ORDER = 0, /* merged by timestamp across CPUs */
+    CLI_FILE_ORDER,     /* file order; all buffer headers are scanned at open */
+    CLI_FILE_ORDER_ONCE /* file order for a command that reads every record: buffers are
+                           found while reading, so the file is read once (lazy_scan) */
+} cli_order;
+
 /* Open a trace; diagnostics are printed to stderr as they are found, naming
  * the file, buffer and offset. Buffers are decoded with one thread per
  * processor. Returns NULL after printing why. */
-etwcap_reader *cli_open_trace(const char *path, int no_merge);
+etwcap_reader *cli_open_trace(const char *path, cli_order order);
 
 /* The same with `threads` decoding threads (0: one per processor). */
-etwcap_reader *cli_open_trace_threads(const char *path, int no_merge, unsigned threads);
+etwcap_reader *cli_open_trace_threads(const char *path, cli_order order, unsigned threads);
 
 /* Parse the value of --threads N (1..1024). Returns 0 on success. */
 int cli_parse_threads(const char *s, unsigned *out);

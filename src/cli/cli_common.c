@@ -20,9 +20,9 @@ static void print_diag(const etwcap_diag *d, void *payload)
         fprintf(stderr, "etwcap: %s: %s\n", path, d->message);
 }
 
-etwcap_reader *cli_open_trace(const char *path, int no_merge)
+etwcap_reader *cli_open_trace(const char *path, cli_order order)
 {
-    return cli_open_trace_threads(path, no_merge, 0);
+    return cli_open_trace_threads(path, order, 0);
 }
 
 int cli_container_root_ok(const char *s)
@@ -47,10 +47,11 @@ int cli_parse_threads(const char *s, unsigned *out)
     return 0;
 }
 
-etwcap_reader *cli_open_trace_threads(const char *path, int no_merge, unsigned threads)
+etwcap_reader *cli_open_trace_threads(const char *path, cli_order order, unsigned threads)
 {
     etwcap_reader_options opts = ETWCAP_READER_OPTIONS_INIT;
-    opts.no_merge = no_merge;
+    opts.no_merge = order != CLI_TIME_ORDER;
+    opts.lazy_scan = order == CLI_FILE_ORDER_ONCE;
     opts.threads = threads;
     opts.on_diag = print_diag;
     opts.diag_payload = (void *)path;

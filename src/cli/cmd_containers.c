@@ -25,7 +25,7 @@ int cmd_containers(int argc, char **argv)
         fputs(usage_text, help ? stdout : stderr);
         return help ? CLI_OK : CLI_USAGE;
     }
-    etwcap_reader *r = cli_open_trace(argv[1], 0);
+    etwcap_reader *r = cli_open_trace(argv[1], CLI_TIME_ORDER);
     if (!r)
         return CLI_INPUT;
     etwcap_state *st = NULL;

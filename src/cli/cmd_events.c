@@ -20,7 +20,7 @@ static const char usage_text[] =
 typedef struct filter {
     int has_pid;
     uint32_t pid;
-    const char *provider; /* unknown name: compared with the printed provider name */
+    const char *provider;  /* unknown name: compared with the printed provider name */
     int has_provider_guid; /* known name or GUID text, resolved by etwcap_provider_lookup */
     int provider_is_kernel;
     etwcap_guid provider_guid;
@@ -92,7 +92,8 @@ static etwcap_state *build_state(const char *path)
     etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT; /* quiet: pass 2 reports */
     etwcap_reader *r = NULL;
     etwcap_state *st = NULL;
-    if (etwcap_reader_open(&r, path, &o, NULL) != ETWCAP_OK || etwcap_state_create(&st) != ETWCAP_OK) {
+    if (etwcap_reader_open(&r, path, &o, NULL) != ETWCAP_OK ||
+        etwcap_state_create(&st) != ETWCAP_OK) {
         fprintf(stderr, "etwcap: %s: cannot read the trace twice\n", path);
         etwcap_reader_close(r);
         return NULL;
@@ -155,7 +156,7 @@ int cmd_events(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
-    etwcap_reader *r = cli_open_trace(path, 0);
+    etwcap_reader *r = cli_open_trace(path, CLI_TIME_ORDER);
     if (!r)
         return CLI_INPUT;
     etwcap_events_sink *sink = NULL;

@@ -213,7 +213,7 @@ int cmd_stacks(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
-    etwcap_reader *r = cli_open_trace_threads(path, 0, threads);
+    etwcap_reader *r = cli_open_trace_threads(path, CLI_TIME_ORDER, threads);
     if (!r)
         return CLI_INPUT;
     etwcap_stack_asm *sa = NULL;

@@ -33,7 +33,8 @@ int cmd_stats(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
-    etwcap_reader *r = cli_open_trace_threads(path, 1, threads);
+    /* Counting does not need time order, and every record is read. */
+    etwcap_reader *r = cli_open_trace_threads(path, CLI_FILE_ORDER_ONCE, threads);
     if (!r)
         return CLI_INPUT;
     etwcap_stats *st = NULL;
@@ -43,7 +44,6 @@ int cmd_stats(int argc, char **argv)
         return CLI_INPUT;
     }
     etwcap_event ev;
-    /* Counting does not need time order: read in file order. */
     while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
         if (etwcap_stats_add(st, &ev) != ETWCAP_OK) {
             fprintf(stderr, "etwcap: out of memory\n");

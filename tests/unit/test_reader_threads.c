@@ -1,7 +1,10 @@
 /* test_reader_threads.c - the reader gives the same events, diagnostics and
  * counters with 1, 2 and 4 decoding threads (etwcap_reader_options.threads),
  * in time order and in file order, on the corpus, on damaged copies of it,
- * and on a generated trace whose buffers overflow the index window. */
+ * and on a generated trace whose buffers overflow the index window. In file
+ * order, finding the buffers while reading them (lazy_scan) gives the same
+ * events, the same diagnostics (a bad header is reported when the walk meets
+ * it, so only their order may differ) and, at the end, the same counters. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@ typedef struct walk_result {
     uint64_t events;
     uint64_t hash; /* over (timestamp, cpu, buffer_index, record_offset, payload) */
     uint64_t diag_hash;
+    uint64_t diag_set; /* sum of one hash per diagnostic: their order does not count */
     size_t ndiags;
     etwcap_reader_stats stats;
     int ordered;
@@ -40,16 +44,18 @@ static uint64_t fnv_u64(uint64_t h, uint64_t v)
 static void on_diag(const etwcap_diag *d, void *payload)
 {
     walk_result *w = payload;
-    w->diag_hash = fnv_u64(w->diag_hash, (uint64_t)d->buffer_index);
-    w->diag_hash = fnv_u64(w->diag_hash, d->offset);
-    w->diag_hash = fnv_u64(w->diag_hash, (uint64_t)(int64_t)d->status);
-    w->diag_hash = fnv(w->diag_hash, d->message, strlen(d->message));
+    uint64_t h = fnv_u64(1469598103934665603ULL, (uint64_t)d->buffer_index);
+    h = fnv_u64(h, d->offset);
+    h = fnv_u64(h, (uint64_t)(int64_t)d->status);
+    h = fnv(h, d->message, strlen(d->message));
+    w->diag_hash = fnv_u64(w->diag_hash, h);
+    w->diag_set += h;
 }
 
 /* Walk a trace from `path`, or from memory when `data` is given. Returns
  * the open status. */
 static etwcap_status walk(const char *path, const uint8_t *data, size_t size, int no_merge,
-                          uint32_t threads, walk_result *w)
+                          uint32_t threads, int lazy_scan, walk_result *w)
 {
     memset(w, 0, sizeof *w);
     w->hash = w->diag_hash = 1469598103934665603ULL;
@@ -57,6 +63,7 @@ static etwcap_status walk(const char *path, const uint8_t *data, size_t size, in
     etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
     o.no_merge = no_merge;
     o.threads = threads;
+    o.lazy_scan = lazy_scan;
     o.on_diag = on_diag;
     o.diag_payload = w;
     etwcap_reader *r = NULL;
@@ -87,11 +94,12 @@ static etwcap_status walk(const char *path, const uint8_t *data, size_t size, in
     return ETWCAP_OK;
 }
 
+/* `diag_order`: the diagnostics must also come in the same order. */
 static void expect_same(const walk_result *a, const walk_result *b, const char *what,
-                        uint32_t threads)
+                        uint32_t threads, int diag_order)
 {
     if (a->events != b->events || a->hash != b->hash || a->ndiags != b->ndiags ||
-        a->diag_hash != b->diag_hash)
+        a->diag_set != b->diag_set || (diag_order && a->diag_hash != b->diag_hash))
         print_message("%s with %u threads: %llu events (%llu), %llu diagnostics (%llu)\n", what,
                       (unsigned)threads, (unsigned long long)b->events,
                       (unsigned long long)a->events, (unsigned long long)b->ndiags,
@@ -99,24 +107,37 @@ static void expect_same(const walk_result *a, const walk_result *b, const char *
     assert_int_equal(a->events, b->events);
     assert_true(a->hash == b->hash);
     assert_int_equal(a->ndiags, b->ndiags);
-    assert_true(a->diag_hash == b->diag_hash);
+    assert_true(a->diag_set == b->diag_set);
+    if (diag_order)
+        assert_true(a->diag_hash == b->diag_hash);
     assert_int_equal(a->ordered, b->ordered);
     assert_memory_equal(&a->stats, &b->stats, sizeof a->stats);
 }
 
-/* 1 thread is the reference; 2 and 4 must match it, in both orders. */
+/* 1 thread is the reference; 2 and 4 must match it, in both orders. In file
+ * order, lazy_scan with 1, 2 and 4 threads must match it too (diagnostics
+ * in any order), and match each other in order. */
 static void compare_threads(const char *path, const uint8_t *data, size_t size, const char *what,
                             int expect_ordered)
 {
     static const uint32_t counts[] = {2, 4};
     for (int no_merge = 0; no_merge <= 1; no_merge++) {
         walk_result ref, got;
-        assert_int_equal(walk(path, data, size, no_merge, 1, &ref), ETWCAP_OK);
+        assert_int_equal(walk(path, data, size, no_merge, 1, 0, &ref), ETWCAP_OK);
         if (!no_merge && expect_ordered)
             assert_true(ref.ordered);
         for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-            assert_int_equal(walk(path, data, size, no_merge, counts[i], &got), ETWCAP_OK);
-            expect_same(&ref, &got, what, counts[i]);
+            assert_int_equal(walk(path, data, size, no_merge, counts[i], 0, &got), ETWCAP_OK);
+            expect_same(&ref, &got, what, counts[i], 1);
+        }
+        if (!no_merge)
+            continue;
+        walk_result lazy;
+        assert_int_equal(walk(path, data, size, 1, 1, 1, &lazy), ETWCAP_OK);
+        expect_same(&ref, &lazy, what, 1, 0);
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+            assert_int_equal(walk(path, data, size, 1, counts[i], 1, &got), ETWCAP_OK);
+            expect_same(&lazy, &got, what, counts[i], 1);
         }
     }
 }
@@ -147,9 +168,22 @@ static void test_corpus(void **state)
     assert_true(files > 0);
 }
 
+/* Offset of buffer `n` of an undamaged file (the walk of its sizes). */
+static size_t buffer_offset(const uint8_t *data, size_t size, size_t n)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bsize = etwcap_rd32(data + off);
+        assert_true(bsize >= 0x48 && bsize <= size - off);
+        off += bsize;
+    }
+    return off;
+}
+
 /* Damaged copies of a compressed file (flipped bytes in compressed data,
- * a cut in the middle of a buffer): the same diagnostics, in the same
- * order, whatever thread decoded the buffer. From memory and from a file. */
+ * a cut in the middle of a buffer, a buffer size that cannot be, a cut in a
+ * buffer header): the same diagnostics, in the same order, whatever thread
+ * decoded the buffer. From memory and from a file. */
 static void test_damaged(void **state)
 {
     (void)state;
@@ -158,12 +192,12 @@ static void test_damaged(void **state)
     uint8_t *data = test_read_file(p, &size);
     assert_non_null(data);
     uint64_t rng = 0x9E3779B97F4A7C15ULL;
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0; round < 6; round++) {
         uint8_t *copy = malloc(size);
         assert_non_null(copy);
         memcpy(copy, data, size);
         /* Flip bytes past the header buffer (512 bytes here). */
-        for (int k = 0; k < 40; k++) {
+        for (int k = 0; k < (round < 4 ? 40 : 0); k++) {
             rng ^= rng << 13;
             rng ^= rng >> 7;
             rng ^= rng << 17;
@@ -190,6 +224,10 @@ static void test_damaged(void **state)
             }
         }
         size_t cut = round == 3 ? size - 7777 : size;
+        if (round == 4) /* no next buffer can be found after buffer 99 */
+            etwcap_wr32(copy + buffer_offset(data, size, 100), 0x20);
+        if (round == 5) /* the file ends 40 bytes into the header of buffer 150 */
+            cut = buffer_offset(data, size, 150) + 40;
         compare_threads(NULL, copy, cut, "damaged copy", 0);
         if (round == 0) {
             const char *tmp = "test_reader_threads.tmp.etl";
@@ -246,7 +284,7 @@ static void check_window(int compress)
     testgen_free(t);
 
     walk_result w;
-    assert_int_equal(walk(NULL, img, len, 0, 1, &w), ETWCAP_OK);
+    assert_int_equal(walk(NULL, img, len, 0, 1, 0, &w), ETWCAP_OK);
     assert_int_equal(w.events, 1 + 3 + 90000 + 1);
     assert_int_equal(w.ndiags, 0);
     assert_true(w.ordered);

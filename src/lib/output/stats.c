@@ -62,14 +62,14 @@ struct etwcap_stats {
     uint64_t total;
 };
 
-/* The type cache is looked up once per event: a few multiplications over
- * the key's words instead of a byte-wise hash. */
+/* The type cache is looked up once per event: two independent
+ * multiplications over the key's words (a short dependency chain), mixed so
+ * that the low bits used as the index depend on every word. */
 static uint64_t hash_key(const type_key *k)
 {
-    uint64_t h = (k->guid_lo * 0x9E3779B97F4A7C15ULL) ^ k->guid_hi;
-    h = ((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL) ^ k->ids;
-    h = ((h ^ (h >> 32)) * 0x94D049BB133111EBULL) ^ k->kind;
-    return h ^ (h >> 31);
+    uint64_t h = ((k->guid_lo ^ k->ids) * 0x9E3779B97F4A7C15ULL) ^
+                 ((k->guid_hi ^ k->kind) * 0xBF58476D1CE4E5B9ULL);
+    return h ^ (h >> 29);
 }
 
 static uint64_t hash_bytes(const void *p, size_t n)

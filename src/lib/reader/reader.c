@@ -50,6 +50,8 @@ void etwcap_rd_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint6
         r->on_diag(&d, r->diag_payload);
 }
 
+static etwcap_status start_workers(etwcap_reader *r, uint32_t threads);
+
 /* ---- taking buffers ------------------------------------------------------- */
 
 static size_t disk_bytes(const etwcap_reader *r, const bufinfo *b)
@@ -211,6 +213,13 @@ static int stream_next_buffer(etwcap_reader *r, stream *s)
             }
             s->search_off = b.off + b.h.size;
             s->search_index = b.index + 1;
+            if (r->lazy_scan && !r->workers_checked && (b.h.flags & BUF_FLAG_COMPRESSED)) {
+                /* The walk has counted this buffer, so start_workers sees a
+                 * compressed one. Out of memory only means no workers: the
+                 * output is the same. */
+                r->workers_checked = 1;
+                (void)start_workers(r, r->threads);
+            }
             s->cur.b = b;
             s->cur.ch = ch;
             s->cur.disk = disk_bytes(r, &b);
@@ -356,7 +365,10 @@ static etwcap_status reader_init(etwcap_reader *r, const etwcap_reader_options *
         r->diag_payload = opts->diag_payload;
         if (opts->version >= 2)
             threads = opts->threads;
+        if (opts->version >= 3)
+            r->lazy_scan = opts->no_merge && opts->lazy_scan;
     }
+    r->threads = threads;
     r->pending = SIZE_MAX;
     etwcap_status st = etwcap_rd_scan(r);
     if (st != ETWCAP_OK)
@@ -375,7 +387,9 @@ static etwcap_status reader_init(etwcap_reader *r, const etwcap_reader_options *
     r->heap = malloc(r->nstreams * sizeof *r->heap);
     if (!r->heap)
         return ETWCAP_ERR_NOMEM;
-    if ((st = start_workers(r, threads)) != ETWCAP_OK)
+    /* With lazy_scan, nothing is known of compression yet: workers start
+     * at the first compressed buffer (stream_next_buffer). */
+    if (!r->lazy_scan && (st = start_workers(r, threads)) != ETWCAP_OK)
         return st;
     for (size_t i = 0; i < r->nstreams; i++) {
         stream_advance(r, &r->streams[i]);

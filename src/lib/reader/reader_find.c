@@ -7,7 +7,9 @@
  * stream whose next buffer lies beyond a full window looks for it on its
  * own. Headers are read in blocks when buffers are small. In file order
  * (no_merge), buffers are read in chunks of CHUNK_SIZE bytes; a buffer that
- * needs no decompression is parsed where it lies in the chunk.
+ * needs no decompression is parsed where it lies in the chunk. With
+ * lazy_scan there is no scan at open: the walk in file order counts the
+ * buffers and reports bad headers as it meets them, so the file is read once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,17 +151,30 @@ int etwcap_rd_seq_next(etwcap_reader *r, bufinfo *b, chunk **ch)
     if (off >= r->scan_end)
         return 0;
     chunk *c = seq_cover(r, off, BUF_HDR);
-    if (c) {
+    /* Near the end of the file the chunk may hold less than a header. */
+    int ok = c != NULL && c->len - (off - c->off) >= BUF_HDR;
+    if (ok) {
         etwcap_parse_buf_hdr(c->data + (off - c->off), &b->h);
-        if (b->h.size < BUF_HDR || b->h.size > BUF_MAX_SIZE)
-            return 0;
-    } else if (read_buf_hdr(r, NULL, off, r->seq_index, &b->h, 0) != 1) {
+        ok = b->h.size >= BUF_HDR && b->h.size <= BUF_MAX_SIZE;
+    }
+    /* Without a scan at open, a bad header is reported here, with the
+     * scan's words (read again on its own for that). */
+    if (!ok && read_buf_hdr(r, NULL, off, r->seq_index, &b->h, r->lazy_scan) != 1) {
+        r->scan_end = off;
         return 0;
     }
     b->off = off;
     b->index = r->seq_index;
     r->seq_off = off + b->h.size;
     r->seq_index++;
+    if (r->lazy_scan) {
+        if (b->h.cpu > r->stats.max_cpu)
+            r->stats.max_cpu = b->h.cpu;
+        r->stats.file_buffers++;
+        if (b->h.flags & BUF_FLAG_COMPRESSED)
+            r->stats.file_buffers_compressed++;
+        r->stats.bytes = r->seq_off < r->src.size ? r->seq_off : r->src.size;
+    }
     if ((c = seq_cover(r, off, b->h.size)) != NULL) {
         c->refs++;
         *ch = c;
@@ -291,6 +306,8 @@ etwcap_status etwcap_rd_scan(etwcap_reader *r)
             s->cpu = b.cpu;
             r->cpu_stream[key] = (int32_t)r->nstreams++;
         }
+        if (r->lazy_scan)
+            break; /* the one stream exists; the walk counts from the start */
         if (filling) {
             bufinfo bi = {off, index, b};
             if (r->known_total >= KNOWN_CAP ||
@@ -311,6 +328,10 @@ etwcap_status etwcap_rd_scan(etwcap_reader *r)
             off = r->src.size; /* truncated last buffer: reported when loaded */
     }
     free(hb.mem);
+    if (r->lazy_scan) {
+        r->scan_end = r->src.size; /* until the walk meets a bad header */
+        return st;
+    }
     r->scan_end = off;
     r->stats.bytes = off;
     if (filling) {

@@ -143,7 +143,7 @@ void etwcap_pool_finish(rd_pool *p, slot *sl);
 
 /* ---- the reader (reader.c) and how it finds buffers (reader_find.c) ------ */
 
-#define CHUNK_SIZE (1u << 20)     /* sequential reads in file order */
+#define CHUNK_SIZE (256u << 10)   /* sequential reads in file order */
 #define HBLOCK_SIZE (256u << 10)  /* header reads when buffers are small */
 #define HBLOCK_SMALL (32u << 10)  /* "small": below this, read headers in blocks */
 #define KNOWN_CAP 16384u          /* index window: buffers found ahead, all streams */
@@ -184,6 +184,12 @@ struct etwcap_reader {
     rd_source src;
     uint64_t scan_end; /* offset after the last buffer whose header is sane */
     int no_merge;
+    /* options.lazy_scan in file order: the walk finds, counts and reports
+     * buffer headers itself (scan_end stays at the file size until it stops);
+     * workers start at the first compressed buffer. */
+    int lazy_scan;
+    int workers_checked;
+    uint32_t threads;
 
     etwcap_logfile_info info;
     int have_info;
@@ -227,7 +233,8 @@ void etwcap_rd_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint6
                     const char *fmt, ...);
 
 /* One pass over all buffer headers at open: the CPUs (streams), counts,
- * and in time order the first buffers of every stream. */
+ * and in time order the first buffers of every stream. With lazy_scan only
+ * the first header is read (its stream is the only one). */
 etwcap_status etwcap_rd_scan(etwcap_reader *r);
 /* The stream's next buffer in time order (merge); 0 when there is none.
  * `may_search`: look beyond the index window on its own. */

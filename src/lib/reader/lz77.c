@@ -240,6 +240,14 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
             copy16(d + 16, s + 16);
             for (size_t i = 32; i < len; i += 16)
                 copy16(d + i, s + i);
+        } else if (len <= dist) {
+            /* A short match that does not overlap itself (nearly all of
+             * those closer than 16 bytes): one 16-byte block, loaded whole
+             * before it is stored, so the bytes it reads past `len` (which
+             * may be where it writes) do not matter. */
+            uint8_t t[16];
+            memcpy(t, s, 16);
+            memcpy(d, t, 16);
         } else {
             lz77_copy_match(d, dist, len, dst_cap - op);
         }

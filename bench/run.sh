@@ -19,7 +19,7 @@
 #    each with a process selector from the trace: wall time, MB/s of file
 #    input, events/s, peak RSS (/usr/bin/time). Each number is the median of
 #    $ETWCAP_BENCH_REPS runs (default 3; stacks and evidence on the 1 GiB
-#    inputs run once).
+#    inputs: $ETWCAP_BENCH_REPS_1G runs, default 1, since one takes 10-20 s).
 # 4. The peer, dissect.etl (Python), on net.4.5.2.x86.etl when
 #    $ETWCAP_BENCH_PYTHON (default python3) can import it (median of
 #    $ETWCAP_BENCH_REPS runs); it is reported as not available otherwise.
@@ -32,6 +32,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${ETWCAP_BENCH_BUILD:-$ROOT/build-bench}
 DATA=${ETWCAP_BENCH_DIR:-/tmp/etwcap-bench}
 REPS=${ETWCAP_BENCH_REPS:-3}
+REPS_1G=${ETWCAP_BENCH_REPS_1G:-1}
 CORPUS=${ETWCAP_CORPUS:-$ROOT/../shared/corpus}
 SRC_UNC=$CORPUS/etl/microsoft_perfview/net.4.5.x86/PerfViewData.etl
 SRC_CMP=$CORPUS/etl/microsoft_perfview/net.4.5.2.x86.etl
@@ -192,7 +193,7 @@ for size in 256m 1g; do
             VAL["stats $name $t"]="$w $r $cpu"
         done
         reps=$REPS
-        [ $size = 1g ] && reps=1
+        [ $size = 1g ] && reps=$REPS_1G
         read -r w r cpu < <(measure "$reps" "$ETWCAP" stacks "$f" --format folded --process "${SEL[$kind]}" --threads 1)
         row "stacks --format folded" "$name" 1 "$w" "$r" "$cpu" "${SIZE[$name]}" "${EVENTS[$name]}" "${CAT[$name]}" "$dec"
         RSS_LINES+=("stacks $name $r")
@@ -213,7 +214,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "Written by \`bench/run.sh\` on $DATE. CPU: $CPU, $NPROC processors."
     echo "**A shared 2-core VM**: other work ran on the same cores during the run, so the"
     echo "numbers vary from run to run by 10-30%; each is the median of $REPS runs (stacks and"
-    echo "evidence on the 1 GiB inputs: one run). Load average (1, 5, 15 min) at the start:"
+    echo "evidence on the 1 GiB inputs: median of $REPS_1G run(s)). Load average (1, 5, 15 min) at the start:"
     echo "$LOAD_START; at the end: $LOAD_END. When it is above 1, other processes shared the"
     echo "cores: compare the CPU column, and expect --threads 2 to gain little."
     echo

@@ -158,8 +158,8 @@ echo "   $PEER_NOTE"
 
 # ---- the measurements ------------------------------------------------------
 declare -A SIZE EVENTS CAT DECODED SEL VAL
-SEL[unc]=test
-SEL[cmp]=Test.x86
+SEL[unc]="test"
+SEL[cmp]="Test.x86"
 
 # etwcap stats on the peer's own file, side by side with it. One run takes a
 # few milliseconds, below what time(1) resolves: 20 runs are timed together

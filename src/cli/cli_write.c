@@ -17,13 +17,16 @@ int cli_write_atomic(const char *path, cli_writer_fn write, const void *obj, int
         }
         return CLI_OK;
     }
-    size_t n = strlen(path) + 16;
+    /* The process id in the name: two runs writing the same output at once
+     * must not write into one temporary file (rand() without a seed gave
+     * every run the same name). */
+    size_t n = strlen(path) + 32;
     char *tmp = malloc(n);
     if (!tmp) {
         fprintf(stderr, "etwcap: out of memory\n");
         return CLI_INPUT;
     }
-    snprintf(tmp, n, "%s.tmp%u", path, (unsigned)(rand() % 100000));
+    snprintf(tmp, n, "%s.tmp%lu", path, etwcap_process_id());
     FILE *f = etwcap_fopen(tmp, "wb");
     if (!f) {
         fprintf(stderr, "etwcap: cannot create %s\n", tmp);

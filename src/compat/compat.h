@@ -31,4 +31,7 @@ int etwcap_rename(const char *from, const char *to);
 /* fopen with a UTF-8 file name. */
 FILE *etwcap_fopen(const char *path_utf8, const char *mode);
 
+/* The id of this process (names temporary files that concurrent runs must not share). */
+unsigned long etwcap_process_id(void);
+
 #endif

@@ -34,8 +34,8 @@ int etwcap_file_open(etwcap_file **out, const char *path, char *why, size_t why_
         snprintf(why, why_cap, "invalid file name");
         return -1;
     }
-    HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
     free(w);
     if (h == INVALID_HANDLE_VALUE) {
         snprintf(why, why_cap, "cannot open (Windows error %lu)", (unsigned long)GetLastError());
@@ -108,6 +108,11 @@ FILE *etwcap_fopen(const char *path, const char *mode)
     free(wp);
     free(wm);
     return fp;
+}
+
+unsigned long etwcap_process_id(void)
+{
+    return (unsigned long)GetCurrentProcessId();
 }
 
 #else
@@ -185,5 +190,10 @@ int etwcap_rename(const char *from, const char *to)
 FILE *etwcap_fopen(const char *path, const char *mode)
 {
     return fopen(path, mode);
+}
+
+unsigned long etwcap_process_id(void)
+{
+    return (unsigned long)getpid();
 }
 #endif

@@ -39,7 +39,7 @@ int cmd_containers(int argc, char **argv)
             break;
     int rc = cli_close_trace(r);
     size_t n = etwcap_state_process_count(st), k = 0;
-    const etwcap_process **list = malloc((n ? n : 1) * sizeof *list);
+    const etwcap_process **list = malloc((n ? n : 1) * sizeof(const etwcap_process *));
     if (!list) {
         etwcap_state_free(st);
         return CLI_INPUT;
@@ -49,7 +49,7 @@ int cmd_containers(int argc, char **argv)
         if (p->container_id[0])
             list[k++] = p;
     }
-    qsort(list, k, sizeof *list, by_container);
+    qsort(list, k, sizeof(const etwcap_process *), by_container);
     for (size_t i = 0; i < k; i++) {
         if (i == 0 || strcmp(list[i]->container_id, list[i - 1]->container_id))
             printf("%s\n", list[i]->container_id);

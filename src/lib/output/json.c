@@ -209,7 +209,8 @@ void etwcap_json_number(etwcap_json *j, double v)
     while (k > 1 && digits[k - 1] == '0')
         k--;
     digits[k] = '\0';
-    int n = atoi(p + 1) + 1; /* position of the decimal point */
+    /* The exponent printf wrote: 2 or 3 digits, so it fits an int. */
+    int n = (int)strtol(p + 1, NULL, 10) + 1; /* position of the decimal point */
     char *o = out;
     if (neg)
         *o++ = '-';

@@ -209,7 +209,7 @@ void etwcap_pool_start(rd_pool *p, const rd_source *src, size_t n)
     if (n == 0)
         return;
     if (etwcap_mutex_create(&p->mu) != 0 || etwcap_cond_create(&p->work) != 0 ||
-        etwcap_cond_create(&p->done) != 0 || !(p->threads = calloc(n, sizeof *p->threads))) {
+        etwcap_cond_create(&p->done) != 0 || !(p->threads = calloc(n, sizeof(etwcap_thread *)))) {
         etwcap_pool_stop(p);
         return;
     }

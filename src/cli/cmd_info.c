@@ -30,8 +30,8 @@ int cmd_info(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
-    etwcap_reader *r =
-        cli_open_trace_threads(path, CLI_FILE_ORDER, 1); /* only the header is read */
+    /* Only the header record is read; the counts come from the scan at open. */
+    etwcap_reader *r = cli_open_trace_threads(path, CLI_FILE_ORDER, 1);
     if (!r)
         return CLI_INPUT;
     const etwcap_logfile_info *info = etwcap_reader_info(r);

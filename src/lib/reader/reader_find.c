@@ -79,6 +79,17 @@ static int read_buf_hdr(etwcap_reader *r, hblock *hb, uint64_t off, uint64_t ind
     return 1;
 }
 
+/* One more buffer found: the counts of the scan (or, with lazy_scan, of the
+ * walk in file order). */
+static void count_buffer(etwcap_reader *r, const buf_hdr *h)
+{
+    if (h->cpu > r->stats.max_cpu)
+        r->stats.max_cpu = h->cpu;
+    r->stats.file_buffers++;
+    if (h->flags & BUF_FLAG_COMPRESSED)
+        r->stats.file_buffers_compressed++;
+}
+
 /* ---- chunks (file order) -------------------------------------------------- */
 
 void etwcap_rd_chunk_release(etwcap_reader *r, chunk *c)
@@ -168,11 +179,7 @@ int etwcap_rd_seq_next(etwcap_reader *r, bufinfo *b, chunk **ch)
     r->seq_off = off + b->h.size;
     r->seq_index++;
     if (r->lazy_scan) {
-        if (b->h.cpu > r->stats.max_cpu)
-            r->stats.max_cpu = b->h.cpu;
-        r->stats.file_buffers++;
-        if (b->h.flags & BUF_FLAG_COMPRESSED)
-            r->stats.file_buffers_compressed++;
+        count_buffer(r, &b->h);
         r->stats.bytes = r->seq_off < r->src.size ? r->seq_off : r->src.size;
     }
     if ((c = seq_cover(r, off, b->h.size)) != NULL) {
@@ -317,11 +324,7 @@ etwcap_status etwcap_rd_scan(etwcap_reader *r)
                 r->walk_index = index;
             }
         }
-        if (b.cpu > r->stats.max_cpu)
-            r->stats.max_cpu = b.cpu;
-        r->stats.file_buffers++;
-        if (b.flags & BUF_FLAG_COMPRESSED)
-            r->stats.file_buffers_compressed++;
+        count_buffer(r, &b);
         off += b.size;
         index++;
         if (off > r->src.size)

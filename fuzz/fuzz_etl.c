@@ -6,7 +6,8 @@
  * Input: the file itself. Bit 0 of byte 0x0C (the first buffer header's
  * ReferenceCount, which the reader ignores) selects file order
  * (no_merge) instead of the time-ordered merge, so both walks are fuzzed;
- * in file order, bit 1 selects lazy_scan (buffers found while reading).
+ * in file order, bit 1 selects lazy_scan (buffers found while reading) and
+ * bit 2 a visit on two threads (etwcap_reader_visit) instead of the iterator.
  */
 #include "fuzz_common.h"
 
@@ -16,7 +17,7 @@
 #include "etwcap/stack.h"
 #include "etwcap/state.h"
 
-static etwcap_fields fields; /* 20 KiB: kept off the stack */
+static etwcap_fields fields; /* 20 KiB: kept off the stack (the iterator's) */
 
 static void on_stacked(const etwcap_stacked *s, void *payload)
 {
@@ -40,7 +41,7 @@ static void check_fields(const etwcap_fields *fl)
     }
 }
 
-static void check_event(const etwcap_event *ev)
+static void check_event(const etwcap_event *ev, etwcap_fields *fl)
 {
     char name[512], prov[256];
     FUZZ_CHECK(ev->struct_version == ETWCAP_EVENT_VERSION);
@@ -69,15 +70,44 @@ static void check_event(const etwcap_event *ev)
     (void)etwcap_event_name_varies(ev);
     (void)etwcap_event_is_idle_sample(ev);
 
-    etwcap_decode_fields(ev, &fields);
-    check_fields(&fields);
+    etwcap_decode_fields(ev, fl);
+    check_fields(fl);
 }
 
-static void walk(const uint8_t *data, size_t size, int no_merge, int lazy_scan)
+/* One thread of a visit. */
+typedef struct visit_ctx {
+    etwcap_fields *fields;
+    uint64_t events;
+} visit_ctx;
+
+static etwcap_status visit_event(void *p, const etwcap_event *ev)
+{
+    visit_ctx *c = p;
+    c->events++;
+    check_event(ev, c->fields);
+    return ETWCAP_OK;
+}
+
+/* Every event through etwcap_reader_visit on two threads; the counters must
+ * agree with what the threads saw. */
+static void visit(etwcap_reader *r)
+{
+    visit_ctx c[2] = {{malloc(sizeof(etwcap_fields)), 0}, {malloc(sizeof(etwcap_fields)), 0}};
+    FUZZ_CHECK(c[0].fields && c[1].fields);
+    void *ctxs[2] = {&c[0], &c[1]};
+    etwcap_status s = etwcap_reader_visit(r, visit_event, ctxs, 2);
+    FUZZ_CHECK(s == ETWCAP_OK || s < 0);
+    FUZZ_CHECK(etwcap_reader_stats_get(r)->records == c[0].events + c[1].events);
+    free(c[0].fields);
+    free(c[1].fields);
+}
+
+static void walk(const uint8_t *data, size_t size, int no_merge, int lazy_scan, int visiting)
 {
     etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
     o.no_merge = no_merge;
     o.lazy_scan = lazy_scan;
+    o.threads = visiting ? 2 : 1;
     etwcap_reader *r = NULL;
     etwcap_diag d;
     if (etwcap_reader_open_memory(&r, data, size, "fuzz.etl", &o, &d) != ETWCAP_OK) {
@@ -91,6 +121,12 @@ static void walk(const uint8_t *data, size_t size, int no_merge, int lazy_scan)
         (void)etwcap_logfile_msec(info, info->header_timestamp);
     }
 
+    if (visiting) {
+        visit(r);
+        etwcap_reader_close(r);
+        return;
+    }
+
     etwcap_state *st = NULL;
     etwcap_stack_asm *sa = NULL;
     uint64_t sum = 0;
@@ -102,7 +138,7 @@ static void walk(const uint8_t *data, size_t size, int no_merge, int lazy_scan)
     uint64_t events = 0;
     while ((s = etwcap_reader_next(r, &ev)) == ETWCAP_OK) {
         events++;
-        check_event(&ev);
+        check_event(&ev, &fields);
         if (info) {
             char when[32];
             etwcap_filetime_format(ev.filetime, when);
@@ -133,6 +169,7 @@ static void walk(const uint8_t *data, size_t size, int no_merge, int lazy_scan)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    walk(data, size, size > 0x0C && (data[0x0C] & 1), size > 0x0C && (data[0x0C] & 2));
+    const unsigned sel = size > 0x0C ? data[0x0C] : 0;
+    walk(data, size, sel & 1, (sel & 2) != 0, (sel & 5) == 5);
     return 0;
 }

@@ -414,6 +414,14 @@ def seeds_etl(out, corpus, tg_files):
         cands.remove(best)
     for name, data in chosen:
         out.write("etl", name, data)
+    # fuzz_etl.c reads the first buffer header's byte 0x0C as a mode: a few
+    # compressed seeds again in file order with a visit on two threads
+    # (bit 0 and bit 2), with and without lazy_scan (bit 1).
+    zs = [(n, d) for n, d in chosen if "-z" in n and len(d) > 0x0C][:2]
+    for k, (name, data) in enumerate(zs):
+        mode = 5 if k == 0 else 7
+        out.write("etl", name.replace("cut-", "cut-visit%d-" % mode, 1),
+                  data[:0x0C] + bytes([data[0x0C] | mode]) + data[0x0D:])
     for name, data in tg_files:
         out.write("etl", "tg-" + name + ".etl", data)
 

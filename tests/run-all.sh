@@ -5,6 +5,7 @@
 # Usage: tests/run-all.sh [STEP ...]      (default: all steps, in this order)
 #   gcc    Linux gcc build, -Werror, RelWithDebInfo, ctest
 #   asan   clang build with ASan + UBSan (ETWCAP_SANITIZE=ON), ctest
+#   tsan   clang build with ThreadSanitizer, the reader's threads test only
 #   mingw  mingw-w64 cross build, -Werror, ctest running the .exe under Wine
 #   fuzz   optional: fuzz/run.sh 60: every libFuzzer target for 60 s
 #          (ETWCAP_FUZZ_SECONDS) after replaying its regressions
@@ -28,7 +29,7 @@ CI_DIR=${ETWCAP_CI_DIR:-$ROOT/build-ci}
 mkdir -p "$CI_DIR/logs"
 CI_DIR=$(cd "$CI_DIR" && pwd)
 JOBS=${ETWCAP_JOBS:-$(nproc 2>/dev/null || echo 2)}
-ALL_STEPS=(gcc asan mingw fuzz)
+ALL_STEPS=(gcc asan tsan mingw fuzz)
 
 GENERATOR=()
 if command -v ninja >/dev/null 2>&1; then
@@ -103,6 +104,23 @@ step_asan() {
         -DCMAKE_C_FLAGS_DEBUG="-g -O1" \
         -DETWCAP_SANITIZE=ON
     run_ctest "$CI_DIR/asan"
+}
+
+# ThreadSanitizer on the test that runs the reader's threads (the decoding
+# pool of the iterator and etwcap_reader_visit) with 1, 2 and 4 threads over
+# the corpus and damaged copies of it. The other tests run no threads.
+step_tsan() {
+    local cc=clang
+    command -v clang-14 >/dev/null 2>&1 && cc=clang-14
+    export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+    fresh_dir "$CI_DIR/tsan"
+    run "configure" cmake -S "$ROOT" -B "$CI_DIR/tsan" "${GENERATOR[@]}" \
+        -DCMAKE_C_COMPILER="$cc" \
+        -DCMAKE_BUILD_TYPE=Debug \
+        -DCMAKE_C_FLAGS_DEBUG="-g -O1 -fsanitize=thread" \
+        -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+    run "build" cmake --build "$CI_DIR/tsan" -j "$JOBS" --target test_reader_threads
+    run "ctest" ctest --test-dir "$CI_DIR/tsan" --output-on-failure -R '^test_reader_threads$'
 }
 
 # Wine: headless (no X, no Xvfb), one prefix kept under $CI_DIR/deps.

@@ -74,7 +74,6 @@ void etwcap_fields_add_bool(etwcap_fields *fl, const char *name, int v);
 /* UTF-16LE payload string (not necessarily terminated within n bytes). */
 void etwcap_fields_add_wstr(etwcap_fields *fl, const char *name, const uint8_t *p, size_t n);
 
-
 /* ---- typed views for the state, stack and evidence stages ---- */
 
 /* A UTF-16LE string inside a payload, without its terminating NUL. */
@@ -92,20 +91,20 @@ typedef struct etwcap_cspan {
 /* What an event is, for the stages after decoding. */
 typedef enum etwcap_event_class {
     ETWCAP_EC_OTHER = 0,
-    ETWCAP_EC_HEADER,          /* EventTrace header (§1.8) */
-    ETWCAP_EC_PROCESS,         /* Process Start/Stop/DCStart/DCEnd/Defunct (§3.2) */
-    ETWCAP_EC_THREAD,          /* Thread Start/Stop/DCStart/DCEnd (§3.3) */
-    ETWCAP_EC_IMAGE,           /* Image Load/Unload/DCStart/DCEnd (§3.4) */
-    ETWCAP_EC_IMAGE_ID,        /* KernelTraceControl ImageID family (§3.5) */
-    ETWCAP_EC_STACKWALK,       /* StackWalk Stack, opcode 32 (§3.6) */
-    ETWCAP_EC_STACK_KEY_DEF,   /* StackWalk KeyDelete/KeyRundown 35/36 */
-    ETWCAP_EC_STACK_KEY_REF,   /* StackWalk StackKeyKernel/User 37/38 */
-    ETWCAP_EC_SAMPLE,          /* PerfInfo SampledProfile (§3.7) */
-    ETWCAP_EC_CLR_METHOD,      /* MethodLoad/Unload/DC* (verbose or not) (§4.4) */
-    ETWCAP_EC_CLR_MODULE,      /* ModuleLoad/Unload/DC*, DomainModuleLoad */
-    ETWCAP_EC_CLR_STACK,       /* ClrStackWalk */
-    ETWCAP_EC_CLR_R2R_ENTRY,   /* R2RGetEntryPoint (id 159) */
-    ETWCAP_EC_CLR_RUNDOWN_END  /* rundown DCStartComplete/DCEndComplete */
+    ETWCAP_EC_HEADER,         /* EventTrace header (§1.8) */
+    ETWCAP_EC_PROCESS,        /* Process Start/Stop/DCStart/DCEnd/Defunct (§3.2) */
+    ETWCAP_EC_THREAD,         /* Thread Start/Stop/DCStart/DCEnd (§3.3) */
+    ETWCAP_EC_IMAGE,          /* Image Load/Unload/DCStart/DCEnd (§3.4) */
+    ETWCAP_EC_IMAGE_ID,       /* KernelTraceControl ImageID family (§3.5) */
+    ETWCAP_EC_STACKWALK,      /* StackWalk Stack, opcode 32 (§3.6) */
+    ETWCAP_EC_STACK_KEY_DEF,  /* StackWalk KeyDelete/KeyRundown 35/36 */
+    ETWCAP_EC_STACK_KEY_REF,  /* StackWalk StackKeyKernel/User 37/38 */
+    ETWCAP_EC_SAMPLE,         /* PerfInfo SampledProfile (§3.7) */
+    ETWCAP_EC_CLR_METHOD,     /* MethodLoad/Unload/DC* (verbose or not) (§4.4) */
+    ETWCAP_EC_CLR_MODULE,     /* ModuleLoad/Unload/DC*, DomainModuleLoad */
+    ETWCAP_EC_CLR_STACK,      /* ClrStackWalk */
+    ETWCAP_EC_CLR_R2R_ENTRY,  /* R2RGetEntryPoint (id 159) */
+    ETWCAP_EC_CLR_RUNDOWN_END /* rundown DCStartComplete/DCEndComplete */
 } etwcap_event_class;
 
 /* Classify by provider/group, id/opcode (no payload access). */
@@ -118,7 +117,7 @@ typedef struct etwcap_process_info {
     uint32_t session_id;
     int32_t exit_status;
     uint64_t directory_table_base;
-    uint32_t flags; /* v4+: 0x1 ApplicationId, 0x2 WOW64, 0x4 protected, 0x8 packaged */
+    uint32_t flags;     /* v4+: 0x1 ApplicationId, 0x2 WOW64, 0x4 protected, 0x8 packaged */
     const uint8_t *sid; /* SID bytes, or NULL */
     size_t sid_len;
     etwcap_cspan image_file_name;
@@ -268,6 +267,8 @@ etwcap_decode_result etwcap_decode_clr_r2r(const etwcap_event *ev, etwcap_clr_r2
 /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on thread 0
  * that is not executing a DPC or ISR is idle time, not a sample of anyone. */
 int etwcap_event_is_idle_sample(const etwcap_event *ev);
+/* The same test for an event already known to be a SampledProfile. */
+int etwcap_sample_is_idle(const etwcap_event *ev);
 
 /* Frame i of a frame array (4- or 8-byte little-endian entries). */
 uint64_t etwcap_frame_at(const uint8_t *frames, unsigned frame_size, size_t i);

@@ -46,6 +46,8 @@ typedef struct etwcap_stats etwcap_stats;
 
 etwcap_status etwcap_stats_create(etwcap_stats **out);
 etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev);
+/* Add the counts of `src` (events counted on another thread) to `dst`. */
+etwcap_status etwcap_stats_merge(etwcap_stats *dst, const etwcap_stats *src);
 /* "COUNT <name>:<n>" lines sorted by name (byte order), then "TOTAL:<n>". */
 etwcap_status etwcap_stats_write(etwcap_stats *st, FILE *f);
 uint64_t etwcap_stats_total(const etwcap_stats *st);
@@ -56,8 +58,7 @@ void etwcap_stats_free(etwcap_stats *st);
 /* ---- info: the log-file header and what the buffer walk found ---- */
 
 etwcap_status etwcap_info_write(FILE *f, int json, const char *path,
-                                const etwcap_logfile_info *info,
-                                const etwcap_reader_stats *stats);
+                                const etwcap_logfile_info *info, const etwcap_reader_stats *stats);
 
 #ifdef __cplusplus
 }

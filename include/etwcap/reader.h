@@ -109,6 +109,30 @@ etwcap_status etwcap_reader_open_memory(etwcap_reader **out, const void *data, s
  * `ev` borrows memory from the reader until the next call. */
 etwcap_status etwcap_reader_next(etwcap_reader *r, etwcap_event *ev);
 
+/* Called by etwcap_reader_visit for each event, on the thread that owns
+ * `ctx`. ETWCAP_OK goes on; anything else stops the visit. */
+typedef etwcap_status (*etwcap_visit_fn)(void *ctx, const etwcap_event *ev);
+
+/* Threads etwcap_reader_visit would use: options.threads, 0 resolved to the
+ * number of processors (at least 1). */
+size_t etwcap_reader_threads(const etwcap_reader *r);
+
+/* Hand every remaining event to `fn`, for callers that do not need the
+ * events in order (counting, say). In file order (no_merge) with more than
+ * one thread, each thread decodes whole buffers and calls `fn` with its own
+ * context, ctxs[0] being the caller's thread: the events of one buffer come
+ * in order on one thread, those of different buffers on any thread at the
+ * same time. Thread i uses ctxs[i] only, for i < min(nctx,
+ * etwcap_reader_threads). In time order, or with one thread, the events come
+ * in order on the caller's thread with ctxs[0].
+ *
+ * Diagnostics (their order included) and counters are those of reading the
+ * same events with etwcap_reader_next, reported on the caller's thread.
+ * Returns ETWCAP_OK at the end, or what `fn` returned when it stopped the
+ * visit (other threads first finish the buffers they hold), or an error. */
+etwcap_status etwcap_reader_visit(etwcap_reader *r, etwcap_visit_fn fn, void *const *ctxs,
+                                  size_t nctx);
+
 const etwcap_logfile_info *etwcap_reader_info(const etwcap_reader *r);
 const etwcap_reader_stats *etwcap_reader_stats_get(const etwcap_reader *r);
 const char *etwcap_reader_path(const etwcap_reader *r);

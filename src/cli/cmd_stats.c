@@ -1,5 +1,6 @@
 /* cmd_stats.c - `etwcap stats FILE`: COUNT lines per event type, then TOTAL. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,8 +10,13 @@ static const char usage_text[] =
     "usage: etwcap stats [--threads N] FILE\n"
     "Print `COUNT <Provider/Event>:<n>` per event type, sorted by name, then `TOTAL:<n>`,\n"
     "the number of records walked (the log-file header record included).\n"
-    "--threads N: threads that decompress buffers (default: one per processor); the output\n"
-    "is the same for any N.\n";
+    "--threads N: threads that decode and count buffers (default: one per processor); the\n"
+    "output is the same for any N.\n";
+
+static etwcap_status count_event(void *ctx, const etwcap_event *ev)
+{
+    return etwcap_stats_add(ctx, ev);
+}
 
 int cmd_stats(int argc, char **argv)
 {
@@ -33,25 +39,28 @@ int cmd_stats(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
-    /* Counting does not need time order, and every record is read. */
+    /* Counting needs no order, and every record is read: each thread counts
+     * the buffers it decodes, and the counts are added up at the end. */
     etwcap_reader *r = cli_open_trace_threads(path, CLI_FILE_ORDER_ONCE, threads);
     if (!r)
         return CLI_INPUT;
-    etwcap_stats *st = NULL;
-    if (etwcap_stats_create(&st) != ETWCAP_OK) {
+    size_t n = etwcap_reader_threads(r);
+    etwcap_stats **st = calloc(n, sizeof(etwcap_stats *));
+    etwcap_status vs = st ? ETWCAP_OK : ETWCAP_ERR_NOMEM;
+    for (size_t i = 0; vs == ETWCAP_OK && i < n; i++)
+        vs = etwcap_stats_create(&st[i]);
+    if (vs == ETWCAP_OK)
+        vs = etwcap_reader_visit(r, count_event, (void *const *)st, n);
+    for (size_t i = 1; vs == ETWCAP_OK && i < n; i++)
+        vs = etwcap_stats_merge(st[0], st[i]);
+    etwcap_status ws = ETWCAP_OK;
+    if (vs == ETWCAP_OK)
+        ws = etwcap_stats_write(st[0], stdout);
+    else
         fprintf(stderr, "etwcap: out of memory\n");
-        etwcap_reader_close(r);
-        return CLI_INPUT;
-    }
-    etwcap_event ev;
-    while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
-        if (etwcap_stats_add(st, &ev) != ETWCAP_OK) {
-            fprintf(stderr, "etwcap: out of memory\n");
-            break;
-        }
-    }
-    etwcap_status ws = etwcap_stats_write(st, stdout);
-    etwcap_stats_free(st);
+    for (size_t i = 0; st && i < n; i++)
+        etwcap_stats_free(st[i]);
+    free(st);
     int rc = cli_close_trace(r);
-    return (ws != ETWCAP_OK) ? CLI_INPUT : rc;
+    return (vs != ETWCAP_OK || ws != ETWCAP_OK) ? CLI_INPUT : rc;
 }

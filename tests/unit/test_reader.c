@@ -216,13 +216,45 @@ static void test_filetime_format(void **state)
     assert_string_equal(t, "2000-02-29T00:00:00.1234567Z");
 }
 
+/* Raw timestamps come from the file: a hostile one saturates instead of
+ * overflowing (the conversion of etl-format.md §1.9). */
+static void test_filetime_saturates(void **state)
+{
+    (void)state;
+    etwcap_logfile_info li;
+    memset(&li, 0, sizeof li);
+    li.clock_type = 1;
+    li.perf_freq = 10000000; /* 10 MHz QPC: ticks are already 100 ns units */
+    li.start_time = 132405555797984230LL;
+    li.header_timestamp = 1000;
+    assert_true(etwcap_logfile_to_filetime(&li, 1000 + 12345) == li.start_time + 12345);
+    assert_true(etwcap_logfile_to_filetime(&li, 1000 - 12345) == li.start_time - 12345);
+    assert_true(etwcap_logfile_to_filetime(&li, INT64_MAX) == INT64_MAX);
+    /* INT64_MIN - 1000 saturates in the subtraction; adding the (positive)
+     * start time to it does not overflow. */
+    assert_true(etwcap_logfile_to_filetime(&li, INT64_MIN) == li.start_time + INT64_MIN);
+    li.header_timestamp = INT64_MIN; /* raw - T0 overflows upwards */
+    assert_true(etwcap_logfile_to_filetime(&li, 5) == INT64_MAX);
+    li.header_timestamp = INT64_MAX; /* and downwards */
+    assert_true(etwcap_logfile_to_filetime(&li, -5) == li.start_time + INT64_MIN);
+    li.start_time = -1; /* a hostile start time: the sum saturates too */
+    assert_true(etwcap_logfile_to_filetime(&li, -5) == INT64_MIN);
+    li.start_time = 132405555797984230LL;
+    /* A 3 MHz QPC: 3 ticks are 10 units of 100 ns. */
+    li.perf_freq = 3000000;
+    li.header_timestamp = 0;
+    assert_true(etwcap_logfile_to_filetime(&li, 300) == li.start_time + 1000);
+    assert_true(etwcap_logfile_to_filetime(&li, INT64_MAX) == INT64_MAX);
+    assert_true(etwcap_logfile_to_filetime(&li, INT64_MIN) == li.start_time + INT64_MIN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filetime_format), cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_header_net452),   cmocka_unit_test(test_header_32bit),
         cmocka_unit_test(test_merge_order),     cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_corpus_totals),
+        cmocka_unit_test(test_corpus_totals),   cmocka_unit_test(test_filetime_saturates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

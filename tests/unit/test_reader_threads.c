@@ -4,7 +4,10 @@
  * and on a generated trace whose buffers overflow the index window. In file
  * order, finding the buffers while reading them (lazy_scan) gives the same
  * events, the same diagnostics (a bad header is reported when the walk meets
- * it, so only their order may differ) and, at the end, the same counters. */
+ * it, so only their order may differ) and, at the end, the same counters.
+ * Visiting the events on several threads (etwcap_reader_visit) gives the
+ * same events (in any order across buffers, in order within one), the same
+ * diagnostics in the same order, and the same counters as reading them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +21,8 @@
 /* What one walk over a trace saw. */
 typedef struct walk_result {
     uint64_t events;
-    uint64_t hash; /* over (timestamp, cpu, buffer_index, record_offset, payload) */
+    uint64_t hash;      /* over (timestamp, cpu, buffer_index, record_offset, payload) */
+    uint64_t event_set; /* sum of one such hash per event: their order does not count */
     uint64_t diag_hash;
     uint64_t diag_set; /* sum of one hash per diagnostic: their order does not count */
     size_t ndiags;
@@ -39,6 +43,17 @@ static uint64_t fnv_u64(uint64_t h, uint64_t v)
     uint8_t b[8];
     etwcap_wr64(b, v);
     return fnv(h, b, 8);
+}
+
+static uint64_t event_hash(uint64_t h, const etwcap_event *ev)
+{
+    h = fnv_u64(h, (uint64_t)ev->timestamp);
+    h = fnv_u64(h, (uint64_t)ev->filetime);
+    h = fnv_u64(h, ev->cpu);
+    h = fnv_u64(h, ev->buffer_index);
+    h = fnv_u64(h, ev->record_offset);
+    h = fnv_u64(h, ev->payload_len);
+    return fnv(h, ev->payload, ev->payload_len);
 }
 
 static void on_diag(const etwcap_diag *d, void *payload)
@@ -76,13 +91,8 @@ static etwcap_status walk(const char *path, const uint8_t *data, size_t size, in
     etwcap_event ev;
     int64_t last = INT64_MIN;
     while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
-        uint64_t h = w->hash;
-        h = fnv_u64(h, (uint64_t)ev.timestamp);
-        h = fnv_u64(h, ev.cpu);
-        h = fnv_u64(h, ev.buffer_index);
-        h = fnv_u64(h, ev.record_offset);
-        h = fnv_u64(h, ev.payload_len);
-        w->hash = fnv(h, ev.payload, ev.payload_len);
+        w->hash = event_hash(w->hash, &ev);
+        w->event_set += event_hash(1469598103934665603ULL, &ev);
         if (ev.timestamp < last)
             w->ordered = 0;
         last = ev.timestamp;
@@ -92,6 +102,98 @@ static etwcap_status walk(const char *path, const uint8_t *data, size_t size, in
     w->stats = *etwcap_reader_stats_get(r);
     etwcap_reader_close(r);
     return ETWCAP_OK;
+}
+
+/* What one thread of a visit saw. */
+typedef struct visit_ctx {
+    uint64_t events, event_set;
+    uint32_t buffer; /* the last event's buffer and offset: in order within a buffer */
+    uint32_t offset;
+    int in_order;
+    uint64_t fail_after; /* return an error after this many events; 0 = never */
+} visit_ctx;
+
+static etwcap_status visit_event(void *p, const etwcap_event *ev)
+{
+    visit_ctx *c = p;
+    if (c->events && ev->buffer_index == c->buffer && ev->record_offset <= c->offset)
+        c->in_order = 0;
+    c->buffer = ev->buffer_index;
+    c->offset = ev->record_offset;
+    c->events++;
+    c->event_set += event_hash(1469598103934665603ULL, ev);
+    if (c->fail_after && c->events == c->fail_after)
+        return ETWCAP_ERR_NOMEM;
+    return ETWCAP_OK;
+}
+
+#define VISIT_CTXS 6
+
+/* Visit a trace with `threads` threads (file order); the results of all
+ * contexts together. Returns what the visit returned. */
+static etwcap_status visit(const char *path, const uint8_t *data, size_t size, uint32_t threads,
+                           int lazy_scan, uint64_t fail_after, walk_result *w)
+{
+    memset(w, 0, sizeof *w);
+    w->hash = w->diag_hash = 1469598103934665603ULL;
+    w->ordered = 1;
+    etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
+    o.no_merge = 1;
+    o.threads = threads;
+    o.lazy_scan = lazy_scan;
+    o.on_diag = on_diag;
+    o.diag_payload = w;
+    etwcap_reader *r = NULL;
+    etwcap_status st = data ? etwcap_reader_open_memory(&r, data, size, "mem", &o, NULL)
+                            : etwcap_reader_open(&r, path, &o, NULL);
+    assert_int_equal(st, ETWCAP_OK);
+    visit_ctx c[VISIT_CTXS];
+    void *ctxs[VISIT_CTXS];
+    memset(c, 0, sizeof c);
+    for (int i = 0; i < VISIT_CTXS; i++) {
+        c[i].in_order = 1;
+        c[i].fail_after = fail_after;
+        ctxs[i] = &c[i];
+    }
+    st = etwcap_reader_visit(r, visit_event, ctxs, VISIT_CTXS);
+    for (size_t i = 0; i < VISIT_CTXS; i++) {
+        if (i >= etwcap_reader_threads(r))
+            assert_int_equal(c[i].events, 0); /* never handed to a thread */
+        assert_true(c[i].in_order);
+        w->events += c[i].events;
+        w->event_set += c[i].event_set;
+    }
+    /* The iterator has nothing left after a visit. */
+    etwcap_event ev;
+    if (st == ETWCAP_OK)
+        assert_int_equal(etwcap_reader_next(r, &ev), ETWCAP_END);
+    w->ndiags = etwcap_reader_diag_count(r);
+    w->stats = *etwcap_reader_stats_get(r);
+    etwcap_reader_close(r);
+    return st;
+}
+
+/* A visit with 1, 2 and 4 threads against reading in file order (`ref`,
+ * one thread, the same lazy_scan): everything but the order of events. */
+static void compare_visit(const char *path, const uint8_t *data, size_t size, const char *what,
+                          int lazy_scan, const walk_result *ref)
+{
+    static const uint32_t counts[] = {1, 2, 4};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        walk_result got;
+        assert_int_equal(visit(path, data, size, counts[i], lazy_scan, 0, &got), ETWCAP_OK);
+        if (got.events != ref->events || got.diag_hash != ref->diag_hash)
+            print_message("%s, visit with %u threads: %llu events (%llu), %llu diagnostics "
+                          "(%llu)\n",
+                          what, (unsigned)counts[i], (unsigned long long)got.events,
+                          (unsigned long long)ref->events, (unsigned long long)got.ndiags,
+                          (unsigned long long)ref->ndiags);
+        assert_int_equal(got.events, ref->events);
+        assert_true(got.event_set == ref->event_set);
+        assert_int_equal(got.ndiags, ref->ndiags);
+        assert_true(got.diag_hash == ref->diag_hash);
+        assert_memory_equal(&got.stats, &ref->stats, sizeof got.stats);
+    }
 }
 
 /* `diag_order`: the diagnostics must also come in the same order. */
@@ -106,6 +208,7 @@ static void expect_same(const walk_result *a, const walk_result *b, const char *
                       (unsigned long long)a->ndiags);
     assert_int_equal(a->events, b->events);
     assert_true(a->hash == b->hash);
+    assert_true(a->event_set == b->event_set);
     assert_int_equal(a->ndiags, b->ndiags);
     assert_true(a->diag_set == b->diag_set);
     if (diag_order)
@@ -132,6 +235,7 @@ static void compare_threads(const char *path, const uint8_t *data, size_t size, 
         }
         if (!no_merge)
             continue;
+        compare_visit(path, data, size, what, 0, &ref);
         walk_result lazy;
         assert_int_equal(walk(path, data, size, 1, 1, 1, &lazy), ETWCAP_OK);
         expect_same(&ref, &lazy, what, 1, 0);
@@ -139,6 +243,7 @@ static void compare_threads(const char *path, const uint8_t *data, size_t size, 
             assert_int_equal(walk(path, data, size, 1, counts[i], 1, &got), ETWCAP_OK);
             expect_same(&lazy, &got, what, counts[i], 1);
         }
+        compare_visit(path, data, size, what, 1, &lazy);
     }
 }
 
@@ -228,6 +333,13 @@ static void test_damaged(void **state)
             etwcap_wr32(copy + buffer_offset(data, size, 100), 0x20);
         if (round == 5) /* the file ends 40 bytes into the header of buffer 150 */
             cut = buffer_offset(data, size, 150) + 40;
+        if (round >= 4) {
+            /* A problem in a buffer shortly before the bad header: the walk,
+             * looking ahead for other threads, meets the header first, but
+             * its diagnostic must still come last. */
+            size_t before = round == 4 ? 98 : 148;
+            etwcap_wr32(copy + buffer_offset(data, size, before) + 0x2C, 4);
+        }
         compare_threads(NULL, copy, cut, "damaged copy", 0);
         if (round == 0) {
             const char *tmp = "test_reader_threads.tmp.etl";
@@ -306,6 +418,28 @@ static void test_window(void **state)
     check_window(1);
 }
 
+/* A visit stops when the caller's function fails, and returns its status;
+ * with several threads, the others first finish the buffers they hold. */
+static void test_visit_stops(void **state)
+{
+    (void)state;
+    const char *p = test_corpus_require("etl/microsoft_perfview/net.4.5.2.x86.etl");
+    static const uint32_t counts[] = {1, 2, 4};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        walk_result w;
+        assert_int_equal(visit(p, NULL, 0, counts[i], 1, 5000, &w), ETWCAP_ERR_NOMEM);
+        assert_true(w.events >= 5000);
+        assert_true(w.events < 168298 / 2); /* the 275 buffers hold about 600 each */
+    }
+    /* No function or no context: an argument error, nothing read. */
+    etwcap_reader *r = NULL;
+    assert_int_equal(etwcap_reader_open(&r, p, NULL, NULL), ETWCAP_OK);
+    void *ctx = NULL;
+    assert_int_equal(etwcap_reader_visit(r, NULL, &ctx, 1), ETWCAP_ERR_ARG);
+    assert_int_equal(etwcap_reader_visit(r, visit_event, &ctx, 0), ETWCAP_ERR_ARG);
+    etwcap_reader_close(r);
+}
+
 /* Version-1 options (no `threads` field) still open a trace. */
 static void test_options_v1(void **state)
 {
@@ -327,10 +461,9 @@ static void test_options_v1(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_corpus),
-        cmocka_unit_test(test_damaged),
-        cmocka_unit_test(test_window),
-        cmocka_unit_test(test_options_v1),
+        cmocka_unit_test(test_corpus),      cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_window),      cmocka_unit_test(test_options_v1),
+        cmocka_unit_test(test_visit_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

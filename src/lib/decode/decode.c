@@ -103,9 +103,7 @@ etwcap_event_class etwcap_event_classify(const etwcap_event *ev)
 
 int etwcap_event_is_idle_sample(const etwcap_event *ev)
 {
-    etwcap_sample_info si;
-    return etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE &&
-           etwcap_decode_sample(ev, &si) == ETWCAP_DECODE_OK && si.tid == 0 && !(si.flags & 3u);
+    return etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE && etwcap_sample_is_idle(ev);
 }
 
 etwcap_decode_result etwcap_decode_fields(const etwcap_event *ev, etwcap_fields *out)

@@ -3,6 +3,7 @@
  * events SetInterval/CollectionStart/CollectionEnd (72/73/74). */
 #include <string.h>
 
+#include "common/bytes.h"
 #include "decode/kernel_internal.h"
 
 #define OP_SAMPLE 46
@@ -33,6 +34,18 @@ etwcap_decode_result etwcap_decode_sample(const etwcap_event *ev, etwcap_sample_
         return ETWCAP_DECODE_UNKNOWN;
     }
     return parse_sample(ev, out);
+}
+
+int etwcap_sample_is_idle(const etwcap_event *ev)
+{
+    /* What parse_sample reads (§3.7): the pointer-sized InstructionPointer,
+     * ThreadId (u32), Count (u16), Flags and Rank (u8 each). A shorter
+     * payload does not decode, so it is no idle sample. Read directly:
+     * `stats` asks this of every sample. */
+    const size_t ps = etwcap_kpsize(ev);
+    if (ev->payload_len < ps + 8)
+        return 0;
+    return etwcap_rd32(ev->payload + ps) == 0 && !(ev->payload[ps + 6] & 3u);
 }
 
 /* TraceEvent's SampledProfileTraceData: ProcessorNumber is the header's CPU;

@@ -192,7 +192,7 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
              * TraceEvent does not count it. TOTAL still counts every record
              * walked. Whether a type is SampledProfile depends only on the
              * key, so other types skip the test. */
-            if (st->types[k].sample && etwcap_event_is_idle_sample(ev))
+            if (st->types[k].sample && etwcap_sample_is_idle(ev))
                 return ETWCAP_OK;
             st->counters[st->types[k].counter - 1].count++;
             return ETWCAP_OK;
@@ -212,6 +212,18 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
     st->types[k].sample = etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE;
     if (++st->ntypes * 2 > st->type_cap && grow_types(st) != 0)
         return ETWCAP_ERR_NOMEM;
+    return ETWCAP_OK;
+}
+
+etwcap_status etwcap_stats_merge(etwcap_stats *dst, const etwcap_stats *src)
+{
+    for (size_t i = 0; i < src->ncounters; i++) {
+        size_t c = counter_for_name(dst, src->counters[i].name);
+        if (c == SIZE_MAX)
+            return ETWCAP_ERR_NOMEM;
+        dst->counters[c].count += src->counters[i].count;
+    }
+    dst->total += src->total;
     return ETWCAP_OK;
 }
 

@@ -14,7 +14,8 @@
  * Threads. With options.threads > 1, worker threads decompress (in time
  * order: also read) upcoming buffers of each stream while the caller's thread
  * merges; everything the caller sees - events, diagnostics, their order, the
- * counters - is what a single thread gives.
+ * counters - is what a single thread gives. Callers that need no order can
+ * have every thread parse and consume whole buffers too (reader_visit.c).
  *
  * Memory: per stream one decoded buffer plus its look-ahead, the index
  * window, a few chunks; never proportional to the file size.
@@ -43,11 +44,125 @@ void etwcap_rd_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint6
     va_start(ap, fmt);
     vsnprintf(d.message, sizeof d.message, fmt, ap);
     va_end(ap);
+    if (r->hold_walk) {
+        /* The walk stops at a bad header: there is only ever one. */
+        r->held = d;
+        r->has_held = 1;
+        return;
+    }
     if (r->ndiags < ETWCAP_READER_MAX_DIAGS)
         r->diags[r->ndiags] = d;
     r->ndiags++;
     if (r->on_diag)
         r->on_diag(&d, r->diag_payload);
+}
+
+void etwcap_rd_release_held(etwcap_reader *r)
+{
+    if (!r->has_held)
+        return;
+    r->has_held = 0;
+    etwcap_rd_diag(r, r->held.status, r->held.buffer_index, r->held.offset, "%s", r->held.message);
+}
+
+/* ---- one buffer, shared by the iterator and the visit --------------------- */
+
+static void diag_add(buf_diags *l, etwcap_status st, uint64_t offset, const char *fmt, ...)
+{
+    if (l->n >= BUF_DIAGS_MAX)
+        return; /* cannot happen: a buffer has at most BUF_DIAGS_MAX steps that report */
+    slot_diag *d = &l->d[l->n++];
+    d->status = st;
+    d->offset = offset;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    va_end(ap);
+}
+
+void etwcap_rd_diag_flush(etwcap_reader *r, int64_t buf_index, buf_diags *l)
+{
+    for (int i = 0; i < l->n; i++)
+        etwcap_rd_diag(r, l->d[i].status, buf_index, l->d[i].offset, "%s", l->d[i].message);
+    l->n = 0;
+}
+
+int etwcap_rd_buffer_check(const etwcap_reader *r, const bufinfo *b, size_t disk, buf_diags *l)
+{
+    const uint64_t off = b->off;
+    if (r->src.size - off < b->h.size)
+        diag_add(l, ETWCAP_ERR_FORMAT, off, "truncated buffer: %u bytes declared, %zu present",
+                 b->h.size, disk);
+    if (!(b->h.flags & BUF_FLAG_COMPRESSED))
+        return 1;
+    if (b->h.compression != COMPRESSION_LZ77) {
+        diag_add(l, ETWCAP_ERR_UNSUPPORTED, off,
+                 "unsupported compression format %u (only 3, plain LZ77, is known)",
+                 b->h.compression);
+        return 0;
+    }
+    if (b->h.offset < BUF_HDR || b->h.offset > BUF_MAX_DECODED) {
+        diag_add(l, ETWCAP_ERR_FORMAT, off, "compressed buffer declares %u bytes of data",
+                 b->h.offset);
+        return 0;
+    }
+    return 1;
+}
+
+int etwcap_rd_buffer_loaded(const slot *sl, buf_diags *l)
+{
+    if (sl->nomem) {
+        diag_add(l, ETWCAP_ERR_NOMEM, sl->b.off, "out of memory for a %u-byte buffer",
+                 sl->b.h.size);
+        return 0;
+    }
+    if (sl->read_error) {
+        diag_add(l, ETWCAP_ERR_IO, sl->b.off, "read error in buffer");
+        return 0;
+    }
+    if (sl->has_diag)
+        diag_add(l, sl->diag.status, sl->diag.offset, "%s", sl->diag.message);
+    return 1;
+}
+
+int etwcap_rd_buffer_record(const slot *sl, size_t *pos, etwcap_event *ev, buf_diags *l)
+{
+    const size_t end = sl->end, at = *pos;
+    if (end == 0 || at + 4 > end)
+        return 0;
+    uint32_t size = 0;
+    const char *why = NULL;
+    etwcap_record_result rr = etwcap_record_parse(sl->rec + at, end - at, ev, &size, &why);
+    if (rr == ETWCAP_RECORD_OK) {
+        ev->cpu = sl->b.h.cpu;
+        ev->buffer_offset = sl->b.off;
+        ev->buffer_index = (uint32_t)sl->b.index;
+        ev->record_offset = (uint32_t)at;
+        *pos = etwcap_align8(at + size);
+        return 1;
+    }
+    if (rr == ETWCAP_RECORD_CORRUPT) {
+        /* In a compressed buffer the record has no file offset of its own. */
+        if (sl->b.h.flags & BUF_FLAG_COMPRESSED)
+            diag_add(l, ETWCAP_ERR_FORMAT, sl->b.off,
+                     "record at offset 0x%zx of the decompressed buffer: %s", at, why);
+        else
+            diag_add(l, ETWCAP_ERR_FORMAT, sl->b.off + at, "record: %s", why);
+    }
+    *pos = end; /* END or CORRUPT: no more records */
+    return 0;
+}
+
+void etwcap_rd_event_done(const etwcap_reader *r, etwcap_event *ev, uint64_t *records,
+                          uint64_t *header_records)
+{
+    if (r->have_info)
+        ev->filetime = etwcap_logfile_to_filetime(&r->info, ev->timestamp);
+    else
+        ev->filetime = ev->timestamp;
+    (*records)++;
+    if (etwcap_logfile_is_header(ev))
+        (*header_records)++;
 }
 
 static etwcap_status start_workers(etwcap_reader *r, uint32_t threads);
@@ -71,13 +186,16 @@ static void slot_reset(etwcap_reader *r, slot *sl)
 /* Queue decoding of the stream's upcoming buffers on the workers. */
 static void schedule(etwcap_reader *r, stream *s)
 {
-    if (!r->pool.nthreads)
+    if (!r->pool.nthreads || r->visiting)
         return;
     while (s->pflen < r->pf_depth && r->slot_free) {
         bufinfo b;
         chunk *ch = NULL;
         if (r->no_merge) {
-            if (!etwcap_rd_seq_next(r, &b, &ch))
+            r->hold_walk = 1;
+            int found = etwcap_rd_seq_next(r, &b, &ch);
+            r->hold_walk = 0;
+            if (!found)
                 return;
         } else if (!etwcap_rd_merge_next(r, s, &b, 0)) {
             return;
@@ -120,30 +238,22 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
 {
     slot *sl = pf ? pf : &s->cur;
     const bufinfo *b = &sl->b;
-    const uint64_t off = b->off;
     const int64_t index = (int64_t)b->index;
+    buf_diags dl;
+    dl.n = 0;
     r->stats.buffers++;
-    if (r->src.size - off < b->h.size)
-        etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, index, off,
-                       "truncated buffer: %u bytes declared, %zu present", b->h.size, sl->disk);
+    int ok = etwcap_rd_buffer_check(r, b, sl->disk, &dl);
+    etwcap_rd_diag_flush(r, index, &dl);
+    if (!ok)
+        goto skip;
     size_t grow = 0;
     const int compressed = (b->h.flags & BUF_FLAG_COMPRESSED) != 0;
     if (compressed) {
-        if (b->h.compression != COMPRESSION_LZ77) {
-            etwcap_rd_diag(r, ETWCAP_ERR_UNSUPPORTED, index, off,
-                           "unsupported compression format %u (only 3, plain LZ77, is known)",
-                           b->h.compression);
-            goto skip;
-        }
-        if (b->h.offset < BUF_HDR || b->h.offset > BUF_MAX_DECODED) {
-            etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, index, off,
-                           "compressed buffer declares %u bytes of data", b->h.offset);
-            goto skip;
-        }
+        /* Only in time order: one stream's buffers never reach the budget. */
         grow = b->h.offset > s->vcap ? b->h.offset - s->vcap : 0;
         if (grow > DECODED_BUDGET - r->decoded) {
             etwcap_rd_diag(
-                r, ETWCAP_ERR_FORMAT, index, off,
+                r, ETWCAP_ERR_FORMAT, index, b->off,
                 "compressed buffer declares %u bytes of data; the decompressed buffers of "
                 "all CPUs would exceed %u MiB",
                 b->h.offset, (unsigned)(DECODED_BUDGET >> 20));
@@ -152,24 +262,19 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
         r->stats.buffers_compressed++;
     }
     obtain(r, sl);
-    if (sl->nomem) {
-        etwcap_rd_diag(r, ETWCAP_ERR_NOMEM, index, off, "out of memory for a %u-byte buffer",
-                       b->h.size);
+    if (!sl->nomem) {
+        if (compressed) {
+            r->decoded += grow;
+            if (b->h.offset > s->vcap)
+                s->vcap = b->h.offset;
+        } else if (sl->disk > s->vcap) {
+            s->vcap = sl->disk;
+        }
+    }
+    ok = etwcap_rd_buffer_loaded(sl, &dl);
+    etwcap_rd_diag_flush(r, index, &dl);
+    if (!ok)
         goto skip;
-    }
-    if (compressed) {
-        r->decoded += grow;
-        if (b->h.offset > s->vcap)
-            s->vcap = b->h.offset;
-    } else if (sl->disk > s->vcap) {
-        s->vcap = sl->disk;
-    }
-    if (sl->read_error) {
-        etwcap_rd_diag(r, ETWCAP_ERR_IO, index, off, "read error in buffer");
-        goto skip;
-    }
-    if (sl->has_diag)
-        etwcap_rd_diag(r, sl->diag.status, index, sl->diag.offset, "%s", sl->diag.message);
     if (pf) {
         /* The stream's old storage goes back to the pool with the slot. */
         const int own = pf->rec == pf->data; /* decoded into the slot's storage */
@@ -181,7 +286,6 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
         s->cur.end = pf->end;
         pf->ch = NULL;
     }
-    s->cur_cpu = s->cur.b.h.cpu;
     s->pos = BUF_HDR;
     return 1;
 skip:
@@ -208,6 +312,7 @@ static int stream_next_buffer(etwcap_reader *r, stream *s)
             int found =
                 r->no_merge ? etwcap_rd_seq_next(r, &b, &ch) : etwcap_rd_merge_next(r, s, &b, 1);
             if (!found) {
+                etwcap_rd_release_held(r); /* after every buffer before it */
                 s->exhausted = 1;
                 return 0;
             }
@@ -240,38 +345,25 @@ static int stream_next_buffer(etwcap_reader *r, stream *s)
     }
 }
 
+/* The next record of the stream's current buffer into `ev`; 0 when the
+ * buffer has no more. */
+static int stream_parse_in_buffer(etwcap_reader *r, stream *s, etwcap_event *ev)
+{
+    buf_diags dl;
+    dl.n = 0;
+    if (etwcap_rd_buffer_record(&s->cur, &s->pos, ev, &dl))
+        return 1;
+    etwcap_rd_diag_flush(r, (int64_t)s->cur.b.index, &dl);
+    return 0;
+}
+
 /* Parse the stream's next record into `ev`, loading buffers as needed.
  * Returns 1 with `ev` filled, 0 when the stream is exhausted. */
 static int stream_parse_next(etwcap_reader *r, stream *s, etwcap_event *ev)
 {
     while (!s->exhausted) {
-        const size_t end = s->cur.end;
-        if (end > 0 && s->pos + 4 <= end) {
-            uint32_t size = 0;
-            const char *why = NULL;
-            etwcap_record_result rr =
-                etwcap_record_parse(s->cur.rec + s->pos, end - s->pos, ev, &size, &why);
-            if (rr == ETWCAP_RECORD_OK) {
-                ev->cpu = s->cur_cpu;
-                ev->buffer_offset = s->cur.b.off;
-                ev->buffer_index = (uint32_t)s->cur.b.index;
-                ev->record_offset = (uint32_t)s->pos;
-                s->pos = etwcap_align8(s->pos + size);
-                return 1;
-            }
-            if (rr == ETWCAP_RECORD_CORRUPT) {
-                const int compressed = (s->cur.b.h.flags & BUF_FLAG_COMPRESSED) != 0;
-                uint64_t at = compressed ? s->cur.b.off : s->cur.b.off + s->pos;
-                if (compressed)
-                    etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, (int64_t)s->cur.b.index, at,
-                                   "record at offset 0x%zx of the decompressed buffer: %s", s->pos,
-                                   why);
-                else
-                    etwcap_rd_diag(r, ETWCAP_ERR_FORMAT, (int64_t)s->cur.b.index, at, "record: %s",
-                                   why);
-            }
-            /* END or CORRUPT: this buffer has no more records. */
-        }
+        if (stream_parse_in_buffer(r, s, ev))
+            return 1;
         s->cur.end = 0;
         stream_next_buffer(r, s);
     }
@@ -511,13 +603,29 @@ static void event_copy(etwcap_event *dst, const etwcap_event *src)
 
 static void deliver(etwcap_reader *r, etwcap_event *ev)
 {
-    if (r->have_info)
-        ev->filetime = etwcap_logfile_to_filetime(&r->info, ev->timestamp);
-    else
-        ev->filetime = ev->timestamp;
-    r->stats.records++;
-    if (etwcap_logfile_is_header(ev))
-        r->stats.header_records++;
+    etwcap_rd_event_done(r, ev, &r->stats.records, &r->stats.header_records);
+}
+
+int etwcap_rd_next_held(etwcap_reader *r, etwcap_event *ev)
+{
+    stream *s = &r->streams[0];
+    for (;;) {
+        if (s->has_head) {
+            event_copy(ev, &s->head);
+            s->has_head = 0;
+        } else if (s->exhausted || !stream_parse_in_buffer(r, s, ev)) {
+            if (s->exhausted || s->pflen == 0)
+                return 0;
+            /* The next buffer decoded ahead (a skipped one makes the
+             * iterator go on to the one after it: the visit goes on
+             * from there). */
+            s->cur.end = 0;
+            stream_next_buffer(r, s);
+            continue;
+        }
+        deliver(r, ev);
+        return 1;
+    }
 }
 
 etwcap_status etwcap_reader_next(etwcap_reader *r, etwcap_event *ev)

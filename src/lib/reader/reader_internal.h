@@ -1,10 +1,11 @@
-/* reader_internal.h - pieces shared by reader.c, reader_find.c and
- * reader_load.c.
+/* reader_internal.h - pieces shared by reader.c, reader_find.c,
+ * reader_load.c and reader_visit.c.
  *
  * reader_find.c walks the buffer headers; reader.c takes the buffers and
  * merges the per-CPU streams; reader_load.c gets a buffer's bytes (large
  * sequential reads or one read per buffer), decompresses them, and runs the
- * optional worker threads that do this ahead of the merge.
+ * optional worker threads that do this ahead of the merge; reader_visit.c
+ * hands whole buffers' events to threads that also parse them.
  */
 #ifndef ETWCAP_READER_INTERNAL_H
 #define ETWCAP_READER_INTERNAL_H
@@ -170,8 +171,7 @@ typedef struct stream {
     /* Buffers being decoded ahead, oldest first. */
     slot *pf[PF_MAX];
     size_t pfhead, pflen;
-    slot cur; /* the buffer being read */
-    uint32_t cur_cpu;
+    slot cur;   /* the buffer being read */
     size_t pos; /* offset of the record after `head` */
     int has_head;
     int exhausted;
@@ -190,6 +190,7 @@ struct etwcap_reader {
     int lazy_scan;
     int workers_checked;
     uint32_t threads;
+    int visiting; /* etwcap_reader_visit has taken over: nothing is decoded ahead */
 
     etwcap_logfile_info info;
     int have_info;
@@ -224,13 +225,58 @@ struct etwcap_reader {
 
     etwcap_diag diags[ETWCAP_READER_MAX_DIAGS];
     size_t ndiags;
+    int hold_walk; /* diagnostics of the walk are held (see etwcap_rd_release_held) */
+    int has_held;
+    etwcap_diag held;
     etwcap_diag_cb on_diag;
     void *diag_payload;
 };
 
-/* Add a diagnostic (kept, and passed to the caller's callback). */
+/* Add a diagnostic (kept, and passed to the caller's callback). While
+ * r->hold_walk is set, a diagnostic of the walk is held back instead (see
+ * etwcap_rd_release_held). */
 void etwcap_rd_diag(etwcap_reader *r, etwcap_status st, int64_t buf_index, uint64_t offset,
                     const char *fmt, ...);
+/* Report the held diagnostic, if any. A walk that looks ahead (for the
+ * workers) meets a bad header before the buffers in front of it are read;
+ * its diagnostic comes after theirs, as without looking ahead. */
+void etwcap_rd_release_held(etwcap_reader *r);
+
+/* ---- one buffer from its header to its records (reader.c) ----------------
+ * The steps both ways of reading share: the iterator (etwcap_reader_next)
+ * reports a buffer's diagnostics at once, the visit (reader_visit.c) after
+ * the buffers before it, from whatever thread decoded it. */
+
+#define BUF_DIAGS_MAX 4 /* a header problem, a decoding one, a bad record */
+typedef struct buf_diags {
+    slot_diag d[BUF_DIAGS_MAX];
+    int n;
+} buf_diags;
+
+/* Report the buffer's diagnostics in order, and empty the list. */
+void etwcap_rd_diag_flush(etwcap_reader *r, int64_t buf_index, buf_diags *l);
+
+/* The checks on a buffer before it is decoded: 1 to decode it, 0 when it is
+ * skipped. Reads only what does not change while reading. */
+int etwcap_rd_buffer_check(const etwcap_reader *r, const bufinfo *b, size_t disk, buf_diags *l);
+
+/* After etwcap_slot_decode: 1 when the records can be read, 0 when the
+ * buffer is skipped (out of memory, read error). */
+int etwcap_rd_buffer_loaded(const slot *sl, buf_diags *l);
+
+/* The record at *pos of a loaded buffer into `ev` (with its CPU and origin),
+ * *pos moved to the next one. 0 when the buffer has no more records; a
+ * corrupt record ends them, with a diagnostic. */
+int etwcap_rd_buffer_record(const slot *sl, size_t *pos, etwcap_event *ev, buf_diags *l);
+
+/* File order: the next event of what the iterator holds already (the record
+ * parsed at open, the rest of its buffer, the buffers decoded ahead), without
+ * finding another buffer. 0 when it holds no more. */
+int etwcap_rd_next_held(etwcap_reader *r, etwcap_event *ev);
+
+/* What every delivered event gets: its UTC time; and the counts. */
+void etwcap_rd_event_done(const etwcap_reader *r, etwcap_event *ev, uint64_t *records,
+                          uint64_t *header_records);
 
 /* One pass over all buffer headers at open: the CPUs (streams), counts,
  * and in time order the first buffers of every stream. With lazy_scan only

@@ -1,0 +1,307 @@
+/* reader_visit.c - every event of a file-order reader, handed to the
+ * caller's function by several threads (etwcap_reader_visit).
+ *
+ * Buffers are independent (etl-format.md §1.1), so a thread that decodes a
+ * buffer can go on to parse its records and hand them to the caller's
+ * function: the work per event runs in parallel too, and the decoded bytes
+ * are read by the core that wrote them. (With the iterator, a worker only
+ * decompresses, and the caller's thread reads every buffer a worker wrote.)
+ *
+ * The caller's thread walks the buffer headers (etwcap_rd_seq_next: chunks
+ * and counts are its alone), makes each buffer a job, runs jobs itself when
+ * it has nothing else to do, and retires finished jobs in file order,
+ * reporting their diagnostics and counts exactly as etwcap_reader_next
+ * reports them. A bad header stops the walk; its diagnostic is held until
+ * the buffers before it are retired.
+ *
+ * Jobs live in a ring. Sequence numbers say where each one is: jobs before
+ * `first` are retired, [first, taken) taken by a thread, [taken, end)
+ * queued. The ring's fields and the job states change under the lock; a
+ * queued job's other fields are written before it is queued, a taken job's
+ * only by the thread that took it, a finished job's only by the caller's
+ * thread.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reader/reader_internal.h"
+
+#define JOBS_PER_THREAD 4
+/* Hostile headers declare buffers of up to BUF_MAX_DECODED bytes each: the
+ * jobs in flight may take at most this much (one job always may), and a job
+ * keeps storage between buffers only up to BUF_KEEP. */
+#define INFLIGHT_MAX ((size_t)64 << 20)
+#define BUF_KEEP ((size_t)1 << 20)
+
+typedef struct job {
+    slot sl;
+    int done;       /* under the lock */
+    int load;       /* the checks passed: decode it and read its records */
+    int compressed; /* counted as a decompressed buffer */
+    int skipped;
+    size_t weight; /* decoded bytes it may take (INFLIGHT_MAX) */
+    buf_diags dl;
+    uint64_t records, header_records;
+    etwcap_status status; /* what the caller's function returned last */
+} job;
+
+typedef struct visit {
+    etwcap_reader *r;
+    etwcap_visit_fn fn;
+    etwcap_mutex *mu;
+    etwcap_cond *work; /* workers wait for a queued job */
+    etwcap_cond *done; /* the caller's thread waits for a finished one */
+    int stop;
+    job *jobs;
+    size_t njobs;
+    uint64_t first, taken, end;
+    size_t inflight;
+} visit;
+
+typedef struct worker {
+    visit *v;
+    void *ctx;
+    etwcap_thread *t;
+} worker;
+
+/* Decode the job's buffer and hand its records to fn(ctx). Any thread. */
+static void job_run(visit *v, job *j, void *ctx)
+{
+    const etwcap_reader *r = v->r;
+    if (!j->load)
+        return;
+    etwcap_slot_decode(&r->src, &j->sl);
+    if (!etwcap_rd_buffer_loaded(&j->sl, &j->dl)) {
+        j->skipped = 1;
+        return;
+    }
+    etwcap_event ev;
+    size_t pos = BUF_HDR;
+    while (etwcap_rd_buffer_record(&j->sl, &pos, &ev, &j->dl)) {
+        etwcap_rd_event_done(r, &ev, &j->records, &j->header_records);
+        etwcap_status st = v->fn(ctx, &ev);
+        if (st != ETWCAP_OK) {
+            j->status = st;
+            return;
+        }
+    }
+}
+
+/* The oldest queued job, taken (lock held); NULL when none is queued. */
+static job *take_job(visit *v)
+{
+    if (v->taken == v->end)
+        return NULL;
+    return &v->jobs[v->taken++ % v->njobs];
+}
+
+static void finish_job(visit *v, job *j)
+{
+    etwcap_mutex_lock(v->mu);
+    j->done = 1;
+    etwcap_cond_signal(v->done); /* only the caller's thread waits for it */
+    etwcap_mutex_unlock(v->mu);
+}
+
+static void worker_main(void *arg)
+{
+    worker *w = arg;
+    visit *v = w->v;
+    for (;;) {
+        job *j = NULL;
+        etwcap_mutex_lock(v->mu);
+        while (!v->stop && !(j = take_job(v)))
+            etwcap_cond_wait(v->work, v->mu);
+        etwcap_mutex_unlock(v->mu);
+        if (!j)
+            return; /* stopped */
+        job_run(v, j, w->ctx);
+        finish_job(v, j);
+    }
+}
+
+/* Queue jobs for the next buffers while the ring and the budget allow
+ * (caller's thread). Sets *walk_end when the walk has no more buffers. */
+static void refill(visit *v, int *walk_end)
+{
+    etwcap_reader *r = v->r;
+    uint64_t end = v->end; /* only this thread moves `end` */
+    while (!*walk_end && end - v->first < v->njobs) {
+        if (end != v->first && v->inflight >= INFLIGHT_MAX)
+            break; /* the next waits for a retired one */
+        job *j = &v->jobs[end % v->njobs];
+        bufinfo b;
+        chunk *ch = NULL;
+        r->hold_walk = 1;
+        int found = etwcap_rd_seq_next(r, &b, &ch);
+        r->hold_walk = 0;
+        if (!found) {
+            *walk_end = 1;
+            break;
+        }
+        j->sl.b = b;
+        j->sl.ch = ch;
+        j->sl.disk = r->src.size - b.off < b.h.size ? (size_t)(r->src.size - b.off) : b.h.size;
+        j->dl.n = 0;
+        j->load = etwcap_rd_buffer_check(r, &b, j->sl.disk, &j->dl);
+        j->compressed = j->load && (b.h.flags & BUF_FLAG_COMPRESSED);
+        j->skipped = !j->load;
+        j->records = j->header_records = 0;
+        j->status = ETWCAP_OK;
+        j->done = 0;
+        j->weight = !j->load ? 0 : j->compressed ? b.h.offset : ch || r->src.mem ? 0 : j->sl.disk;
+        v->inflight += j->weight;
+        end++;
+    }
+    if (end == v->end)
+        return;
+    etwcap_mutex_lock(v->mu);
+    v->end = end;
+    etwcap_cond_broadcast(v->work);
+    etwcap_mutex_unlock(v->mu);
+}
+
+/* Report a finished job as the iterator would have (caller's thread). */
+static void retire(visit *v, job *j, etwcap_status *status)
+{
+    /* The same steps and order as take() and stream_parse_in_buffer(). */
+    etwcap_reader *r = v->r;
+    r->stats.buffers++;
+    if (j->compressed)
+        r->stats.buffers_compressed++;
+    etwcap_rd_diag_flush(r, (int64_t)j->sl.b.index, &j->dl);
+    if (j->skipped)
+        r->stats.buffers_skipped++;
+    r->stats.records += j->records;
+    r->stats.header_records += j->header_records;
+    if (j->status != ETWCAP_OK && *status == ETWCAP_OK)
+        *status = j->status;
+    etwcap_rd_chunk_release(r, j->sl.ch);
+    j->sl.ch = NULL;
+    j->sl.rec = NULL;
+    v->inflight -= j->weight;
+    if (j->sl.cap > BUF_KEEP || j->sl.zcap > BUF_KEEP)
+        etwcap_slot_free_storage(&j->sl);
+}
+
+/* The caller's thread: walk, run and retire until every buffer is retired
+ * or `fn` failed (the jobs no thread has taken are then left alone). */
+static etwcap_status visit_run(visit *v, void *ctx)
+{
+    int walk_end = 0;
+    for (;;) {
+        refill(v, &walk_end);
+        if (v->first == v->end)
+            return ETWCAP_OK; /* all retired */
+        job *head = &v->jobs[v->first % v->njobs];
+        job *mine = NULL;
+        /* The oldest job first; while another thread has it, help. */
+        etwcap_mutex_lock(v->mu);
+        while (!head->done && !(mine = take_job(v)))
+            etwcap_cond_wait(v->done, v->mu);
+        etwcap_mutex_unlock(v->mu);
+        if (mine) {
+            job_run(v, mine, ctx);
+            finish_job(v, mine);
+            continue;
+        }
+        etwcap_status status = ETWCAP_OK;
+        retire(v, head, &status);
+        v->first++;
+        if (status != ETWCAP_OK)
+            return status;
+    }
+}
+
+static void visit_free(visit *v)
+{
+    for (size_t i = 0; v->jobs && i < v->njobs; i++) {
+        etwcap_rd_chunk_release(v->r, v->jobs[i].sl.ch);
+        etwcap_slot_free_storage(&v->jobs[i].sl);
+    }
+    free(v->jobs);
+    etwcap_cond_free(v->done);
+    etwcap_cond_free(v->work);
+    etwcap_mutex_free(v->mu);
+}
+
+size_t etwcap_reader_threads(const etwcap_reader *r)
+{
+    size_t n = r->threads ? r->threads : etwcap_cpu_count();
+    return n > 256 ? 256 : n ? n : 1;
+}
+
+/* In order, on the caller's thread. */
+static etwcap_status visit_serial(etwcap_reader *r, etwcap_visit_fn fn, void *ctx)
+{
+    etwcap_event ev;
+    etwcap_status st;
+    while ((st = etwcap_reader_next(r, &ev)) == ETWCAP_OK)
+        if ((st = fn(ctx, &ev)) != ETWCAP_OK)
+            return st;
+    return st == ETWCAP_END ? ETWCAP_OK : st;
+}
+
+etwcap_status etwcap_reader_visit(etwcap_reader *r, etwcap_visit_fn fn, void *const *ctxs,
+                                  size_t nctx)
+{
+    if (!r || !fn || !ctxs || nctx == 0)
+        return ETWCAP_ERR_ARG;
+    size_t n = etwcap_reader_threads(r);
+    if (n > nctx)
+        n = nctx;
+    if (!r->no_merge || n <= 1)
+        return visit_serial(r, fn, ctxs[0]);
+
+    /* What the iterator holds already (at least the record parsed at
+     * open), in order; then its workers are no longer needed. */
+    r->visiting = 1;
+    r->workers_checked = 1;
+    etwcap_event ev;
+    while (etwcap_rd_next_held(r, &ev)) {
+        etwcap_status st = fn(ctxs[0], &ev);
+        if (st != ETWCAP_OK)
+            return st;
+    }
+    etwcap_pool_stop(&r->pool);
+    if (r->streams[0].exhausted)
+        return ETWCAP_OK;
+
+    visit v;
+    memset(&v, 0, sizeof v);
+    v.r = r;
+    v.fn = fn;
+    v.njobs = JOBS_PER_THREAD * n < POOL_SLOTS_MAX ? JOBS_PER_THREAD * n : POOL_SLOTS_MAX;
+    worker *ws = calloc(n - 1, sizeof *ws);
+    v.jobs = calloc(v.njobs, sizeof *v.jobs);
+    if (!ws || !v.jobs || etwcap_mutex_create(&v.mu) != 0 || etwcap_cond_create(&v.work) != 0 ||
+        etwcap_cond_create(&v.done) != 0) {
+        /* Out of memory only costs the threads: the output is the same. */
+        free(ws);
+        visit_free(&v);
+        return visit_serial(r, fn, ctxs[0]);
+    }
+    size_t started = 0;
+    for (; started < n - 1; started++) {
+        ws[started].v = &v;
+        ws[started].ctx = ctxs[started + 1];
+        if (etwcap_thread_start(&ws[started].t, worker_main, &ws[started]) != 0)
+            break;
+    }
+    etwcap_status st = visit_run(&v, ctxs[0]);
+    /* Workers finish the job they hold, then leave; queued jobs stay. */
+    etwcap_mutex_lock(v.mu);
+    v.stop = 1;
+    etwcap_cond_broadcast(v.work);
+    etwcap_mutex_unlock(v.mu);
+    for (size_t i = 0; i < started; i++)
+        etwcap_thread_join(ws[i].t);
+    free(ws);
+    visit_free(&v);
+    r->streams[0].exhausted = 1;
+    if (st == ETWCAP_OK)
+        etwcap_rd_release_held(r); /* a bad header ended the walk */
+    else
+        r->has_held = 0; /* the iterator would not have got that far */
+    return st;
+}

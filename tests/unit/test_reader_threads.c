@@ -67,10 +67,10 @@ static void on_diag(const etwcap_diag *d, void *payload)
     w->diag_set += h;
 }
 
-/* Walk a trace from `path`, or from memory when `data` is given. Returns
- * the open status. */
-static etwcap_status walk(const char *path, const uint8_t *data, size_t size, int no_merge,
-                          uint32_t threads, int lazy_scan, walk_result *w)
+/* Open a trace from `path`, or from memory when `data` is given, with its
+ * diagnostics counted into `w` (cleared first). Returns the open status. */
+static etwcap_status open_trace(const char *path, const uint8_t *data, size_t size, int no_merge,
+                                uint32_t threads, int lazy_scan, walk_result *w, etwcap_reader **r)
 {
     memset(w, 0, sizeof *w);
     w->hash = w->diag_hash = 1469598103934665603ULL;
@@ -81,11 +81,17 @@ static etwcap_status walk(const char *path, const uint8_t *data, size_t size, in
     o.lazy_scan = lazy_scan;
     o.on_diag = on_diag;
     o.diag_payload = w;
+    *r = NULL;
+    return data ? etwcap_reader_open_memory(r, data, size, "mem", &o, NULL)
+                : etwcap_reader_open(r, path, &o, NULL);
+}
+
+/* Walk a trace with the iterator. Returns the open status. */
+static etwcap_status walk(const char *path, const uint8_t *data, size_t size, int no_merge,
+                          uint32_t threads, int lazy_scan, walk_result *w)
+{
     etwcap_reader *r = NULL;
-    etwcap_diag d;
-    memset(&d, 0, sizeof d);
-    etwcap_status st = data ? etwcap_reader_open_memory(&r, data, size, "mem", &o, &d)
-                            : etwcap_reader_open(&r, path, &o, &d);
+    etwcap_status st = open_trace(path, data, size, no_merge, threads, lazy_scan, w, &r);
     if (st != ETWCAP_OK)
         return st;
     etwcap_event ev;
@@ -134,19 +140,9 @@ static etwcap_status visit_event(void *p, const etwcap_event *ev)
 static etwcap_status visit(const char *path, const uint8_t *data, size_t size, uint32_t threads,
                            int lazy_scan, uint64_t fail_after, walk_result *w)
 {
-    memset(w, 0, sizeof *w);
-    w->hash = w->diag_hash = 1469598103934665603ULL;
-    w->ordered = 1;
-    etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
-    o.no_merge = 1;
-    o.threads = threads;
-    o.lazy_scan = lazy_scan;
-    o.on_diag = on_diag;
-    o.diag_payload = w;
     etwcap_reader *r = NULL;
-    etwcap_status st = data ? etwcap_reader_open_memory(&r, data, size, "mem", &o, NULL)
-                            : etwcap_reader_open(&r, path, &o, NULL);
-    assert_int_equal(st, ETWCAP_OK);
+    assert_int_equal(open_trace(path, data, size, 1, threads, lazy_scan, w, &r), ETWCAP_OK);
+    etwcap_status st;
     visit_ctx c[VISIT_CTXS];
     void *ctxs[VISIT_CTXS];
     memset(c, 0, sizeof c);

@@ -129,7 +129,9 @@ size_t etwcap_reader_threads(const etwcap_reader *r);
  * Diagnostics (their order included) and counters are those of reading the
  * same events with etwcap_reader_next, reported on the caller's thread.
  * Returns ETWCAP_OK at the end, or what `fn` returned when it stopped the
- * visit (other threads first finish the buffers they hold), or an error. */
+ * visit (other threads first finish the buffers they hold, and with
+ * lazy_scan the walk's counters may include buffers found ahead), or an
+ * error. After an error the reader has no defined position: close it. */
 etwcap_status etwcap_reader_visit(etwcap_reader *r, etwcap_visit_fn fn, void *const *ctxs,
                                   size_t nctx);
 

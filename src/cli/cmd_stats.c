@@ -49,14 +49,17 @@ int cmd_stats(int argc, char **argv)
     etwcap_status vs = st ? ETWCAP_OK : ETWCAP_ERR_NOMEM;
     for (size_t i = 0; vs == ETWCAP_OK && i < n; i++)
         vs = etwcap_stats_create(&st[i]);
-    if (vs == ETWCAP_OK)
-        vs = etwcap_reader_visit(r, count_event, (void *const *)st, n);
-    for (size_t i = 1; vs == ETWCAP_OK && i < n; i++)
-        vs = etwcap_stats_merge(st[0], st[i]);
     etwcap_status ws = ETWCAP_OK;
-    if (vs == ETWCAP_OK)
-        ws = etwcap_stats_write(st[0], stdout);
-    else
+    if (vs == ETWCAP_OK) {
+        /* Out of memory while counting: the counts so far are still
+         * printed, and the exit status says they are incomplete. */
+        vs = etwcap_reader_visit(r, count_event, (void *const *)st, n);
+        for (size_t i = 1; ws == ETWCAP_OK && i < n; i++)
+            ws = etwcap_stats_merge(st[0], st[i]);
+        if (ws == ETWCAP_OK)
+            ws = etwcap_stats_write(st[0], stdout);
+    }
+    if (vs != ETWCAP_OK || ws == ETWCAP_ERR_NOMEM)
         fprintf(stderr, "etwcap: out of memory\n");
     for (size_t i = 0; st && i < n; i++)
         etwcap_stats_free(st[i]);

@@ -116,7 +116,9 @@ typedef struct visit_ctx {
     uint32_t buffer; /* the last event's buffer and offset: in order within a buffer */
     uint32_t offset;
     int in_order;
-    uint64_t fail_after; /* return an error after this many events; 0 = never */
+    uint32_t fail_at;   /* return an error at the first record of this buffer; 0 = never */
+    uint32_t last_seen; /* highest buffer index seen */
+    uint64_t before;    /* events of buffers before fail_at */
 } visit_ctx;
 
 static etwcap_status visit_event(void *p, const etwcap_event *ev)
@@ -128,7 +130,11 @@ static etwcap_status visit_event(void *p, const etwcap_event *ev)
     c->offset = ev->record_offset;
     c->events++;
     c->event_set += event_hash(1469598103934665603ULL, ev);
-    if (c->fail_after && c->events == c->fail_after)
+    if (ev->buffer_index > c->last_seen)
+        c->last_seen = ev->buffer_index;
+    if (ev->buffer_index < c->fail_at)
+        c->before++;
+    if (c->fail_at && ev->buffer_index == c->fail_at)
         return ETWCAP_ERR_NOMEM;
     return ETWCAP_OK;
 }
@@ -136,9 +142,11 @@ static etwcap_status visit_event(void *p, const etwcap_event *ev)
 #define VISIT_CTXS 6
 
 /* Visit a trace with `threads` threads (file order); the results of all
- * contexts together. Returns what the visit returned. */
+ * contexts together (with `fail_at`, also the highest buffer index seen and
+ * the events before that buffer). Returns what the visit returned. */
 static etwcap_status visit(const char *path, const uint8_t *data, size_t size, uint32_t threads,
-                           int lazy_scan, uint64_t fail_after, walk_result *w)
+                           int lazy_scan, uint32_t fail_at, walk_result *w, uint32_t *last_seen,
+                           uint64_t *before)
 {
     etwcap_reader *r = NULL;
     assert_int_equal(open_trace(path, data, size, 1, threads, lazy_scan, w, &r), ETWCAP_OK);
@@ -148,7 +156,7 @@ static etwcap_status visit(const char *path, const uint8_t *data, size_t size, u
     memset(c, 0, sizeof c);
     for (int i = 0; i < VISIT_CTXS; i++) {
         c[i].in_order = 1;
-        c[i].fail_after = fail_after;
+        c[i].fail_at = fail_at;
         ctxs[i] = &c[i];
     }
     st = etwcap_reader_visit(r, visit_event, ctxs, VISIT_CTXS);
@@ -158,6 +166,10 @@ static etwcap_status visit(const char *path, const uint8_t *data, size_t size, u
         assert_true(c[i].in_order);
         w->events += c[i].events;
         w->event_set += c[i].event_set;
+        if (last_seen && c[i].last_seen > *last_seen)
+            *last_seen = c[i].last_seen;
+        if (before)
+            *before += c[i].before;
     }
     /* The iterator has nothing left after a visit. */
     etwcap_event ev;
@@ -177,7 +189,8 @@ static void compare_visit(const char *path, const uint8_t *data, size_t size, co
     static const uint32_t counts[] = {1, 2, 4};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         walk_result got;
-        assert_int_equal(visit(path, data, size, counts[i], lazy_scan, 0, &got), ETWCAP_OK);
+        assert_int_equal(visit(path, data, size, counts[i], lazy_scan, 0, &got, NULL, NULL),
+                         ETWCAP_OK);
         if (got.events != ref->events || got.diag_hash != ref->diag_hash)
             print_message("%s, visit with %u threads: %llu events (%llu), %llu diagnostics "
                           "(%llu)\n",
@@ -414,18 +427,40 @@ static void test_window(void **state)
     check_window(1);
 }
 
-/* A visit stops when the caller's function fails, and returns its status;
- * with several threads, the others first finish the buffers they hold. */
+/* A visit stops when the caller's function fails, and returns its status.
+ * Jobs are taken in file order, so every buffer before the failing one is
+ * visited whole; with several threads, the others finish the buffers they
+ * hold and take no other, so no buffer beyond the next threads - 1 is seen. */
 static void test_visit_stops(void **state)
 {
     (void)state;
     const char *p = test_corpus_require("etl/microsoft_perfview/net.4.5.2.x86.etl");
-    static const uint32_t counts[] = {1, 2, 4};
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+    const uint32_t fail_at = 100;
+    uint64_t want_before = 0;
+    {
         walk_result w;
-        assert_int_equal(visit(p, NULL, 0, counts[i], 1, 5000, &w), ETWCAP_ERR_NOMEM);
-        assert_true(w.events >= 5000);
-        assert_true(w.events < 168298 / 2); /* the 275 buffers hold about 600 each */
+        etwcap_reader *r = NULL;
+        assert_int_equal(open_trace(p, NULL, 0, 1, 1, 1, &w, &r), ETWCAP_OK);
+        etwcap_event ev;
+        while (etwcap_reader_next(r, &ev) == ETWCAP_OK)
+            want_before += ev.buffer_index < fail_at;
+        etwcap_reader_close(r);
+    }
+    assert_true(want_before > 50000);
+    static const uint32_t counts[] = {1, 2, 4};
+    for (int round = 0; round < 20; round++) {
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+            walk_result w;
+            uint32_t last_seen = 0;
+            uint64_t before = 0;
+            assert_int_equal(visit(p, NULL, 0, counts[i], 1, fail_at, &w, &last_seen, &before),
+                             ETWCAP_ERR_NOMEM);
+            assert_int_equal(before, want_before);
+            if (last_seen > fail_at + counts[i] - 1)
+                print_message("visit with %u threads failed at buffer %u and saw buffer %u\n",
+                              (unsigned)counts[i], (unsigned)fail_at, (unsigned)last_seen);
+            assert_true(last_seen <= fail_at + counts[i] - 1);
+        }
     }
     /* No function or no context: an argument error, nothing read. */
     etwcap_reader *r = NULL;

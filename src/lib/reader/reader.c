@@ -80,11 +80,10 @@ static void diag_add(buf_diags *l, etwcap_status st, uint64_t offset, const char
     va_end(ap);
 }
 
-void etwcap_rd_diag_flush(etwcap_reader *r, int64_t buf_index, buf_diags *l)
+void etwcap_rd_diag_flush(etwcap_reader *r, int64_t buf_index, const buf_diags *l, int from, int to)
 {
-    for (int i = 0; i < l->n; i++)
+    for (int i = from; i < to; i++)
         etwcap_rd_diag(r, l->d[i].status, buf_index, l->d[i].offset, "%s", l->d[i].message);
-    l->n = 0;
 }
 
 int etwcap_rd_buffer_check(const etwcap_reader *r, const bufinfo *b, size_t disk, buf_diags *l)
@@ -243,7 +242,8 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
     dl.n = 0;
     r->stats.buffers++;
     int ok = etwcap_rd_buffer_check(r, b, sl->disk, &dl);
-    etwcap_rd_diag_flush(r, index, &dl);
+    etwcap_rd_diag_flush(r, index, &dl, 0, dl.n);
+    dl.n = 0;
     if (!ok)
         goto skip;
     size_t grow = 0;
@@ -272,7 +272,7 @@ static int take(etwcap_reader *r, stream *s, slot *pf)
         }
     }
     ok = etwcap_rd_buffer_loaded(sl, &dl);
-    etwcap_rd_diag_flush(r, index, &dl);
+    etwcap_rd_diag_flush(r, index, &dl, 0, dl.n);
     if (!ok)
         goto skip;
     if (pf) {
@@ -353,7 +353,7 @@ static int stream_parse_in_buffer(etwcap_reader *r, stream *s, etwcap_event *ev)
     dl.n = 0;
     if (etwcap_rd_buffer_record(&s->cur, &s->pos, ev, &dl))
         return 1;
-    etwcap_rd_diag_flush(r, (int64_t)s->cur.b.index, &dl);
+    etwcap_rd_diag_flush(r, (int64_t)s->cur.b.index, &dl, 0, dl.n);
     return 0;
 }
 

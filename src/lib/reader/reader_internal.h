@@ -253,8 +253,9 @@ typedef struct buf_diags {
     int n;
 } buf_diags;
 
-/* Report the buffer's diagnostics in order, and empty the list. */
-void etwcap_rd_diag_flush(etwcap_reader *r, int64_t buf_index, buf_diags *l);
+/* Report diagnostics [from, to) of a buffer's list, in order. */
+void etwcap_rd_diag_flush(etwcap_reader *r, int64_t buf_index, const buf_diags *l, int from,
+                          int to);
 
 /* The checks on a buffer before it is decoded: 1 to decode it, 0 when it is
  * skipped. Reads only what does not change while reading. */

@@ -27,9 +27,10 @@
 #include "reader/reader_internal.h"
 
 #define JOBS_PER_THREAD 4
-/* Hostile headers declare buffers of up to BUF_MAX_DECODED bytes each: the
- * jobs in flight may take at most this much (one job always may), and a job
- * keeps storage between buffers only up to BUF_KEEP. */
+/* Hostile headers declare buffers of up to BUF_MAX_SIZE bytes on disk and
+ * BUF_MAX_DECODED decoded: the jobs in flight may hold at most this much of
+ * both (one job always may), and a job keeps storage between buffers only
+ * up to BUF_KEEP. */
 #define INFLIGHT_MAX ((size_t)64 << 20)
 #define BUF_KEEP ((size_t)1 << 20)
 
@@ -39,8 +40,9 @@ typedef struct job {
     int load;       /* the checks passed: decode it and read its records */
     int compressed; /* counted as a decompressed buffer */
     int skipped;
-    size_t weight; /* decoded bytes it may take (INFLIGHT_MAX) */
+    size_t weight; /* bytes it may hold: on disk (its chunk or a read) and decoded */
     buf_diags dl;
+    int ncheck, nloaded; /* dl: the checks' diagnostics, then decoding's, then a record's */
     uint64_t records, header_records;
     etwcap_status status; /* what the caller's function returned last */
 } job;
@@ -52,6 +54,8 @@ typedef struct visit {
     etwcap_cond *work; /* workers wait for a queued job */
     etwcap_cond *done; /* the caller's thread waits for a finished one */
     int stop;
+    int failed; /* the caller's function failed: no job is taken any more */
+    etwcap_status fail_status;
     job *jobs;
     size_t njobs;
     uint64_t first, taken, end;
@@ -71,7 +75,9 @@ static void job_run(visit *v, job *j, void *ctx)
     if (!j->load)
         return;
     etwcap_slot_decode(&r->src, &j->sl);
-    if (!etwcap_rd_buffer_loaded(&j->sl, &j->dl)) {
+    const int ok = etwcap_rd_buffer_loaded(&j->sl, &j->dl);
+    j->nloaded = j->dl.n;
+    if (!ok) {
         j->skipped = 1;
         return;
     }
@@ -87,10 +93,11 @@ static void job_run(visit *v, job *j, void *ctx)
     }
 }
 
-/* The oldest queued job, taken (lock held); NULL when none is queued. */
+/* The oldest queued job, taken (lock held); NULL when none is queued or the
+ * visit failed. */
 static job *take_job(visit *v)
 {
-    if (v->taken == v->end)
+    if (v->failed || v->taken == v->end)
         return NULL;
     return &v->jobs[v->taken++ % v->njobs];
 }
@@ -99,6 +106,10 @@ static void finish_job(visit *v, job *j)
 {
     etwcap_mutex_lock(v->mu);
     j->done = 1;
+    if (j->status != ETWCAP_OK && !v->failed) {
+        v->failed = 1;
+        v->fail_status = j->status;
+    }
     etwcap_cond_signal(v->done); /* only the caller's thread waits for it */
     etwcap_mutex_unlock(v->mu);
 }
@@ -144,12 +155,15 @@ static void refill(visit *v, int *walk_end)
         j->sl.disk = r->src.size - b.off < b.h.size ? (size_t)(r->src.size - b.off) : b.h.size;
         j->dl.n = 0;
         j->load = etwcap_rd_buffer_check(r, &b, j->sl.disk, &j->dl);
+        j->ncheck = j->nloaded = j->dl.n;
         j->compressed = j->load && (b.h.flags & BUF_FLAG_COMPRESSED);
         j->skipped = !j->load;
         j->records = j->header_records = 0;
         j->status = ETWCAP_OK;
         j->done = 0;
-        j->weight = !j->load ? 0 : j->compressed ? b.h.offset : ch || r->src.mem ? 0 : j->sl.disk;
+        /* A buffer in a chunk holds the chunk (one of its own when the
+         * buffer is large); counting its bytes per buffer is an upper bound. */
+        j->weight = (r->src.mem ? 0 : j->sl.disk) + (j->compressed ? b.h.offset : 0);
         v->inflight += j->weight;
         end++;
     }
@@ -164,16 +178,20 @@ static void refill(visit *v, int *walk_end)
 /* Report a finished job as the iterator would have (caller's thread). */
 static void retire(visit *v, job *j, etwcap_status *status)
 {
-    /* The same steps and order as take() and stream_parse_in_buffer(). */
+    /* The same steps and order as take() and stream_parse_in_buffer(), so
+     * that a diagnostic callback sees the same counters. */
     etwcap_reader *r = v->r;
+    const int64_t index = (int64_t)j->sl.b.index;
     r->stats.buffers++;
+    etwcap_rd_diag_flush(r, index, &j->dl, 0, j->ncheck);
     if (j->compressed)
         r->stats.buffers_compressed++;
-    etwcap_rd_diag_flush(r, (int64_t)j->sl.b.index, &j->dl);
+    etwcap_rd_diag_flush(r, index, &j->dl, j->ncheck, j->nloaded);
     if (j->skipped)
         r->stats.buffers_skipped++;
     r->stats.records += j->records;
     r->stats.header_records += j->header_records;
+    etwcap_rd_diag_flush(r, index, &j->dl, j->nloaded, j->dl.n);
     if (j->status != ETWCAP_OK && *status == ETWCAP_OK)
         *status = j->status;
     etwcap_rd_chunk_release(r, j->sl.ch);
@@ -185,26 +203,33 @@ static void retire(visit *v, job *j, etwcap_status *status)
 }
 
 /* The caller's thread: walk, run and retire until every buffer is retired
- * or `fn` failed (the jobs no thread has taken are then left alone). */
+ * or `fn` failed. After a failure, the jobs before the failed one that are
+ * done are retired; no thread takes another job. */
 static etwcap_status visit_run(visit *v, void *ctx)
 {
-    int walk_end = 0;
+    int walk_end = 0, failed = 0;
     for (;;) {
-        refill(v, &walk_end);
+        if (!failed)
+            refill(v, &walk_end);
         if (v->first == v->end)
             return ETWCAP_OK; /* all retired */
         job *head = &v->jobs[v->first % v->njobs];
         job *mine = NULL;
         /* The oldest job first; while another thread has it, help. */
         etwcap_mutex_lock(v->mu);
-        while (!head->done && !(mine = take_job(v)))
+        while (!head->done && !v->failed && !(mine = take_job(v)))
             etwcap_cond_wait(v->done, v->mu);
+        const int head_done = head->done;
+        failed = v->failed;
+        const etwcap_status fail_status = v->fail_status;
         etwcap_mutex_unlock(v->mu);
         if (mine) {
             job_run(v, mine, ctx);
             finish_job(v, mine);
             continue;
         }
+        if (!head_done)
+            return fail_status; /* a job further on failed */
         etwcap_status status = ETWCAP_OK;
         retire(v, head, &status);
         v->first++;

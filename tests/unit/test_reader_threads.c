@@ -429,8 +429,10 @@ static void test_window(void **state)
 
 /* A visit stops when the caller's function fails, and returns its status.
  * Jobs are taken in file order, so every buffer before the failing one is
- * visited whole; with several threads, the others finish the buffers they
- * hold and take no other, so no buffer beyond the next threads - 1 is seen. */
+ * visited whole. Buffers after it may have been taken by other threads
+ * before the failure was seen (how many depends on timing: the thread with
+ * the failing buffer may still be decompressing it), but never more than the
+ * jobs in flight, at most 64 (reader_visit.c). */
 static void test_visit_stops(void **state)
 {
     (void)state;
@@ -456,10 +458,9 @@ static void test_visit_stops(void **state)
             assert_int_equal(visit(p, NULL, 0, counts[i], 1, fail_at, &w, &last_seen, &before),
                              ETWCAP_ERR_NOMEM);
             assert_int_equal(before, want_before);
-            if (last_seen > fail_at + counts[i] - 1)
-                print_message("visit with %u threads failed at buffer %u and saw buffer %u\n",
-                              (unsigned)counts[i], (unsigned)fail_at, (unsigned)last_seen);
-            assert_true(last_seen <= fail_at + counts[i] - 1);
+            if (counts[i] == 1)
+                assert_int_equal(last_seen, fail_at);
+            assert_true(last_seen < fail_at + 64);
         }
     }
     /* No function or no context: an argument error, nothing read. */

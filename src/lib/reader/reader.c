@@ -168,7 +168,7 @@ static etwcap_status start_workers(etwcap_reader *r, uint32_t threads);
 
 /* ---- taking buffers ------------------------------------------------------- */
 
-static size_t disk_bytes(const etwcap_reader *r, const bufinfo *b)
+size_t etwcap_rd_disk_bytes(const etwcap_reader *r, const bufinfo *b)
 {
     uint64_t avail = r->src.size - b->off;
     return avail < b->h.size ? (size_t)avail : b->h.size;
@@ -206,7 +206,7 @@ static void schedule(etwcap_reader *r, stream *s)
         sl->next = NULL;
         sl->b = b;
         sl->ch = ch;
-        sl->disk = disk_bytes(r, &b);
+        sl->disk = etwcap_rd_disk_bytes(r, &b);
         sl->state = SLOT_IDLE;
         const int compressed = (b.h.flags & BUF_FLAG_COMPRESSED) != 0;
         /* Worth a worker: decompression, or a read of its own. */
@@ -327,7 +327,7 @@ static int stream_next_buffer(etwcap_reader *r, stream *s)
             }
             s->cur.b = b;
             s->cur.ch = ch;
-            s->cur.disk = disk_bytes(r, &b);
+            s->cur.disk = etwcap_rd_disk_bytes(r, &b);
             s->cur.state = SLOT_IDLE;
             s->cur.decode = 0;
         }

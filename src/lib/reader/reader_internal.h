@@ -257,6 +257,9 @@ typedef struct buf_diags {
 void etwcap_rd_diag_flush(etwcap_reader *r, int64_t buf_index, const buf_diags *l, int from,
                           int to);
 
+/* Bytes of the buffer present in the file (a last buffer may be cut). */
+size_t etwcap_rd_disk_bytes(const etwcap_reader *r, const bufinfo *b);
+
 /* The checks on a buffer before it is decoded: 1 to decode it, 0 when it is
  * skipped. Reads only what does not change while reading. */
 int etwcap_rd_buffer_check(const etwcap_reader *r, const bufinfo *b, size_t disk, buf_diags *l);

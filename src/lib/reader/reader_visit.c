@@ -152,7 +152,7 @@ static void refill(visit *v, int *walk_end)
         }
         j->sl.b = b;
         j->sl.ch = ch;
-        j->sl.disk = r->src.size - b.off < b.h.size ? (size_t)(r->src.size - b.off) : b.h.size;
+        j->sl.disk = etwcap_rd_disk_bytes(r, &b);
         j->dl.n = 0;
         j->load = etwcap_rd_buffer_check(r, &b, j->sl.disk, &j->dl);
         j->ncheck = j->nloaded = j->dl.n;

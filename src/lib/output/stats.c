@@ -13,7 +13,7 @@
 
 typedef struct counter {
     char *name;
-    uint64_t count;
+    uint64_t count; /* events counted under this name; its types count in their slots */
 } counter;
 
 /* Key of an event type: everything etwcap_event_name looks at, except for
@@ -48,6 +48,8 @@ typedef struct slot {
     type_key key;
     uint32_t counter; /* index + 1; 0 = empty */
     uint32_t sample;  /* the type is PerfInfo SampledProfile: idle ones are not counted */
+    uint64_t count;   /* events of this type; kept here, next to the key the lookup
+                       * has just read, rather than in the counter */
 } slot;
 
 struct etwcap_stats {
@@ -194,7 +196,7 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
              * key, so other types skip the test. */
             if (st->types[k].sample && etwcap_sample_is_idle(ev))
                 return ETWCAP_OK;
-            st->counters[st->types[k].counter - 1].count++;
+            st->types[k].count++;
             return ETWCAP_OK;
         }
         k = (k + 1) & (st->type_cap - 1);
@@ -206,24 +208,45 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
     size_t c = counter_for_name(st, name);
     if (c == SIZE_MAX || c >= UINT32_MAX)
         return ETWCAP_ERR_NOMEM;
-    st->counters[c].count++;
     st->types[k].key = key;
     st->types[k].counter = (uint32_t)(c + 1);
+    st->types[k].count = 1;
     st->types[k].sample = etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE;
     if (++st->ntypes * 2 > st->type_cap && grow_types(st) != 0)
         return ETWCAP_ERR_NOMEM;
     return ETWCAP_OK;
 }
 
+/* Every counter's count: the events counted under its name plus those of
+ * its types. NULL when out of memory. */
+static uint64_t *counts_collect(const etwcap_stats *st)
+{
+    uint64_t *n = calloc(st->ncounters ? st->ncounters : 1, sizeof *n);
+    if (!n)
+        return NULL;
+    for (size_t i = 0; i < st->ncounters; i++)
+        n[i] = st->counters[i].count;
+    for (size_t i = 0; i < st->type_cap; i++)
+        if (st->types[i].counter)
+            n[st->types[i].counter - 1] += st->types[i].count;
+    return n;
+}
+
 etwcap_status etwcap_stats_merge(etwcap_stats *dst, const etwcap_stats *src)
 {
+    uint64_t *n = counts_collect(src);
+    if (!n)
+        return ETWCAP_ERR_NOMEM;
     for (size_t i = 0; i < src->ncounters; i++) {
         size_t c = counter_for_name(dst, src->counters[i].name);
-        if (c == SIZE_MAX)
+        if (c == SIZE_MAX) {
+            free(n);
             return ETWCAP_ERR_NOMEM;
-        dst->counters[c].count += src->counters[i].count;
+        }
+        dst->counters[c].count += n[i];
     }
     dst->total += src->total;
+    free(n);
     return ETWCAP_OK;
 }
 
@@ -235,10 +258,17 @@ static int by_name(const void *a, const void *b)
 etwcap_status etwcap_stats_write(etwcap_stats *st, FILE *f)
 {
     counter *sorted = malloc((st->ncounters ? st->ncounters : 1) * sizeof *sorted);
-    if (!sorted)
+    uint64_t *n = counts_collect(st);
+    if (!sorted || !n) {
+        free(sorted);
+        free(n);
         return ETWCAP_ERR_NOMEM;
-    if (st->ncounters)
-        memcpy(sorted, st->counters, st->ncounters * sizeof *sorted);
+    }
+    for (size_t i = 0; i < st->ncounters; i++) {
+        sorted[i].name = st->counters[i].name;
+        sorted[i].count = n[i];
+    }
+    free(n);
     qsort(sorted, st->ncounters, sizeof *sorted, by_name);
     for (size_t i = 0; i < st->ncounters; i++)
         fprintf(f, "COUNT %s:%llu\n", sorted[i].name, (unsigned long long)sorted[i].count);
@@ -254,9 +284,15 @@ uint64_t etwcap_stats_total(const etwcap_stats *st)
 
 uint64_t etwcap_stats_count(const etwcap_stats *st, const char *name)
 {
-    for (size_t i = 0; i < st->ncounters; i++)
-        if (strcmp(st->counters[i].name, name) == 0)
-            return st->counters[i].count;
+    for (size_t i = 0; i < st->ncounters; i++) {
+        if (strcmp(st->counters[i].name, name) != 0)
+            continue;
+        uint64_t n = st->counters[i].count;
+        for (size_t k = 0; k < st->type_cap; k++)
+            if (st->types[k].counter == i + 1)
+                n += st->types[k].count;
+        return n;
+    }
     return 0;
 }
 

@@ -28,8 +28,8 @@
  * past src + src_len or written past dst + dst_cap. Most of a buffer is
  * decoded by a fast loop that runs while at least FAST_MARGIN bytes of input
  * and of output are left: it needs no per-symbol bounds checks, takes a
- * whole literal run (up to 32 bytes) with two fixed 16-byte copies, and does
- * a literal run and the match after it in one step. Near either end, and for
+ * whole literal run (up to 32 bytes) with one or two fixed 16-byte copies,
+ * and does a literal run and the match after it in one step. Near either end, and for
  * any symbol it cannot finish (bad distance, a match that would reach the
  * margin), it hands its exact state to the careful loop, which gives the
  * same results and errors on its own.
@@ -89,6 +89,40 @@ static inline unsigned lz77_clz32(uint32_t x)
         n++;
     }
     return n;
+#endif
+}
+
+/* Number of trailing zero bits of a non-zero 64-bit value. Compilers emit
+ * `tzcnt` (`rep bsf`), which has a shorter latency than `bsr` on current
+ * cores; the fast loop's flag chain runs through it once per symbol run. */
+static inline unsigned lz77_ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(x);
+#elif defined(_MSC_VER) && defined(_M_X64)
+    unsigned long idx; /* the intrinsic's signature; only holds a bit index */
+    _BitScanForward64(&idx, x);
+    return (unsigned)idx;
+#else
+    unsigned n = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* The 32 bits of x in reverse order. */
+static inline uint32_t lz77_rev32(uint32_t x)
+{
+    x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+    x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+    x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_bswap32(x);
+#else
+    return (x >> 24) | ((x >> 8) & 0xFF00u) | ((x << 8) & 0xFF0000u) | (x << 24);
 #endif
 }
 
@@ -156,9 +190,13 @@ typedef struct lz77_state {
     unsigned nflags;
 } lz77_state;
 
+/* 16 bytes, loaded whole before they are stored: the two ranges may
+ * overlap (a match closer than 16 bytes). */
 static inline void copy16(uint8_t *d, const uint8_t *s)
 {
-    memcpy(d, s, 16);
+    uint8_t t[16];
+    memcpy(t, s, 16);
+    memcpy(d, t, 16);
 }
 
 /* The fast loop (see the top of the file). Returns with `st` at a symbol
@@ -171,30 +209,29 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
         return;
     const size_t ip_end = src_len - FAST_MARGIN, op_end = dst_cap - FAST_MARGIN;
     size_t ip = st->ip, op = st->op, nib = st->nib;
-    unsigned nflags = st->nflags;
-    /* Flags left-aligned in 64 bits with a sentinel 1 right after the last
-     * valid flag: the count of leading zeros never passes `nflags`. */
-    uint64_t f = ((uint64_t)st->flags << 32) | ((uint64_t)1 << (63 - nflags));
+    /* The flags in symbol order from bit 0 up (the stream's word reversed),
+     * with a sentinel 1 above the last one left: a run of literals is the
+     * count of trailing zeros, and f == 1 when the word is used up. */
+    uint64_t f = (uint64_t)lz77_rev32(st->flags) | ((uint64_t)1 << st->nflags);
     while (ip <= ip_end && op <= op_end) {
-        if (nflags == 0) {
-            f = ((uint64_t)etwcap_rd32(src + ip) << 32) | ((uint64_t)1 << 31);
+        if (f == 1) {
+            f = (uint64_t)lz77_rev32(etwcap_rd32(src + ip)) | ((uint64_t)1 << 32);
             ip += 4;
-            nflags = 32;
         }
-        /* A run of r literals (0..nflags), copied as 32 bytes: the bytes past
-         * r are overwritten by what follows. */
-        unsigned r = lz77_clz64(f);
+        /* A run of r literals (0..32). One 16-byte copy serves nearly all
+         * of them (the bytes past r are overwritten by what follows); the
+         * second one only when needed, since every store costs here: the
+         * match copies below read back recent output. */
+        const unsigned r = lz77_ctz64(f);
         copy16(dst + op, src + ip);
-        copy16(dst + op + 16, src + ip + 16);
+        if (r > 16)
+            copy16(dst + op + 16, src + ip + 16);
         ip += r;
         op += r;
-        if (r == nflags) { /* the flag word ends with literals */
-            nflags = 0;
-            continue;
-        }
-        f <<= r;
-        nflags -= r;
-        /* A match (top flag bit is 1). Decoded into locals first, so that the
+        f >>= r;
+        if (f == 1)
+            continue; /* the flag word ends with literals */
+        /* A match (flag bit 0 is 1). Decoded into locals first, so that the
          * careful loop can take the symbol over unchanged. */
         size_t mp = ip, mnib = nib;
         uint32_t token = etwcap_rd16(src + mp);
@@ -203,15 +240,15 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
         const size_t dist = (size_t)(token >> 3) + 1;
         if (len == 7) {
             /* A length field of 7 takes a nibble: the low half of a new
-             * byte, or the high half of the one the last long match took. */
-            unsigned hb;
-            if (mnib == 0) {
-                mnib = mp;
-                hb = src[mp++] & 15u;
-            } else {
-                hb = src[mnib] >> 4;
-                mnib = 0;
-            }
+             * byte, or the high half of the one the last long match took.
+             * Chosen with masks, not a branch: the two cases alternate,
+             * which a branch predicts badly (both bytes lie within the
+             * margin; with no byte held, mnib is 0 and src[0] is read for
+             * nothing). */
+            const size_t fresh = mnib == 0, mask = 0 - fresh;
+            const unsigned hb = (unsigned)(((src[mp] & 15u) & mask) | ((src[mnib] >> 4) & ~mask));
+            mnib = mp & mask;
+            mp += fresh;
             len = 7 + hb;
             if (hb == 15) {
                 unsigned b = src[mp++];
@@ -233,36 +270,30 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
         len += 3;
         uint8_t *d = dst + op;
         const uint8_t *s = d - dist;
-        if (dist >= 16) {
-            /* Blocks of 16 never read bytes they write; rounding up past
-             * `len` (to at least 32) stays within the room checked above. */
-            copy16(d, s);
-            copy16(d + 16, s + 16);
-            for (size_t i = 32; i < len; i += 16)
-                copy16(d + i, s + i);
-        } else if (len <= dist) {
-            /* A short match that does not overlap itself (nearly all of
-             * those closer than 16 bytes): one 16-byte block, loaded whole
-             * before it is stored, so the bytes it reads past `len` (which
-             * may be where it writes) do not matter. */
-            uint8_t t[16];
-            memcpy(t, s, 16);
-            memcpy(d, t, 16);
-        } else {
+        if (dist < len && dist < 16) {
+            /* Overlaps itself within a block (under 1% of matches). */
             lz77_copy_match(d, dist, len, dst_cap - op);
+        } else {
+            /* 16-byte blocks, rounded up past `len` within the room checked
+             * above. With dist >= 16 no block reads bytes it writes; a
+             * shorter match that does not overlap itself (len <= dist)
+             * takes one block, loaded before it is stored. */
+            copy16(d, s);
+            for (size_t i = 16; i < len; i += 16)
+                copy16(d + i, s + i);
         }
         op += len;
         ip = mp;
         nib = mnib;
-        f <<= 1;
-        nflags--;
+        f >>= 1;
     }
+    /* Back to a 32-bit left-aligned word without the sentinel. */
+    const unsigned left = 63u - lz77_clz64(f);
     st->ip = ip;
     st->op = op;
     st->nib = nib;
-    st->nflags = nflags;
-    /* Back to a 32-bit left-aligned word without the sentinel. */
-    st->flags = nflags ? (uint32_t)(f >> 32) & (0xFFFFFFFFu << (32 - nflags)) : 0;
+    st->nflags = left;
+    st->flags = left ? lz77_rev32((uint32_t)(f & (((uint64_t)1 << left) - 1))) : 0;
 }
 
 etwcap_lz77_status etwcap_lz77_decompress(const uint8_t *src, size_t src_len, uint8_t *dst,

@@ -628,6 +628,48 @@ int etwcap_rd_next_held(etwcap_reader *r, etwcap_event *ev)
     }
 }
 
+/* The records left in the stream's current buffer, handed to fn(ctx). The
+ * work per record is small (a header parsed, a count), so the calls it
+ * makes are inlined (RD_FLATTEN): about 20% fewer instructions per record
+ * for `stats`, whose function the compiler can then inline too. */
+RD_FLATTEN static etwcap_status visit_records(etwcap_reader *r, stream *s, etwcap_event *ev,
+                                              buf_diags *dl, etwcap_visit_fn fn, void *ctx)
+{
+    etwcap_status st;
+    while (etwcap_rd_buffer_record(&s->cur, &s->pos, ev, dl)) {
+        deliver(r, ev);
+        if ((st = fn(ctx, ev)) != ETWCAP_OK)
+            return st;
+    }
+    return ETWCAP_OK;
+}
+
+/* The iterator's steps (etwcap_reader_next, stream_parse_next) with the
+ * records of a buffer handed out in one loop: no call chain per event. */
+etwcap_status etwcap_rd_visit_in_order(etwcap_reader *r, etwcap_visit_fn fn, void *ctx)
+{
+    stream *s = &r->streams[0];
+    etwcap_event ev;
+    etwcap_status st;
+    if (s->has_head) {
+        event_copy(&ev, &s->head);
+        s->has_head = 0;
+        deliver(r, &ev);
+        if ((st = fn(ctx, &ev)) != ETWCAP_OK)
+            return st;
+    }
+    while (!s->exhausted) {
+        buf_diags dl;
+        dl.n = 0;
+        if ((st = visit_records(r, s, &ev, &dl, fn, ctx)) != ETWCAP_OK)
+            return st;
+        etwcap_rd_diag_flush(r, (int64_t)s->cur.b.index, &dl, 0, dl.n);
+        s->cur.end = 0;
+        stream_next_buffer(r, s);
+    }
+    return ETWCAP_OK;
+}
+
 etwcap_status etwcap_reader_next(etwcap_reader *r, etwcap_event *ev)
 {
     if (r->no_merge) {

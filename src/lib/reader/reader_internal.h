@@ -144,6 +144,14 @@ void etwcap_pool_finish(rd_pool *p, slot *sl);
 
 /* ---- the reader (reader.c) and how it finds buffers (reader_find.c) ------ */
 
+/* A function whose calls are all inlined into it (GCC and Clang), for the
+ * loops over records, where a call costs about as much as the work. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RD_FLATTEN __attribute__((flatten))
+#else
+#define RD_FLATTEN
+#endif
+
 #define CHUNK_SIZE (256u << 10)   /* sequential reads in file order */
 #define HBLOCK_SIZE (256u << 10)  /* header reads when buffers are small */
 #define HBLOCK_SMALL (32u << 10)  /* "small": below this, read headers in blocks */
@@ -277,6 +285,11 @@ int etwcap_rd_buffer_record(const slot *sl, size_t *pos, etwcap_event *ev, buf_d
  * parsed at open, the rest of its buffer, the buffers decoded ahead), without
  * finding another buffer. 0 when it holds no more. */
 int etwcap_rd_next_held(etwcap_reader *r, etwcap_event *ev);
+
+/* File order, one thread: every event left, handed to fn(ctx) in the
+ * iterator's order with its diagnostics and counts. Stops at the first
+ * status other than ETWCAP_OK that fn returns, and returns it. */
+etwcap_status etwcap_rd_visit_in_order(etwcap_reader *r, etwcap_visit_fn fn, void *ctx);
 
 /* What every delivered event gets: its UTC time; and the counts. */
 void etwcap_rd_event_done(const etwcap_reader *r, etwcap_event *ev, uint64_t *records,

@@ -68,19 +68,11 @@ typedef struct worker {
     etwcap_thread *t;
 } worker;
 
-/* Decode the job's buffer and hand its records to fn(ctx). Any thread. */
-static void job_run(visit *v, job *j, void *ctx)
+/* The records of the job's decoded buffer, handed to fn(ctx); the calls
+ * are inlined as in the iterator's loop (reader.c, visit_records). */
+RD_FLATTEN static void job_records(const visit *v, job *j, void *ctx)
 {
     const etwcap_reader *r = v->r;
-    if (!j->load)
-        return;
-    etwcap_slot_decode(&r->src, &j->sl);
-    const int ok = etwcap_rd_buffer_loaded(&j->sl, &j->dl);
-    j->nloaded = j->dl.n;
-    if (!ok) {
-        j->skipped = 1;
-        return;
-    }
     etwcap_event ev;
     size_t pos = BUF_HDR;
     while (etwcap_rd_buffer_record(&j->sl, &pos, &ev, &j->dl)) {
@@ -91,6 +83,21 @@ static void job_run(visit *v, job *j, void *ctx)
             return;
         }
     }
+}
+
+/* Decode the job's buffer and hand its records to fn(ctx). Any thread. */
+static void job_run(visit *v, job *j, void *ctx)
+{
+    if (!j->load)
+        return;
+    etwcap_slot_decode(&v->r->src, &j->sl);
+    const int ok = etwcap_rd_buffer_loaded(&j->sl, &j->dl);
+    j->nloaded = j->dl.n;
+    if (!ok) {
+        j->skipped = 1;
+        return;
+    }
+    job_records(v, j, ctx);
 }
 
 /* The oldest queued job, taken (lock held); NULL when none is queued or the
@@ -275,8 +282,10 @@ etwcap_status etwcap_reader_visit(etwcap_reader *r, etwcap_visit_fn fn, void *co
     size_t n = etwcap_reader_threads(r);
     if (n > nctx)
         n = nctx;
-    if (!r->no_merge || n <= 1)
+    if (!r->no_merge)
         return visit_serial(r, fn, ctxs[0]);
+    if (n <= 1)
+        return etwcap_rd_visit_in_order(r, fn, ctxs[0]);
 
     /* What the iterator holds already (at least the record parsed at
      * open), in order; then its workers are no longer needed. */

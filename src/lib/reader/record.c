@@ -196,14 +196,14 @@ static etwcap_record_result parse_kernel(const uint8_t *rec, uint32_t size, uint
     if (ev->hook_id == 0x030A)
         group = 0x14;
     etwcap_kernel_group_guid(group, &ev->provider);
+    /* PERFINFO has no ids: its timestamp comes right after the size. */
+    ev->timestamp = (int64_t)etwcap_rd64(rec + (hdr == 0x10 ? 8 : 0x10));
     if (hdr == 0x10) {
         ev->pid = ETWCAP_NO_ID;
         ev->tid = ETWCAP_NO_ID;
-        ev->timestamp = (int64_t)etwcap_rd64(rec + 8);
     } else {
         ev->tid = etwcap_rd32(rec + 8);
         ev->pid = etwcap_rd32(rec + 0x0C);
-        ev->timestamp = (int64_t)etwcap_rd64(rec + 0x10);
         if (hdr == 0x20) {
             ev->kernel_time = etwcap_rd32(rec + 0x18);
             ev->user_time = etwcap_rd32(rec + 0x1C);

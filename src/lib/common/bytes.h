@@ -10,19 +10,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint16_t etwcap_rd16(const uint8_t *p)
+/* The readers are a load or two each, called for every field of every
+ * record: always inlined (GCC and Clang), also where a large program has
+ * used up the compiler's inlining budget (LTO builds did not inline
+ * etwcap_rd64 into the record parser). */
+#if defined(__GNUC__) || defined(__clang__)
+#define ETWCAP_BYTES_INLINE static inline __attribute__((always_inline))
+#else
+#define ETWCAP_BYTES_INLINE static inline
+#endif
+
+ETWCAP_BYTES_INLINE uint16_t etwcap_rd16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | (p[1] << 8));
 }
 
-static inline uint32_t etwcap_rd32(const uint8_t *p)
+ETWCAP_BYTES_INLINE uint32_t etwcap_rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-static inline uint64_t etwcap_rd64(const uint8_t *p)
+ETWCAP_BYTES_INLINE uint64_t etwcap_rd64(const uint8_t *p)
 {
-    return (uint64_t)etwcap_rd32(p) | ((uint64_t)etwcap_rd32(p + 4) << 32);
+    return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) |
+           ((uint64_t)p[3] << 24) | ((uint64_t)p[4] << 32) | ((uint64_t)p[5] << 40) |
+           ((uint64_t)p[6] << 48) | ((uint64_t)p[7] << 56);
 }
 
 /* Pointer-sized read (4 or 8 bytes). */

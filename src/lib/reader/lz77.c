@@ -29,10 +29,10 @@
  * decoded by a fast loop that runs while at least FAST_MARGIN bytes of input
  * and of output are left: it needs no per-symbol bounds checks, takes a
  * whole literal run (up to 32 bytes) with one or two fixed 16-byte copies,
- * and does a literal run and the match after it in one step. Near either end, and for
- * any symbol it cannot finish (bad distance, a match that would reach the
- * margin), it hands its exact state to the careful loop, which gives the
- * same results and errors on its own.
+ * and does a literal run and the match after it in one step. Near either
+ * end, and for any symbol it cannot finish (bad distance, a match that would
+ * reach the margin), it hands its exact state to the careful loop, which
+ * gives the same results and errors on its own.
  *
  * Not enforced: MS-XCA rejects a u16/u32 length below 22 (15 + 7, i.e. one
  * that the shorter escapes could have held). Such a value still has a single

@@ -54,25 +54,6 @@
  * against the output room on its own. */
 #define FAST_MARGIN 64u
 
-/* Number of leading zero bits of a non-zero 64-bit value. */
-static inline unsigned lz77_clz64(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned)__builtin_clzll(x);
-#elif defined(_MSC_VER) && defined(_M_X64)
-    unsigned long idx; /* the intrinsic's signature; only holds a bit index */
-    _BitScanReverse64(&idx, x);
-    return 63u - (unsigned)idx;
-#else
-    unsigned n = 0;
-    while (!(x & 0x8000000000000000ull)) {
-        x <<= 1;
-        n++;
-    }
-    return n;
-#endif
-}
-
 /* Number of leading zero bits of a non-zero 32-bit value. */
 static inline unsigned lz77_clz32(uint32_t x)
 {
@@ -287,8 +268,11 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
         nib = mnib;
         f >>= 1;
     }
-    /* Back to a 32-bit left-aligned word without the sentinel. */
-    const unsigned left = 63u - lz77_clz64(f);
+    /* Back to a 32-bit left-aligned word without the sentinel (once per
+     * buffer: a plain loop finds it). */
+    unsigned left = 0;
+    while ((f >> left) > 1)
+        left++;
     st->ip = ip;
     st->op = op;
     st->nib = nib;

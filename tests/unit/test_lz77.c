@@ -611,6 +611,61 @@ static void test_never_writes_past_cap(void **state)
     free(out);
 }
 
+/* A long match just after a literal run, close to the end of the output.
+ * The fast loop checks the output room at the top of a step, then takes up
+ * to 31 literals before the match: its room check must not wrap when fewer
+ * than 35 bytes are left (it did: a stream like this one wrote a 64 KiB
+ * match past the buffer). Flag word 1: a literal 'A', a match of 45 (the
+ * u16 length form, taking a fresh nibble byte 0xFF), 30 matches of 3, all at
+ * distance 1: 136 bytes. Flag word 2: r literals 'B', then a match at
+ * distance 1 of 65535 + 3 bytes (the held nibble's high half, 15; byte 255;
+ * u16 0xFFFF). Every capacity gives OVERFLOW with the valid prefix and
+ * leaves the guard zone alone. */
+static void test_long_match_near_the_end(void **state)
+{
+    (void)state;
+    enum {
+        PREFIX = 136,
+        GUARD = 65600
+    };
+    uint8_t src[256];
+    uint8_t *out = malloc(PREFIX + 128 + GUARD);
+    assert_non_null(out);
+    for (unsigned r = 0; r <= 31; r++) {
+        size_t n = 0;
+        etwcap_wr32(src + n, 0x7FFFFFFFu);
+        n += 4;
+        src[n++] = 'A';
+        const uint8_t first[] = {0x07, 0x00, 0xFF, 0xFF, 42, 0};
+        memcpy(src + n, first, sizeof first);
+        n += sizeof first;
+        memset(src + n, 0, 60); /* 30 tokens: distance 1, length 3 */
+        n += 60;
+        etwcap_wr32(src + n, 0xFFFFFFFFu >> r);
+        n += 4;
+        memset(src + n, 'B', r);
+        n += r;
+        const uint8_t last[] = {0x07, 0x00, 0xFF, 0xFF, 0xFF};
+        memcpy(src + n, last, sizeof last);
+        n += sizeof last;
+        memset(src + n, 0xFF, 64); /* input for the fast loop's margin */
+        n += 64;
+        for (size_t cap = PREFIX; cap <= PREFIX + 128; cap++) {
+            memset(out, 0xA5, PREFIX + 128 + GUARD);
+            size_t out_len = 0;
+            etwcap_lz77_status st = etwcap_lz77_decompress(src, n, out, cap, &out_len, NULL);
+            assert_int_equal(st, ETWCAP_LZ77_OVERFLOW);
+            assert_int_equal(out_len, cap);
+            for (size_t i = 0; i < cap; i++)
+                assert_int_equal(out[i], i < PREFIX || r == 0 ? 'A' : 'B');
+            for (size_t g = cap; g < PREFIX + 128 + GUARD; g++)
+                if (out[g] != 0xA5)
+                    fail_msg("r %u, capacity %zu: byte %zu past the output written", r, cap, g);
+        }
+    }
+    free(out);
+}
+
 /* ---- real compressed traces ------------------------------------------- */
 
 typedef struct corpus_expect {
@@ -733,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_repetitive),
         cmocka_unit_test(test_prefixes_and_garbage),
         cmocka_unit_test(test_never_writes_past_cap),
+        cmocka_unit_test(test_long_match_near_the_end),
         cmocka_unit_test(test_corpus_perfview_net452),
         cmocka_unit_test(test_corpus_msbuild),
         cmocka_unit_test(test_corpus_dotnet_performance),

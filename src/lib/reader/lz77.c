@@ -51,7 +51,8 @@
 /* Input and output bytes the fast loop keeps clear of the ends: one step
  * reads at most 4 (flag word) + 32 (literal copy) + 10 (match token and
  * lengths) bytes and writes at most 32 literal bytes; a match is checked
- * against the output room on its own. */
+ * against the output room on its own (after the literals before it: see
+ * the match's check). */
 #define FAST_MARGIN 64u
 
 /* Number of leading zero bits of a non-zero 32-bit value. */
@@ -246,7 +247,13 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
                 }
             }
         }
-        if (dist > op || len > dst_cap - op - 3 - 32)
+        /* The room left: at least FAST_MARGIN - 31 = 33 bytes, since up to
+         * 31 literals came after the check at the top (a run of 32 ends
+         * the word). A match of len + 3 bytes, rounded up to 16-byte blocks,
+         * needs len + 18; asking for len + 35 leaves a block to spare. The
+         * room is tested before the subtraction: room - 35 would wrap. */
+        const size_t room = dst_cap - op;
+        if (dist > op || room < 35 || len > room - 35)
             break; /* bad distance, or too close to the end: the careful loop decides */
         len += 3;
         uint8_t *d = dst + op;

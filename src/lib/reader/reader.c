@@ -630,8 +630,10 @@ int etwcap_rd_next_held(etwcap_reader *r, etwcap_event *ev)
 
 /* The records left in the stream's current buffer, handed to fn(ctx). The
  * work per record is small (a header parsed, a count), so the calls it
- * makes are inlined (RD_FLATTEN): about 20% fewer instructions per record
- * for `stats`, whose function the compiler can then inline too. */
+ * makes are inlined (RD_FLATTEN). With link-time optimization (Release) that
+ * reaches the record parser in other files, and the caller's function when
+ * the program passes only one: about 20% fewer instructions per record for
+ * `stats`. */
 RD_FLATTEN static etwcap_status visit_records(etwcap_reader *r, stream *s, etwcap_event *ev,
                                               buf_diags *dl, etwcap_visit_fn fn, void *ctx)
 {

@@ -145,7 +145,8 @@ void etwcap_pool_finish(rd_pool *p, slot *sl);
 /* ---- the reader (reader.c) and how it finds buffers (reader_find.c) ------ */
 
 /* A function whose calls are all inlined into it (GCC and Clang), for the
- * loops over records, where a call costs about as much as the work. */
+ * loops over records, where a call costs about as much as the work. Calls
+ * into other files are inlined only with link-time optimization. */
 #if defined(__GNUC__) || defined(__clang__)
 #define RD_FLATTEN __attribute__((flatten))
 #else

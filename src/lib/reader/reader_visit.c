@@ -69,7 +69,8 @@ typedef struct worker {
 } worker;
 
 /* The records of the job's decoded buffer, handed to fn(ctx); the calls
- * are inlined as in the iterator's loop (reader.c, visit_records). */
+ * are inlined as in the iterator's loop (reader.c, visit_records), except
+ * fn's, which is reached through the visit. */
 RD_FLATTEN static void job_records(const visit *v, job *j, void *ctx)
 {
     const etwcap_reader *r = v->r;

@@ -660,7 +660,8 @@ static void test_long_match_near_the_end(void **state)
                 assert_int_equal(out[i], i < PREFIX || r == 0 ? 'A' : 'B');
             for (size_t g = cap; g < PREFIX + 128 + GUARD; g++)
                 if (out[g] != 0xA5)
-                    fail_msg("r %u, capacity %zu: byte %zu past the output written", r, cap, g);
+                    fail_msg("r %u, capacity %llu: byte %llu past the output written", r,
+                             (unsigned long long)cap, (unsigned long long)g);
         }
     }
     free(out);

@@ -282,6 +282,14 @@ int etwcap_rd_buffer_loaded(const slot *sl, buf_diags *l);
  * corrupt record ends them, with a diagnostic. */
 int etwcap_rd_buffer_record(const slot *sl, size_t *pos, etwcap_event *ev, buf_diags *l);
 
+/* The records of a loaded buffer from *pos on, each finished
+ * (etwcap_rd_event_done, counted in *records and *header_records) and
+ * handed to fn(ctx): the loop of both file-order visits. Stops at the first
+ * status other than ETWCAP_OK that fn returns, and returns it. */
+etwcap_status etwcap_rd_buffer_visit(const etwcap_reader *r, const slot *sl, size_t *pos,
+                                     buf_diags *dl, uint64_t *records, uint64_t *header_records,
+                                     etwcap_visit_fn fn, void *ctx);
+
 /* File order: the next event of what the iterator holds already (the record
  * parsed at open, the rest of its buffer, the buffers decoded ahead), without
  * finding another buffer. 0 when it holds no more. */

@@ -68,24 +68,6 @@ typedef struct worker {
     etwcap_thread *t;
 } worker;
 
-/* The records of the job's decoded buffer, handed to fn(ctx); the calls
- * are inlined as in the iterator's loop (reader.c, visit_records), except
- * fn's, which is reached through the visit. */
-RD_FLATTEN static void job_records(const visit *v, job *j, void *ctx)
-{
-    const etwcap_reader *r = v->r;
-    etwcap_event ev;
-    size_t pos = BUF_HDR;
-    while (etwcap_rd_buffer_record(&j->sl, &pos, &ev, &j->dl)) {
-        etwcap_rd_event_done(r, &ev, &j->records, &j->header_records);
-        etwcap_status st = v->fn(ctx, &ev);
-        if (st != ETWCAP_OK) {
-            j->status = st;
-            return;
-        }
-    }
-}
-
 /* Decode the job's buffer and hand its records to fn(ctx). Any thread. */
 static void job_run(visit *v, job *j, void *ctx)
 {
@@ -98,7 +80,9 @@ static void job_run(visit *v, job *j, void *ctx)
         j->skipped = 1;
         return;
     }
-    job_records(v, j, ctx);
+    size_t pos = BUF_HDR;
+    j->status = etwcap_rd_buffer_visit(v->r, &j->sl, &pos, &j->dl, &j->records, &j->header_records,
+                                       v->fn, ctx);
 }
 
 /* The oldest queued job, taken (lock held); NULL when none is queued or the

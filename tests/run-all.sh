@@ -4,6 +4,8 @@
 #
 # Usage: tests/run-all.sh [STEP ...]      (default: all steps, in this order)
 #   gcc    Linux gcc build, -Werror, RelWithDebInfo, ctest
+#   release  Release build as bench/run.sh makes it (LTO, the etwcap program
+#          linked statically), -Werror, ctest
 #   asan   clang build with ASan + UBSan (ETWCAP_SANITIZE=ON), ctest
 #   tsan   clang build with ThreadSanitizer, the reader's threads test only
 #   mingw  mingw-w64 cross build, -Werror, ctest running the .exe under Wine
@@ -29,7 +31,7 @@ CI_DIR=${ETWCAP_CI_DIR:-$ROOT/build-ci}
 mkdir -p "$CI_DIR/logs"
 CI_DIR=$(cd "$CI_DIR" && pwd)
 JOBS=${ETWCAP_JOBS:-$(nproc 2>/dev/null || echo 2)}
-ALL_STEPS=(gcc asan tsan mingw fuzz)
+ALL_STEPS=(gcc release asan tsan mingw fuzz)
 
 GENERATOR=()
 if command -v ninja >/dev/null 2>&1; then
@@ -82,6 +84,21 @@ step_gcc() {
         -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
         -DETWCAP_WERROR=ON
     run_ctest "$CI_DIR/gcc"
+}
+
+# The build that bench/run.sh measures: Release turns on link-time
+# optimization and, on Linux, a static etwcap program (CMakeLists.txt). The
+# CLI tests then run that very program.
+step_release() {
+    configure_build "$CI_DIR/release" \
+        -DCMAKE_C_COMPILER=gcc \
+        -DCMAKE_BUILD_TYPE=Release \
+        -DETWCAP_WERROR=ON
+    if [ "$(uname -s)" = Linux ]; then
+        run "etwcap is linked statically (no program interpreter)" \
+            sh -c "! readelf -l '$CI_DIR/release/etwcap' | grep -q INTERP"
+    fi
+    run_ctest "$CI_DIR/release"
 }
 
 step_asan() {

@@ -153,7 +153,9 @@ void etwcap_pool_finish(rd_pool *p, slot *sl);
 #define RD_FLATTEN
 #endif
 
-#define CHUNK_SIZE (256u << 10)   /* sequential reads in file order */
+#define CHUNK_SIZE (256u << 10) /* sequential reads in file order */
+#define CHUNK_SMALL (64u << 10) /* ... in files below CHUNK_SMALL_FILE bytes */
+#define CHUNK_SMALL_FILE (32u << 20)
 #define HBLOCK_SIZE (256u << 10)  /* header reads when buffers are small */
 #define HBLOCK_SMALL (32u << 10)  /* "small": below this, read headers in blocks */
 #define KNOWN_CAP 16384u          /* index window: buffers found ahead, all streams */

@@ -8,6 +8,7 @@
  * results, problems included, are taken over by the reader's thread in the
  * same order as without workers, which keeps the output identical.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,16 @@ int64_t etwcap_rd_read_at(const rd_source *src, uint64_t off, void *buf, size_t 
     return etwcap_file_read_at(src->file, off, buf, n);
 }
 
-/* Grow *p to at least n bytes. */
+/* Grow *p to at least n bytes, in whole steps of RESERVE_STEP: buffers of a
+ * trace differ in size by a few bytes (Offset), and growing by exactly that
+ * copied the old bytes and touched fresh pages again and again. */
+#define RESERVE_STEP (64u << 10)
 static int reserve(uint8_t **p, size_t *cap, size_t n)
 {
     if (*cap >= n)
         return 0;
+    if (n <= SIZE_MAX - RESERVE_STEP)
+        n = (n + RESERVE_STEP - 1) / RESERVE_STEP * RESERVE_STEP;
     uint8_t *q = realloc(*p, n);
     if (!q)
         return -1;
@@ -229,7 +235,7 @@ void etwcap_pool_stop(rd_pool *p)
         p->stop = 1;
         etwcap_cond_broadcast(p->work);
         etwcap_mutex_unlock(p->mu);
-        for (size_t i = 0; i < p->nthreads; i++)
+        for (size_t i = 0; p->threads && i < p->nthreads; i++)
             etwcap_thread_join(p->threads[i]);
     }
     free(p->threads);

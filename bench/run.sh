@@ -3,7 +3,8 @@
 #
 # Usage: bench/run.sh
 #
-# 1. Builds etwcap (Release) in its own folder, $ETWCAP_BENCH_BUILD
+# 1. Builds etwcap (Release: link-time optimization and, on Linux, a static
+#    program; see CMakeLists.txt) in its own folder, $ETWCAP_BENCH_BUILD
 #    (default: <repo>/build-bench).
 # 2. Makes the inputs in $ETWCAP_BENCH_DIR (default: /tmp/etwcap-bench), once:
 #    about 1 GiB and 256 MiB, uncompressed (the data buffers of

@@ -268,7 +268,7 @@ main() {
             status=FAIL
             failed=$((failed + 1))
         fi
-        SUMMARY+=("$(printf '%-4s  %-6s %5ss  %s' "$status" "$s" "$dt" "${counts:+ctest: $counts}")")
+        SUMMARY+=("$(printf '%-4s  %-7s %5ss  %s' "$status" "$s" "$dt" "${counts:+ctest: $counts}")")
         if [ "$status" = FAIL ] && [ "${ETWCAP_FAIL_FAST:-0}" = 1 ]; then
             echo "!!! [$s] failed; ETWCAP_FAIL_FAST=1, not running the remaining steps" >&2
             break

@@ -80,10 +80,11 @@ static void job_run(visit *v, job *j, void *ctx)
         j->skipped = 1;
         return;
     }
-    /* Counted in locals: jobs lie next to each other in v->jobs, and a
-     * counter in this one shared a cache line with the slot of the next,
-     * which another thread reads for every record (false sharing: `stats
-     * --threads 2` took 13-20% more time, depending on the heap's layout). */
+    /* Counted in locals: jobs lie next to each other in v->jobs, and the
+     * counters at the end of this one can share a cache line with the start
+     * of the next job's slot, which another thread reads for every record
+     * (false sharing, depending on where the heap put the array: `stats
+     * --threads 2` was 8-20% slower in the static build, issue #8). */
     size_t pos = BUF_HDR;
     uint64_t records = 0, header_records = 0;
     j->status =

@@ -632,20 +632,28 @@ int etwcap_rd_next_held(etwcap_reader *r, etwcap_event *ev)
  * this loop makes are inlined (RD_FLATTEN). With link-time optimization
  * (Release) that reaches the record parser in other files, and the caller's
  * function when the program passes only one: about 20% fewer instructions
- * per record for `stats`. */
+ * per record for `stats`. The records are counted in locals and added to
+ * the caller's counters once: with several threads those counters lie in
+ * the visit's job array, where a counter at the end of one job can share a
+ * cache line with the start of the next job's slot, which another thread
+ * reads for every record (false sharing: `stats --threads 2` was 8-20%
+ * slower, depending on where the heap put the array; issue #8). */
 RD_FLATTEN etwcap_status etwcap_rd_buffer_visit(const etwcap_reader *r, const slot *sl, size_t *pos,
                                                 buf_diags *dl, uint64_t *records,
                                                 uint64_t *header_records, etwcap_visit_fn fn,
                                                 void *ctx)
 {
     etwcap_event ev;
-    etwcap_status st;
+    etwcap_status st = ETWCAP_OK;
+    uint64_t n = 0, nh = 0;
     while (etwcap_rd_buffer_record(sl, pos, &ev, dl)) {
-        etwcap_rd_event_done(r, &ev, records, header_records);
+        etwcap_rd_event_done(r, &ev, &n, &nh);
         if ((st = fn(ctx, &ev)) != ETWCAP_OK)
-            return st;
+            break;
     }
-    return ETWCAP_OK;
+    *records += n;
+    *header_records += nh;
+    return st;
 }
 
 /* The iterator's steps (etwcap_reader_next, stream_parse_next) with the

@@ -80,17 +80,9 @@ static void job_run(visit *v, job *j, void *ctx)
         j->skipped = 1;
         return;
     }
-    /* Counted in locals: jobs lie next to each other in v->jobs, and the
-     * counters at the end of this one can share a cache line with the start
-     * of the next job's slot, which another thread reads for every record
-     * (false sharing, depending on where the heap put the array: `stats
-     * --threads 2` was 8-20% slower in the static build, issue #8). */
     size_t pos = BUF_HDR;
-    uint64_t records = 0, header_records = 0;
-    j->status =
-        etwcap_rd_buffer_visit(v->r, &j->sl, &pos, &j->dl, &records, &header_records, v->fn, ctx);
-    j->records = records;
-    j->header_records = header_records;
+    j->status = etwcap_rd_buffer_visit(v->r, &j->sl, &pos, &j->dl, &j->records, &j->header_records,
+                                       v->fn, ctx);
 }
 
 /* The oldest queued job, taken (lock held); NULL when none is queued or the

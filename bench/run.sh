@@ -23,8 +23,9 @@
 #    $ETWCAP_BENCH_REPS runs (default 3; stacks and evidence on the 1 GiB
 #    inputs: $ETWCAP_BENCH_REPS_1G runs, default 1, since one takes 10-20 s).
 # 4. The peer, dissect.etl (Python), on net.4.5.2.x86.etl when
-#    $ETWCAP_BENCH_PYTHON (default python3) can import it (median of
-#    $ETWCAP_BENCH_REPS runs); it is reported as not available otherwise.
+#    $ETWCAP_BENCH_PYTHON (default python3) can import it, taking turns with
+#    `etwcap stats --threads 1` on the same file (median of at least 5 runs
+#    each); it is reported as not available otherwise.
 #
 # Timings are never asserted by the test suite. The run takes about 10
 # minutes on 2 cores; the machine it runs on may be shared (see RESULTS.md).
@@ -107,6 +108,11 @@ measure() {
     done | sort -n | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'
 }
 
+# median_of FILE: the line of run_one output with the median wall time.
+median_of() {
+    sort -n "$1" | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'
+}
+
 # fastest N CMD...: the run with the shortest wall time of N runs. For the I/O
 # ceiling: this VM's memory reclaim evicts pages of a 1 GiB file from the page
 # cache within seconds even with most of the memory free, and a run that reads
@@ -159,14 +165,29 @@ with open(sys.argv[1], "rb") as f:
         n += 1
 print(n)
 EOF
+# etwcap stats on the peer's own file, side by side with it: the two take
+# turns, run after run, so that both meet the same moments of this shared VM
+# (its two vCPUs have run up to 40% apart, changing within minutes). One
+# etwcap run takes a few milliseconds, below what time(1) resolves: 20 runs
+# are timed together (each a whole process, start-up included, as the
+# peer's is). The median of at least 5 turns.
+PEER_REPS=$((REPS > 5 ? REPS : 5))
+OWN_RPS=""
 if "$PYTHON" -c 'import dissect.etl' 2>/dev/null; then
-    echo "== peer: dissect.etl on net.4.5.2.x86.etl ($REPS runs)"
+    echo "== peer: dissect.etl on net.4.5.2.x86.etl, taking turns with etwcap stats ($PEER_REPS runs each)"
     PEER_FROM=$("$PYTHON" -c 'import dissect.etl, dissect.cstruct, dissect.util, os
 print(", ".join(os.path.dirname(m.__file__) for m in (dissect.etl, dissect.cstruct, dissect.util)))')
-    read -r pw _ pc < <(measure "$REPS" "$PYTHON" "$TMP/peer.py" "$SRC_CMP")
     recs=$("$PYTHON" "$TMP/peer.py" "$SRC_CMP")
+    OWN_EVENTS=$("$ETWCAP" stats "$SRC_CMP" | sed -n 's/^TOTAL://p')
+    for ((i = 0; i < PEER_REPS; i++)); do
+        run_one "$PYTHON" "$TMP/peer.py" "$SRC_CMP" >>"$TMP/peer-runs"
+        run_one sh -c "for i in \$(seq 20); do '$ETWCAP' stats --threads 1 '$SRC_CMP' >/dev/null; done" >>"$TMP/own-runs"
+    done
+    read -r pw _ pc < <(median_of "$TMP/peer-runs")
+    read -r w _ _ < <(median_of "$TMP/own-runs")
     PEER_RPS=$(awk -v n="$recs" -v w="$pw" 'BEGIN {printf "%.0f", n / w}')
-    PEER_NOTE="dissect.etl ($("$PYTHON" --version 2>&1); from $PEER_FROM): $recs records of net.4.5.2.x86.etl in $pw s (median of $REPS; CPU $pc s) = $PEER_RPS records/s."
+    OWN_RPS=$(awk -v e="$OWN_EVENTS" -v w="$w" 'BEGIN {printf "%.0f", 20 * e / (w > 0 ? w : 0.005)}')
+    PEER_NOTE="dissect.etl ($("$PYTHON" --version 2>&1); from $PEER_FROM): $recs records of net.4.5.2.x86.etl in $pw s (median of $PEER_REPS; CPU $pc s) = $PEER_RPS records/s."
 fi
 echo "   $PEER_NOTE"
 
@@ -174,16 +195,6 @@ echo "   $PEER_NOTE"
 declare -A SIZE EVENTS CAT DECODED SEL VAL
 SEL[unc]="test"
 SEL[cmp]="Test.x86"
-
-# etwcap stats on the peer's own file, side by side with it. One run takes a
-# few milliseconds, below what time(1) resolves: 20 runs are timed together
-# (each a whole process, start-up included, as the peer's is).
-OWN_RPS=""
-if [ "$PEER_RPS" != 0 ]; then
-    read -r w _ _ < <(measure "$REPS" sh -c "for i in \$(seq 20); do '$ETWCAP' stats --threads 1 '$SRC_CMP' >/dev/null; done")
-    OWN_EVENTS=$("$ETWCAP" stats "$SRC_CMP" | sed -n 's/^TOTAL://p')
-    OWN_RPS=$(awk -v e="$OWN_EVENTS" -v w="$w" 'BEGIN {printf "%.0f", 20 * e / (w > 0 ? w : 0.005)}')
-fi
 
 RSS_LINES=()
 for size in 256m 1g; do
@@ -254,7 +265,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "$PEER_NOTE"
     if [ -n "$OWN_RPS" ]; then
         echo "etwcap stats --threads 1 on the same file: $OWN_EVENTS records (TOTAL), $OWN_RPS records/s"
-        echo "(20 runs timed together, process start-up included)."
+        echo "(20 runs timed together, process start-up included; median of $PEER_REPS, taking turns with dissect.etl)."
     fi
     echo
     echo "Columns: wall time; CPU time (user + system, all threads); MB/s of file input;"

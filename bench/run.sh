@@ -99,18 +99,18 @@ run_one() {
     tail -n 1 "$TMP/time" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'
 }
 
+# median_of: of the run_one lines on stdin, the one with the median wall time.
+median_of() {
+    sort -n | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'
+}
+
 # measure N CMD...: the run with the median wall time of N runs, "wall rss cpu".
 measure() {
     local n=$1
     shift
     for ((i = 0; i < n; i++)); do
         run_one "$@"
-    done | sort -n | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'
-}
-
-# median_of FILE: the line of run_one output with the median wall time.
-median_of() {
-    sort -n "$1" | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'
+    done | median_of
 }
 
 # fastest N CMD...: the run with the shortest wall time of N runs. For the I/O
@@ -183,8 +183,8 @@ print(", ".join(os.path.dirname(m.__file__) for m in (dissect.etl, dissect.cstru
         run_one "$PYTHON" "$TMP/peer.py" "$SRC_CMP" >>"$TMP/peer-runs"
         run_one sh -c "for i in \$(seq 20); do '$ETWCAP' stats --threads 1 '$SRC_CMP' >/dev/null; done" >>"$TMP/own-runs"
     done
-    read -r pw _ pc < <(median_of "$TMP/peer-runs")
-    read -r w _ _ < <(median_of "$TMP/own-runs")
+    read -r pw _ pc < <(median_of <"$TMP/peer-runs")
+    read -r w _ _ < <(median_of <"$TMP/own-runs")
     PEER_RPS=$(awk -v n="$recs" -v w="$pw" 'BEGIN {printf "%.0f", n / w}')
     OWN_RPS=$(awk -v e="$OWN_EVENTS" -v w="$w" 'BEGIN {printf "%.0f", 20 * e / (w > 0 ? w : 0.005)}')
     PEER_NOTE="dissect.etl ($("$PYTHON" --version 2>&1); from $PEER_FROM): $recs records of net.4.5.2.x86.etl in $pw s (median of $PEER_REPS; CPU $pc s) = $PEER_RPS records/s."

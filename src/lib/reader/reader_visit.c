@@ -243,10 +243,9 @@ static etwcap_status visit_run(visit *v, void *ctx)
 
 static void visit_free(visit *v)
 {
-    for (size_t i = 0; v->jobs && i < v->njobs; i++) {
+    /* Jobs hold chunks, not storage: they decode into a thread's store. */
+    for (size_t i = 0; v->jobs && i < v->njobs; i++)
         etwcap_rd_chunk_release(v->r, v->jobs[i].sl.ch);
-        etwcap_slot_free_storage(&v->jobs[i].sl);
-    }
     free(v->jobs);
     etwcap_slot_free_storage(&v->store);
     etwcap_cond_free(v->done);

@@ -88,7 +88,7 @@ typedef enum etwcap_event_kind {
 
 /* Decoded pieces of the common extended items, filled by the source. */
 typedef struct etwcap_event_ext {
-    const etwcap_ext_item *stack; /* STACK_TRACE32/64, or NULL */
+    const etwcap_ext_item *stack;     /* STACK_TRACE32/64, or NULL */
     const etwcap_ext_item *stack_key; /* STACK_KEY32/64, or NULL */
     uint64_t process_start_key;       /* 0 when absent */
     int has_container_id;
@@ -133,7 +133,7 @@ typedef struct etwcap_event {
     /* Where the record came from: for traceability in error messages. */
     uint64_t buffer_offset; /* file offset of the buffer that held it */
     uint32_t buffer_index;
-    uint32_t record_offset; /* offset of the record inside the (decompressed) buffer */
+    uint32_t record_offset;  /* offset of the record inside the (decompressed) buffer */
     uint16_t message_number; /* WPP only */
 } etwcap_event;
 

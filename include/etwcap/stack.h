@@ -30,16 +30,16 @@ typedef struct etwcap_stacked {
     uint32_t pid;      /* as attributed when the event arrived */
     uint32_t tid;
     uint32_t cpu;
-    size_t proc;    /* process record (etwcap_state) when the event arrived, or SIZE_MAX */
-    uint64_t ip;    /* sample instruction pointer; 0 otherwise */
+    size_t proc;          /* process record (etwcap_state) when the event arrived, or SIZE_MAX */
+    uint64_t ip;          /* sample instruction pointer; 0 otherwise */
     uint8_t sample_flags; /* SampledProfile Flags (bit0 DPC, bit1 ISR) */
     etwcap_guid provider; /* of the event (non-samples) */
     uint16_t event_id;
     const uint64_t *frames; /* innermost first */
     size_t nframes;
-    int has_stack;           /* any frames at all */
-    int has_user;            /* some frame is a user-mode address */
-    int unresolved_key;      /* a key reference never found its definition */
+    int has_stack;      /* any frames at all */
+    int has_user;       /* some frame is a user-mode address */
+    int unresolved_key; /* a key reference never found its definition */
 } etwcap_stacked;
 
 typedef void (*etwcap_stacked_cb)(const etwcap_stacked *s, void *payload);

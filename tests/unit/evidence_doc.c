@@ -5,26 +5,18 @@
 #include <stdlib.h>
 
 #include "common/sha256.h"
+#include "testutil.h"
 
 uint8_t *test_evidence_doc(const etwcap_evidence *e, size_t *len)
 {
-    FILE *f = tmpfile();
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    long n;
-    if (etwcap_evidence_write(e, f, 0) != ETWCAP_OK || fflush(f) != 0 ||
-        fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        goto out;
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    *len = (size_t)n;
-out:
+    FILE *f = test_scratch();
+    assert_int_equal(etwcap_evidence_write(e, f, 0), ETWCAP_OK);
+    long n = ftell(f);
+    assert_true(n >= 0);
+    char *doc = test_read_stream(f);
     fclose(f);
-    return buf;
+    *len = (size_t)n;
+    return (uint8_t *)doc;
 }
 
 uint8_t *test_evidence_file_doc(const char *path, const etwcap_evidence_options *opts, size_t *len)

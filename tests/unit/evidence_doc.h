@@ -8,7 +8,8 @@
 
 #include "etwcap/evidence.h"
 
-/* The canonical document of `e` in a malloc'd buffer; NULL on failure. */
+/* The canonical document of `e` in a malloc'd buffer; the test fails when
+ * it cannot be written. */
 uint8_t *test_evidence_doc(const etwcap_evidence *e, size_t *len);
 
 /* etwcap_evidence_build on `path` with `opts`, as its document. */

@@ -63,8 +63,7 @@ static char *capture_watch(const char *etl, const char *claims_rel, const char *
         wo.pids = &pid;
         wo.npids = 1;
     }
-    FILE *hits = tmpfile();
-    assert_non_null(hits);
+    FILE *hits = test_scratch();
     etwcap_capture_result res;
     memset(&res, 0, sizeof res);
     capture_rt rt;

@@ -481,15 +481,9 @@ static void test_evidence_schema(void **state)
 /* The verdicts as written to a stream. */
 static char *render(const etwcap_verdicts *vs)
 {
-    FILE *f = tmpfile();
-    assert_non_null(f);
+    FILE *f = test_scratch();
     assert_int_equal(etwcap_verdicts_write(vs, f), ETWCAP_OK);
-    long n = ftell(f);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    rewind(f);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
+    char *buf = test_read_stream(f);
     fclose(f);
     return buf;
 }

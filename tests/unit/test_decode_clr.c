@@ -58,7 +58,6 @@ static etwcap_event mev(const etwcap_guid *prov, unsigned id, unsigned version, 
     return ev;
 }
 
-
 static etwcap_decode_result method_fn(const etwcap_event *ev, void *out)
 {
     return etwcap_decode_clr_method(ev, out);
@@ -141,7 +140,8 @@ static void test_method_versions(void **state)
                     assert_string_equal(test_fstr(&fl, "OptimizationTier"), "Optimized");
                     assert_int_equal(test_fnum(&fl, "ClrInstanceID"), v >= 1 ? 11 : 0);
                     if (verbose)
-                        assert_int_equal(test_fnum(&fl, "ReJITID"), v >= 2 ? 0x0102030405060708ll : 0);
+                        assert_int_equal(test_fnum(&fl, "ReJITID"),
+                                         v >= 2 ? 0x0102030405060708ll : 0);
                     test_check_truncations(&ev, ev.payload_len, method_fn, &m);
                 }
 }

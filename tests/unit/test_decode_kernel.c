@@ -81,7 +81,6 @@ static etwcap_event cev(const etwcap_guid *cls, unsigned opcode, unsigned psize,
     return ev;
 }
 
-
 /* ---- Process (§3.2) ---- */
 
 /* sid_kind: 0 = null (u32 0), 1 = S-1-5-18, 2 = five sub-authorities. */
@@ -395,7 +394,8 @@ static void test_image_id(void **state)
                 assert_string_equal(test_fstr(&fl, "ProgramId"), "");
             }
             /* FileVersion: the typed view needs only the first string */
-            test_check_truncations(&ev, op == 64 ? 8 + 18 : p.n, (test_typed_fn)etwcap_decode_image_id, &id);
+            test_check_truncations(&ev, op == 64 ? 8 + 18 : p.n,
+                                   (test_typed_fn)etwcap_decode_image_id, &id);
             if (op == 64)
                 test_check_truncations(&ev, p.n, NULL, NULL);
         }

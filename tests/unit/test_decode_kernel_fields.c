@@ -190,7 +190,8 @@ static void test_net_and_disk(void **state)
     put(&p, 109470, 8);
     etwcap_event ev = mkev(&g_diskio, 0, 10, 8, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_string_equal(test_fstr(&fl, "IrpFlags"), "Nocache, MountCompletion, SynchronousPagingIO");
+    assert_string_equal(test_fstr(&fl, "IrpFlags"),
+                        "Nocache, MountCompletion, SynchronousPagingIO");
     assert_string_equal(test_fstr(&fl, "Priority"), "Normal");
     assert_int_equal(test_fnum(&fl, "ByteOffset"), 5669618688ull);
     assert_int_equal(test_fnum(&fl, "FileKey"), 0xfffff8a0016b9140ull);

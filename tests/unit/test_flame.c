@@ -19,19 +19,12 @@ enum {
 /* One output of `f` as a NUL-terminated malloc'd string. */
 static char *render(const etwcap_flame *f, int kind, const char *name)
 {
-    FILE *t = tmpfile();
-    assert_non_null(t);
+    FILE *t = test_scratch();
     etwcap_status st = kind == FOLDED       ? etwcap_flame_write_folded(f, t)
                        : kind == SPEEDSCOPE ? etwcap_flame_write_speedscope(f, t, name)
                                             : etwcap_flame_write_svg(f, t, name);
     assert_int_equal(st, ETWCAP_OK);
-    long n = ftell(t);
-    assert_true(n >= 0);
-    rewind(t);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, t), (size_t)n);
-    buf[n] = '\0';
+    char *buf = test_read_stream(t);
     fclose(t);
     return buf;
 }

@@ -105,19 +105,19 @@ typedef struct name_case {
 } name_case;
 
 /* Kernel events as the reader gives them: class GUID, opcode, HookId. */
-#define KE(g, grp, op, want)                                                                       \
-    {                                                                                              \
-        K, g, 0, op, (grp) << 8 | (op), want                                                       \
+#define KE(g, grp, op, want)                 \
+    {                                        \
+        K, g, 0, op, (grp) << 8 | (op), want \
     }
 /* Classic events: class GUID and opcode. */
-#define CE(g, op, want)                                                                            \
-    {                                                                                              \
-        C, g, 0, op, 0, want                                                                       \
+#define CE(g, op, want)      \
+    {                        \
+        C, g, 0, op, 0, want \
     }
 /* Manifest events: provider and id. */
-#define ME(g, id, want)                                                                            \
-    {                                                                                              \
-        M, g, id, 0, 0, want                                                                       \
+#define ME(g, id, want)      \
+    {                        \
+        M, g, id, 0, 0, want \
     }
 
 static const name_case cases[] = {

@@ -88,7 +88,10 @@ static void close_image_allowing(image *im, const char *allowed)
     im->data = NULL;
 }
 
-static void close_image(image *im) { close_image_allowing(im, NULL); }
+static void close_image(image *im)
+{
+    close_image_allowing(im, NULL);
+}
 
 static void next_ok(image *im, etwcap_event *ev)
 {
@@ -354,7 +357,10 @@ static void test_logfile_info_mixed_cycles(void **state)
 static const uint8_t PAYLOAD[] = {0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04, 0x05,
                                   0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d};
 
-static void tweak_2cpu(testgen_options *o) { o->num_cpus = 2; }
+static void tweak_2cpu(testgen_options *o)
+{
+    o->num_cpus = 2;
+}
 
 static void header_types(int compressed)
 {
@@ -1010,7 +1016,9 @@ static void multi_cpu(int compress, int proc_index)
 {
     testgen_trace *t = new_trace(proc_index ? tweak_4cpu : tweak_4cpu_noidx);
     int64_t t0 = testgen_get_options(t)->header_timestamp;
-    enum { N = 200 };
+    enum {
+        N = 200
+    };
     int64_t last[4] = {t0, t0, t0, t0};
     /* Deterministic pseudo-random CPU choice and time steps. */
     uint32_t x = 12345;

@@ -7,6 +7,14 @@
 
 #include "testgen.h"
 
+#ifdef _WIN32
+#include <process.h>
+#define test_getpid _getpid
+#else
+#include <unistd.h>
+#define test_getpid getpid
+#endif
+
 const char *test_corpus_path(const char *rel)
 {
     static char buf[4096];
@@ -96,6 +104,25 @@ const char *test_fstr(const etwcap_fields *fl, const char *name)
     const etwcap_field *f = test_field(fl, name);
     assert_int_equal(f->type, ETWCAP_FIELD_STR);
     return f->s;
+}
+
+FILE *test_scratch(void)
+{
+    /* One name per process and call: ctest runs test programs side by side in
+     * the same folder. The counter is this helper's only state. */
+    static unsigned serial;
+    char name[64];
+    snprintf(name, sizeof name, "scratch-%ld-%u.tmp", (long)test_getpid(), serial++);
+#ifdef _WIN32
+    /* "D": delete on close (_O_TEMPORARY), as tmpfile() would. */
+    FILE *f = fopen(name, "w+bD");
+#else
+    FILE *f = fopen(name, "w+b");
+    if (f)
+        remove(name); /* the open stream keeps the file until fclose */
+#endif
+    assert_non_null(f);
+    return f;
 }
 
 char *test_read_stream(FILE *f)

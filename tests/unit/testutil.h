@@ -37,7 +37,15 @@ void test_write_data_trace(const char *rel, const char *etl);
 /* The state built from every event of `r`, which is then closed. */
 etwcap_state *test_state_from(etwcap_reader *r);
 
-/* Everything written to `f` so far (a tmpfile), as a string; caller frees. */
+/* A new empty read-write stream whose file is gone once it is closed; the
+ * test fails when it cannot be made. Tests use it, not tmpfile(): under Wine
+ * tmpfile() takes a name from GetTempFileName, deletes the file and opens
+ * the name again, so test programs that ctest runs side by side can race for
+ * one name, and the loser gets NULL (seen once in CI, test_capture_watch). */
+FILE *test_scratch(void);
+
+/* Everything written to `f` so far (a scratch stream), as a string; caller
+ * frees. */
 char *test_read_stream(FILE *f);
 
 /* Occurrences of `needle` in `s`. */

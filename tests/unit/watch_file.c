@@ -9,8 +9,7 @@
 char *test_watch_file(const char *etl, const etwcap_claims *cl, const etwcap_watch_options *o,
                       size_t *hits)
 {
-    FILE *out = tmpfile();
-    assert_non_null(out);
+    FILE *out = test_scratch();
     etwcap_watch *w = NULL;
     assert_int_equal(etwcap_watch_create(&w, cl, o, out), ETWCAP_OK);
     etwcap_reader *r = NULL;

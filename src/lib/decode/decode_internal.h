@@ -5,10 +5,10 @@
 #include "etwcap/decode.h"
 
 /* Well-known provider GUIDs (etl-format.md §2.2, §3.5, §4.1). */
-extern const etwcap_guid etwcap_guid_clr_runtime;   /* e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 */
-extern const etwcap_guid etwcap_guid_clr_rundown;   /* a669021c-c450-4609-a035-5af59af4df18 */
-extern const etwcap_guid etwcap_guid_clr_private;   /* 763fd754-7086-4dfe-95eb-c01a46faf4ca */
-extern const etwcap_guid etwcap_guid_image_id;      /* b3e675d7-2554-4f18-830b-2762732560de */
+extern const etwcap_guid etwcap_guid_clr_runtime; /* e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 */
+extern const etwcap_guid etwcap_guid_clr_rundown; /* a669021c-c450-4609-a035-5af59af4df18 */
+extern const etwcap_guid etwcap_guid_clr_private; /* 763fd754-7086-4dfe-95eb-c01a46faf4ca */
+extern const etwcap_guid etwcap_guid_image_id;    /* b3e675d7-2554-4f18-830b-2762732560de */
 
 /* Kernel group of a KERNEL-kind event: the HookId's high byte, with 0x030A
  * (legacy image load) counted as the Image group 0x14 (§2.2). */
@@ -17,8 +17,7 @@ unsigned etwcap_kernel_group(const etwcap_event *ev);
 /* Field decoders per family; each returns UNKNOWN for events it does not own. */
 etwcap_decode_result etwcap_decode_kernel_fields(const etwcap_event *ev, etwcap_fields *out);
 etwcap_decode_result etwcap_decode_clr_fields(const etwcap_event *ev, etwcap_fields *out);
-etwcap_decode_result etwcap_decode_tracelogging_fields(const etwcap_event *ev,
-                                                       etwcap_fields *out);
+etwcap_decode_result etwcap_decode_tracelogging_fields(const etwcap_event *ev, etwcap_fields *out);
 
 /* A bounded cursor over a payload. Reads past the end set `short_read` and
  * return 0, so a decoder can read a whole layout and check once. */

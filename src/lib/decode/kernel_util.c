@@ -169,8 +169,8 @@ void etwcap_kfields_add_cspan(etwcap_fields *fl, const char *name, etwcap_cspan 
 /* ---- frame names ---- */
 
 #define IP1(n) "IP" #n
-#define IP10(t)                                                                                    \
-    IP1(t##0), IP1(t##1), IP1(t##2), IP1(t##3), IP1(t##4), IP1(t##5), IP1(t##6), IP1(t##7),        \
+#define IP10(t)                                                                             \
+    IP1(t##0), IP1(t##1), IP1(t##2), IP1(t##3), IP1(t##4), IP1(t##5), IP1(t##6), IP1(t##7), \
         IP1(t##8), IP1(t##9)
 
 static const char *const ip_names[] = {

@@ -62,7 +62,10 @@ static void w_bytes(writer *w, const char *s, size_t n)
     w->out[w->len] = '\0';
 }
 
-static void w_str(writer *w, const char *s) { w_bytes(w, s, strlen(s)); }
+static void w_str(writer *w, const char *s)
+{
+    w_bytes(w, s, strlen(s));
+}
 
 static void w_uint(writer *w, unsigned v)
 {

@@ -32,7 +32,15 @@ int etwcap_names_kernel_check(void);
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Provider names, in the order of the PROV_ constants. */
-enum { PROV_NONE, PROV_KERNEL, PROV_MSNT, PROV_KTC, PROV_THREADPOOL, PROV_HEAP, PROV_CRITSEC };
+enum {
+    PROV_NONE,
+    PROV_KERNEL,
+    PROV_MSNT,
+    PROV_KTC,
+    PROV_THREADPOOL,
+    PROV_HEAP,
+    PROV_CRITSEC
+};
 
 typedef struct provinfo {
     const char *name;

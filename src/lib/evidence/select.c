@@ -71,7 +71,8 @@ int ev_select_targets(etwcap_evidence *e)
              * so a damaged (cyclic) chain cannot loop. */
             size_t cur = etwcap_state_process_at(e->state, i)->parent;
             for (size_t depth = 0; cur != SIZE_MAX && cur < n && depth < n; depth++) {
-                if (e->target[cur] == 1 || directly_selected(e, etwcap_state_process_at(e->state, cur))) {
+                if (e->target[cur] == 1 ||
+                    directly_selected(e, etwcap_state_process_at(e->state, cur))) {
                     e->target[i] = 2; /* a descendant */
                     break;
                 }

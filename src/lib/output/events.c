@@ -104,8 +104,7 @@ etwcap_status etwcap_events_sink_write(etwcap_events_sink *s, const etwcap_event
     if (!s->json) {
         fprintf(s->f, "%s %12.3f %s pid=%" PRId64 " tid=%" PRId64 " cpu=%u len=%u\n", time, msec,
                 name, id_value(owner ? owner->pid : ev->pid),
-                id_value(owner ? owner->tid : ev->tid), ev->cpu,
-                ev->payload_len);
+                id_value(owner ? owner->tid : ev->tid), ev->cpu, ev->payload_len);
         return ferror(s->f) ? ETWCAP_ERR_IO : ETWCAP_OK;
     }
     etwcap_provider_name(ev, provider, sizeof provider);

@@ -20,8 +20,8 @@ static const char *clock_name(uint32_t c)
     }
 }
 
-etwcap_status etwcap_info_write(FILE *f, int json, const char *path,
-                                const etwcap_logfile_info *in, const etwcap_reader_stats *st)
+etwcap_status etwcap_info_write(FILE *f, int json, const char *path, const etwcap_logfile_info *in,
+                                const etwcap_reader_stats *st)
 {
     char start[32], end[32], boot[32];
     etwcap_filetime_format(in->start_time, start);

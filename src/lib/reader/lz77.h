@@ -12,9 +12,9 @@
 
 typedef enum etwcap_lz77_status {
     ETWCAP_LZ77_OK = 0,
-    ETWCAP_LZ77_TRUNCATED = -1, /* input ended inside a flag word, token or length */
+    ETWCAP_LZ77_TRUNCATED = -1,    /* input ended inside a flag word, token or length */
     ETWCAP_LZ77_BAD_DISTANCE = -2, /* a match refers to bytes before the output start */
-    ETWCAP_LZ77_OVERFLOW = -3 /* output would exceed dst_cap */
+    ETWCAP_LZ77_OVERFLOW = -3      /* output would exceed dst_cap */
 } etwcap_lz77_status;
 
 /* Decompress `src` into `dst`. *out_len receives the number of bytes written,

@@ -212,7 +212,7 @@ static etwcap_status on_thread(etwcap_state *st, const etwcap_event *ev)
         return ETWCAP_OK;
     if (ev->opcode == 1 || ev->opcode == 3) /* Start, DCStart */
         return etwcap_threads_begin(st, ti.tid, ti.pid, ev->timestamp) == 0 ? ETWCAP_OK
-                                                                          : ETWCAP_ERR_NOMEM;
+                                                                            : ETWCAP_ERR_NOMEM;
     if (ev->opcode == 2) /* Stop; DCEnd leaves the thread alive at the end */
         etwcap_threads_end(st, ti.tid, ev->timestamp);
     return ETWCAP_OK;

@@ -58,7 +58,10 @@ static int tg_fail(testgen_trace *t, const char *fmt, ...)
     return -1;
 }
 
-const char *testgen_error(const testgen_trace *t) { return t ? t->err : "no trace"; }
+const char *testgen_error(const testgen_trace *t)
+{
+    return t ? t->err : "no trace";
+}
 
 /* ---- byte builder --------------------------------------------------------- */
 
@@ -603,13 +606,25 @@ int testgen_set_cpu(testgen_trace *t, uint32_t cpu)
     return 0;
 }
 
-uint32_t testgen_get_cpu(const testgen_trace *t) { return t->cur_cpu; }
+uint32_t testgen_get_cpu(const testgen_trace *t)
+{
+    return t->cur_cpu;
+}
 
-size_t testgen_buffer_count(const testgen_trace *t) { return t->n_flushed; }
+size_t testgen_buffer_count(const testgen_trace *t)
+{
+    return t->n_flushed;
+}
 
-size_t testgen_record_count(const testgen_trace *t) { return t->n_records; }
+size_t testgen_record_count(const testgen_trace *t)
+{
+    return t->n_records;
+}
 
-const testgen_options *testgen_get_options(const testgen_trace *t) { return &t->o; }
+const testgen_options *testgen_get_options(const testgen_trace *t)
+{
+    return &t->o;
+}
 
 /* Place one finished record into the current CPU's buffer. */
 static int tg_place(testgen_trace *t, const uint8_t *rec, size_t len, int64_t ts, int is_hdr_rec)

@@ -279,9 +279,9 @@ typedef struct testgen_buf {
     int failed; /* set on OOM or a bad value; later puts are ignored */
 } testgen_buf;
 
-#define TESTGEN_BUF_INIT                                                                           \
-    {                                                                                              \
-        NULL, 0, 0, 0                                                                              \
+#define TESTGEN_BUF_INIT \
+    {                    \
+        NULL, 0, 0, 0    \
     }
 
 void testgen_buf_free(testgen_buf *b);

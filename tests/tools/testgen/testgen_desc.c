@@ -397,10 +397,10 @@ static int d_check_used(dctx *c)
     return 0;
 }
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        if ((x) < 0)                                                                               \
-            return -1;                                                                             \
+#define TRY(x)         \
+    do {               \
+        if ((x) < 0)   \
+            return -1; \
     } while (0)
 
 /* ---- header types ---------------------------------------------------------------- */
@@ -446,7 +446,10 @@ static int d_is_kernel(uint8_t h)
            h == ETWCAP_HDR_COMPACT64 || h == ETWCAP_HDR_PERFINFO32 || h == ETWCAP_HDR_PERFINFO64;
 }
 
-static int d_is_event(uint8_t h) { return h == ETWCAP_HDR_EVENT32 || h == ETWCAP_HDR_EVENT64; }
+static int d_is_event(uint8_t h)
+{
+    return h == ETWCAP_HDR_EVENT32 || h == ETWCAP_HDR_EVENT64;
+}
 
 static int d_is_classic(uint8_t h)
 {
@@ -1811,7 +1814,10 @@ static const char d_example[] =
     "key=0xffffc08a1e4c5080 dtb=0x3b7a2000 name=Worker.exe "
     "cmdline='\"C:\\app\\Worker.exe\" --job 42'\n";
 
-const char *testgen_example_desc(void) { return d_example; }
+const char *testgen_example_desc(void)
+{
+    return d_example;
+}
 
 testgen_trace *testgen_example(char *err, size_t err_cap)
 {

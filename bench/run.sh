@@ -26,6 +26,8 @@
 #    $ETWCAP_BENCH_PYTHON (default python3) can import it, taking turns with
 #    `etwcap stats --threads 1` on the same file (median of at least 5 runs
 #    each); it is reported as not available otherwise.
+# 5. Before and after the measurements, the speed of each processor on its
+#    own (vcpu_speeds), so that one-thread numbers can be read against it.
 #
 # Timings are never asserted by the test suite. The run takes about 10
 # minutes on 2 cores; the machine it runs on may be shared (see RESULTS.md).
@@ -125,8 +127,32 @@ fastest() {
     done | sort -n | head -n 1
 }
 
+# vcpu_speeds: how fast each processor runs single-thread work right now:
+# ms a run of `etwcap stats --threads 1` on net.4.5.2.x86.etl pinned to it
+# (the fastest of 3 loops of 10 runs, timed with date: time(1) counts in
+# 10 ms steps). On this VM the two vCPUs have run up to
+# 40% apart, the faster one changing within minutes, with no steal time to
+# show it (bench/RESULTS-notes.md, sessions 9 and 10): a one-thread number
+# means little without the speed of the moment. Empty without taskset.
+vcpu_speeds() {
+    command -v taskset >/dev/null 2>&1 || return 0
+    local c best t0 t1 out=""
+    for ((c = 0; c < $(nproc); c++)); do
+        best=$(for _ in 1 2 3; do
+            t0=$(date +%s%N)
+            taskset -c "$c" sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do '$ETWCAP' stats --threads 1 '$SRC_CMP' >/dev/null; done"
+            t1=$(date +%s%N)
+            echo $(((t1 - t0) / 100000)) # of 10 runs: hundredths of a ms a run
+        done | sort -n | head -n 1 | awk '{printf "%.1f", $1 / 100}')
+        out="$out${out:+, }CPU $c $best ms"
+    done
+    echo "$out"
+}
+
 CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+SPEED_START=$(vcpu_speeds)
+echo "== vCPU speeds (stats --threads 1 on net.4.5.2.x86.etl, ms a run): ${SPEED_START:-not measured (no taskset)}"
 NPROC=$(nproc)
 DATE=$(date -u +%Y-%m-%dT%H:%MZ)
 
@@ -233,6 +259,8 @@ done
 
 # ---- RESULTS.md ------------------------------------------------------------
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+SPEED_END=$(vcpu_speeds)
+echo "== vCPU speeds at the end: ${SPEED_END:-not measured}"
 {
     echo "# etwcap benchmark results"
     echo
@@ -244,6 +272,11 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "(1, 5, 15 min) at the start:"
     echo "$LOAD_START; at the end: $LOAD_END. When it is above 1, other processes shared the"
     echo "cores: compare the CPU column, and expect --threads 2 to gain little."
+    if [ -n "$SPEED_START" ]; then
+        echo "Speed of each vCPU (ms a run of \`etwcap stats --threads 1\` on net.4.5.2.x86.etl"
+        echo "pinned to it, the fastest of 3 loops of 10): at the start $SPEED_START; at the end"
+        echo "$SPEED_END."
+    fi
     echo
     echo "Inputs (bench/mkinput.py): the header buffer, then whole copies of the data buffers of"
     echo "a corpus trace. \`unc\` repeats net.4.5.x86/PerfViewData.etl (uncompressed, 64 KiB"

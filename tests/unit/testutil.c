@@ -5,15 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/compat.h"
 #include "testgen.h"
-
-#ifdef _WIN32
-#include <process.h>
-#define test_getpid _getpid
-#else
-#include <unistd.h>
-#define test_getpid getpid
-#endif
 
 const char *test_corpus_path(const char *rel)
 {
@@ -112,7 +105,7 @@ FILE *test_scratch(void)
      * the same folder. The counter is this helper's only state. */
     static unsigned serial;
     char name[64];
-    snprintf(name, sizeof name, "scratch-%ld-%u.tmp", (long)test_getpid(), serial++);
+    snprintf(name, sizeof name, "scratch-%lu-%u.tmp", etwcap_process_id(), serial++);
 #ifdef _WIN32
     /* "D": delete on close (_O_TEMPORARY), as tmpfile() would. */
     FILE *f = fopen(name, "w+bD");

@@ -302,7 +302,7 @@ int testgen_put_sid(testgen_buf *b, const char *sid);
 /* UTF-8 -> UTF-16LE without terminator; invalid input becomes U+FFFD. */
 void testgen_put_utf16(testgen_buf *b, const char *utf8);
 
-/* ---- Payload helpers (etl-format.md §3, §4) ----------------------------- */
+/* ---- Payload helpers (testgen_payload.c; etl-format.md §3, §4) ------- */
 
 /* Process Start/End/DCStart/DCEnd, versions 3 and 4 (§3.2). */
 typedef struct testgen_process {
@@ -422,7 +422,8 @@ int64_t testgen_to_filetime(const testgen_trace *t, int64_t raw);
  * "line N: <reason>" into `err`. */
 testgen_trace *testgen_desc_build(const char *text, size_t len, char *err, size_t err_cap);
 
-/* The description of the README's example trace, and the trace built from it. */
+/* The description of the README's example trace, and the trace built from it
+ * (testgen_example.c). */
 const char *testgen_example_desc(void);
 testgen_trace *testgen_example(char *err, size_t err_cap);
 

@@ -27,11 +27,12 @@
  * dst between *out_len and dst_cap may be overwritten; nothing is ever read
  * past src + src_len or written past dst + dst_cap. Most of a buffer is
  * decoded by a fast loop that runs while at least FAST_MARGIN bytes of input
- * and of output are left: it needs no per-symbol bounds checks, takes a
+ * and FAST_OUT_MARGIN of output are left: it needs no per-symbol bounds
+ * checks (only a match with a u16/u32 length is checked), takes a
  * whole literal run (up to 32 bytes) with one or two fixed 16-byte copies,
  * and does a literal run and the match after it in one step. Near either
- * end, and for any symbol it cannot finish (bad distance, a match that would
- * reach the margin), it hands its exact state to the careful loop, which
+ * end, and for any symbol it cannot finish (bad distance, a long match that
+ * would reach the margin), it hands its exact state to the careful loop, which
  * gives the same results and errors on its own.
  *
  * Not enforced: MS-XCA rejects a u16/u32 length below 22 (15 + 7, i.e. one
@@ -48,12 +49,14 @@
 #include <intrin.h>
 #endif
 
-/* Input and output bytes the fast loop keeps clear of the ends: one step
- * reads at most 4 (flag word) + 32 (literal copy) + 10 (match token and
- * lengths) bytes and writes at most 32 literal bytes; a match is checked
- * against the output room on its own (after the literals before it: see
- * the match's check). */
+/* Input bytes the fast loop keeps clear of the end: one step reads at most
+ * 4 (flag word) + 32 (literal copy) + 10 (match token and lengths) bytes. */
 #define FAST_MARGIN 64u
+/* Output bytes it keeps clear of the end. A step writes up to 31 literals,
+ * then a match: one with a one-byte length is at most 22 + 255 + 3 = 280
+ * bytes, 288 in 16-byte blocks, so 320 - 31 = 289 bytes of room hold any
+ * of them without a check. Only a u16/u32 length is checked on its own. */
+#define FAST_OUT_MARGIN 320u
 
 /* Number of leading zero bits of a non-zero 32-bit value. */
 static inline unsigned lz77_clz32(uint32_t x)
@@ -182,14 +185,15 @@ static inline void copy16(uint8_t *d, const uint8_t *s)
 }
 
 /* The fast loop (see the top of the file). Returns with `st` at a symbol
- * boundary when fewer than FAST_MARGIN bytes of input or output are left, or
+ * boundary when fewer than FAST_MARGIN bytes of input or FAST_OUT_MARGIN of
+ * output are left, or
  * before a symbol it leaves to the careful loop. */
 static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
                       lz77_state *st)
 {
-    if (src_len < FAST_MARGIN || dst_cap < FAST_MARGIN)
+    if (src_len < FAST_MARGIN || dst_cap < FAST_OUT_MARGIN)
         return;
-    const size_t ip_end = src_len - FAST_MARGIN, op_end = dst_cap - FAST_MARGIN;
+    const size_t ip_end = src_len - FAST_MARGIN, op_end = dst_cap - FAST_OUT_MARGIN;
     size_t ip = st->ip, op = st->op, nib = st->nib;
     /* The flags in symbol order from bit 0 up (the stream's word reversed),
      * with a sentinel 1 above the last one left: a run of literals is the
@@ -220,6 +224,20 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
         mp += 2;
         size_t len = token & 7u;
         const size_t dist = (size_t)(token >> 3) + 1;
+        if (dist > op)
+            break; /* bad distance: the careful loop reports it */
+        /* The match's first 16-byte block is copied before its length is
+         * known, and a long match's second one right after the length
+         * field says 7: the branch on that field is mispredicted for about
+         * a third of the matches (issue #8), and work issued before the
+         * branch survives the misprediction. Every match of 3-9 bytes is
+         * then done; bytes past its end are overwritten by what follows.
+         * With dist >= 16 no block reads bytes it writes; a shorter match
+         * that does not overlap itself (len <= dist) fits in the first
+         * block, which is loaded before it is stored. */
+        uint8_t *d = dst + op;
+        const uint8_t *s = d - dist;
+        copy16(d, s);
         if (len == 7) {
             /* A length field of 7 takes a nibble: the low half of a new
              * byte, or the high half of the one the last long match took.
@@ -244,31 +262,22 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
                         mp += 4;
                     }
                     len = v;
+                    /* At least 289 bytes of room (FAST_OUT_MARGIN), so
+                     * this cannot wrap. len + 3 bytes in 16-byte blocks
+                     * need len + 18; len + 35 leaves a block to spare. */
+                    if (len > dst_cap - op - 35)
+                        break; /* too close to the end: the careful loop decides */
                 }
             }
-        }
-        /* The room left: at least FAST_MARGIN - 31 = 33 bytes, since up to
-         * 31 literals came after the check at the top (a run of 32 ends
-         * the word). A match of len + 3 bytes, rounded up to 16-byte blocks,
-         * needs len + 18; asking for len + 35 leaves a block to spare. The
-         * room is tested before the subtraction: room - 35 would wrap. */
-        const size_t room = dst_cap - op;
-        if (dist > op || room < 35 || len > room - 35)
-            break; /* bad distance, or too close to the end: the careful loop decides */
-        len += 3;
-        uint8_t *d = dst + op;
-        const uint8_t *s = d - dist;
-        if (dist < len && dist < 16) {
-            /* Overlaps itself within a block (under 1% of matches). */
-            lz77_copy_match(d, dist, len, dst_cap - op);
-        } else {
-            /* 16-byte blocks, rounded up past `len` within the room checked
-             * above. With dist >= 16 no block reads bytes it writes; a
-             * shorter match that does not overlap itself (len <= dist)
-             * takes one block, loaded before it is stored. */
-            copy16(d, s);
-            for (size_t i = 16; i < len; i += 16)
+            copy16(d + 16, s + 16);
+            for (size_t i = 32; i < len + 3; i += 16)
                 copy16(d + i, s + i);
+        }
+        len += 3;
+        if (dist < len && dist < 16) {
+            /* Overlaps itself within a block (under 1% of matches): the
+             * blocks above copied stale bytes; done again, byte-exact. */
+            lz77_copy_match(d, dist, len, dst_cap - op);
         }
         op += len;
         ip = mp;

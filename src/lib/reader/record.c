@@ -16,7 +16,18 @@
 #define MARKER_EVENT_TRACE 0x40000000u /* TRACE_HEADER_EVENT_TRACE */
 #define EH_FLAG_EXTENDED_INFO 0x0001u  /* EVENT_HEADER_FLAG_EXTENDED_INFO (§2.6) */
 
-static const etwcap_event zero_event;
+/* memset in pieces of at most 64 bytes. With n known, compilers expand each
+ * piece into a few vector stores of a zero register; one memset of 100-200
+ * bytes becomes `rep stos` (GCC), whose start-up cost was most of the time
+ * of etwcap_record_parse, and a copy from a zero object takes a load per
+ * store (issue #8). */
+static inline void clear_bytes(void *p, size_t n)
+{
+    unsigned char *b = p;
+    for (; n > 64; n -= 64, b += 64)
+        memset(b, 0, 64);
+    memset(b, 0, n);
+}
 
 static etwcap_guid read_guid(const uint8_t *p)
 {
@@ -273,12 +284,9 @@ etwcap_record_result etwcap_record_parse(const uint8_t *rec, size_t avail, etwca
         return ETWCAP_RECORD_END;
 
     /* Everything but the extended-item slots, which are read only up to
-     * ext_count (half the struct, cleared once per record otherwise). Copied
-     * from a zero event: compilers expand that into a few vector stores,
-     * while a memset of these sizes becomes `rep stos`, whose start-up cost
-     * was most of the time of this function. */
-    memcpy(ev, &zero_event, offsetof(etwcap_event, ext));
-    memcpy(&ev->x, &zero_event.x, sizeof *ev - offsetof(etwcap_event, x));
+     * ext_count (half the struct, cleared once per record otherwise). */
+    clear_bytes(ev, offsetof(etwcap_event, ext));
+    clear_bytes(&ev->x, sizeof *ev - offsetof(etwcap_event, x));
     ev->struct_version = ETWCAP_EVENT_VERSION;
 
     uint32_t sz;

@@ -227,14 +227,15 @@ static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t d
         if (dist > op)
             break; /* bad distance: the careful loop reports it */
         /* The match's first 16-byte block is copied before its length is
-         * known, and a long match's second one right after the length
-         * field says 7: the branch on that field is mispredicted for about
+         * known: the branch on the length field is mispredicted for about
          * a third of the matches (issue #8), and work issued before the
          * branch survives the misprediction. Every match of 3-9 bytes is
-         * then done; bytes past its end are overwritten by what follows.
-         * With dist >= 16 no block reads bytes it writes; a shorter match
-         * that does not overlap itself (len <= dist) fits in the first
-         * block, which is loaded before it is stored. */
+         * then done; a longer one (field 7: 10 bytes or more) always takes
+         * a second block, so that only a match past 32 bytes loops. Bytes
+         * past a match's end are overwritten by what follows. With
+         * dist >= 16 no block reads bytes it writes; a shorter match that
+         * does not overlap itself (len <= dist) fits in the first block,
+         * which is loaded before it is stored. */
         uint8_t *d = dst + op;
         const uint8_t *s = d - dist;
         copy16(d, s);

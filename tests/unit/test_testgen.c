@@ -2,8 +2,8 @@
  * with the real reader (etwcap_reader_open_memory / etwcap_reader_next).
  *
  * Every header type, compressed and uncompressed buffers, 32- and 64-bit
- * logfile headers, several CPUs, the payload helpers, the text description
- * format and the README's example trace.
+ * logfile headers, several CPUs and the payload helpers. The text description
+ * format and the README's example trace: test_testgen_desc.c.
  */
 #include "testutil.h"
 
@@ -15,10 +15,10 @@
 #include "etwcap/reader.h"
 #include "reader/lz77.h"
 #include "testgen.h"
+#include "testgen_read.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static const etwcap_guid G_EVENTTRACE = TESTGEN_GUID_EVENTTRACE;
 static const etwcap_guid G_PROCESS = TESTGEN_GUID_PROCESS;
 static const etwcap_guid G_THREAD = TESTGEN_GUID_THREAD;
 static const etwcap_guid G_PERFINFO = TESTGEN_GUID_PERFINFO;
@@ -26,20 +26,11 @@ static const etwcap_guid G_IMAGE = TESTGEN_GUID_IMAGE;
 static const etwcap_guid G_STACKWALK = TESTGEN_GUID_STACKWALK;
 static const etwcap_guid G_KTC = TESTGEN_GUID_KTC_IMAGEID;
 static const etwcap_guid G_CLR = TESTGEN_GUID_CLR_RUNTIME;
-static const etwcap_guid G_ZERO = {0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
 static const etwcap_guid G_PROV = {
     0x11223344, 0x5566, 0x7788, {0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01}};
 static const etwcap_guid G_ACT = {0xa1a2a3a4, 0xb1b2, 0xc1c2, {1, 2, 3, 4, 5, 6, 7, 8}};
 static const etwcap_guid G_CONT = {
     0x5c1f4e2a, 0x7b3d, 0x4a9e, {0x8f, 0x61, 0x2d, 0x0c, 0x9b, 0x7e, 0x4a, 0x13}};
-
-static void assert_guid(const etwcap_guid *a, const etwcap_guid *b)
-{
-    char sa[37], sb[37];
-    testgen_guid_format(a, sa, 0);
-    testgen_guid_format(b, sb, 0);
-    assert_string_equal(sa, sb);
-}
 
 static testgen_trace *new_trace(void (*tweak)(testgen_options *))
 {
@@ -50,129 +41,6 @@ static testgen_trace *new_trace(void (*tweak)(testgen_options *))
     testgen_trace *t = testgen_new(&o);
     assert_non_null(t);
     return t;
-}
-
-typedef struct image {
-    uint8_t *data;
-    size_t len;
-    etwcap_reader *r;
-} image;
-
-static void open_image(testgen_trace *t, image *im, int no_merge)
-{
-    assert_int_equal(testgen_write_mem(t, &im->data, &im->len), 0);
-    etwcap_reader_options o = ETWCAP_READER_OPTIONS_INIT;
-    o.no_merge = no_merge;
-    etwcap_diag d;
-    memset(&d, 0, sizeof d);
-    etwcap_status st = etwcap_reader_open_memory(&im->r, im->data, im->len, "testgen", &o, &d);
-    if (st != ETWCAP_OK)
-        fail_msg("reader_open_memory failed: %s", d.message);
-}
-
-/* Diagnostics the reader may give: `allowed` is a message fragment, or NULL. */
-static void close_image_allowing(image *im, const char *allowed)
-{
-    if (im->r) {
-        size_t n = etwcap_reader_diag_count(im->r);
-        for (size_t i = 0; i < n; i++) {
-            const char *m = etwcap_reader_diag_get(im->r, i)->message;
-            print_message("reader diagnostic: %s\n", m);
-            if (!allowed || !strstr(m, allowed))
-                fail_msg("unexpected reader diagnostic: %s", m);
-        }
-    }
-    etwcap_reader_close(im->r);
-    free(im->data);
-    im->r = NULL;
-    im->data = NULL;
-}
-
-static void close_image(image *im)
-{
-    close_image_allowing(im, NULL);
-}
-
-static void next_ok(image *im, etwcap_event *ev)
-{
-    etwcap_status st = etwcap_reader_next(im->r, ev);
-    if (st != ETWCAP_OK)
-        fail_msg("expected an event, reader said %d", (int)st);
-}
-
-static void expect_end(image *im)
-{
-    etwcap_event ev;
-    assert_int_equal(etwcap_reader_next(im->r, &ev), ETWCAP_END);
-}
-
-/* What a record should look like after the reader. */
-typedef struct expect {
-    etwcap_event_kind kind;
-    uint8_t header_type, pointer_size;
-    const etwcap_guid *provider;
-    uint16_t id;
-    uint8_t version, channel, level, opcode;
-    uint16_t task;
-    uint64_t keyword;
-    uint16_t hook_id, flags, event_property;
-    uint32_t pid, tid, cpu, kernel_time, user_time;
-    const etwcap_guid *activity;
-    int64_t timestamp;
-    const void *payload;
-    size_t payload_len;
-    size_t ext_count;
-} expect;
-
-static void check_event(testgen_trace *t, const etwcap_event *ev, const expect *x)
-{
-    assert_int_equal(ev->struct_version, ETWCAP_EVENT_VERSION);
-    assert_int_equal(ev->kind, x->kind);
-    assert_int_equal(ev->header_type, x->header_type);
-    assert_int_equal(ev->pointer_size, x->pointer_size);
-    assert_guid(&ev->provider, x->provider);
-    assert_int_equal(ev->id, x->id);
-    assert_int_equal(ev->version, x->version);
-    assert_int_equal(ev->channel, x->channel);
-    assert_int_equal(ev->level, x->level);
-    assert_int_equal(ev->opcode, x->opcode);
-    assert_int_equal(ev->task, x->task);
-    assert_int_equal(ev->keyword, x->keyword);
-    assert_int_equal(ev->hook_id, x->hook_id);
-    assert_int_equal(ev->flags, x->flags);
-    assert_int_equal(ev->event_property, x->event_property);
-    assert_int_equal(ev->pid, x->pid);
-    assert_int_equal(ev->tid, x->tid);
-    assert_int_equal(ev->cpu, x->cpu);
-    assert_int_equal(ev->kernel_time, x->kernel_time);
-    assert_int_equal(ev->user_time, x->user_time);
-    assert_guid(&ev->activity_id, x->activity ? x->activity : &G_ZERO);
-    assert_int_equal(ev->timestamp, x->timestamp);
-    assert_int_equal(ev->filetime, testgen_to_filetime(t, x->timestamp));
-    assert_int_equal(ev->payload_len, x->payload_len);
-    if (x->payload_len)
-        assert_memory_equal(ev->payload, x->payload, x->payload_len);
-    assert_int_equal(ev->ext_count, x->ext_count);
-}
-
-static void check_header_event(testgen_trace *t, const etwcap_event *ev, unsigned bits)
-{
-    const testgen_options *o = testgen_get_options(t);
-    assert_int_equal(ev->kind, ETWCAP_KIND_KERNEL);
-    assert_int_equal(ev->header_type, bits == 64 ? ETWCAP_HDR_SYSTEM64 : ETWCAP_HDR_SYSTEM32);
-    assert_int_equal(ev->pointer_size, bits / 8);
-    assert_guid(&ev->provider, &G_EVENTTRACE);
-    assert_int_equal(ev->opcode, 0);
-    assert_int_equal(ev->version, 2);
-    assert_int_equal(ev->hook_id, 0);
-    assert_int_equal(ev->pid, o->header_pid);
-    assert_int_equal(ev->tid, o->header_tid);
-    assert_int_equal(ev->cpu, 0);
-    assert_int_equal(ev->timestamp, o->header_timestamp);
-    assert_int_equal(ev->filetime, o->start_time);
-    assert_true(ev->payload_len >= (bits == 64 ? 0x118u : 0x110u) + 4);
-    assert_int_equal(etwcap_rd32(ev->payload), o->buffer_size);
-    assert_int_equal(etwcap_rd32(ev->payload + 0x2C), o->pointer_size);
 }
 
 /* ---- logfile header ---------------------------------------------------------- */
@@ -212,8 +80,8 @@ static void test_logfile_info_64(void **state)
     assert_int_equal(
         testgen_system(t, ETWCAP_HDR_SYSTEM64, 3, 1, 4, 1, 2, 123456789 + 3579545, pl, sizeof pl),
         0);
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     const etwcap_logfile_info *li = etwcap_reader_info(im.r);
     assert_non_null(li);
     assert_int_equal(li->buffer_size, 4096);
@@ -245,8 +113,8 @@ static void test_logfile_info_64(void **state)
     assert_string_equal(li->logfile_name, "C:\\traces\\t.etl");
 
     etwcap_event ev;
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 64);
+    tgr_next_ok(&im, &ev);
+    tgr_check_header_event(t, &ev, 64);
     /* The session name went out as UTF-16LE with a surrogate pair. */
     const uint8_t *names = ev.payload + 0x118;
     static const uint8_t want[] = {'S',  0,    'i', 0, 't',  0,    'z',  0,    'u', 0,
@@ -254,13 +122,13 @@ static void test_logfile_info_64(void **state)
                                    0xac, 0x20, ' ', 0, 0x3d, 0xd8, 0x00, 0xde, 0,   0};
     assert_memory_equal(names, want, sizeof want);
     assert_int_equal(ev.payload_len, 0x118 + sizeof want + 2 * 16);
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
     assert_int_equal(ev.filetime, o->start_time + 10000000);
-    expect_end(&im);
+    tgr_expect_end(&im);
     const etwcap_reader_stats *s = etwcap_reader_stats_get(im.r);
     assert_int_equal(s->header_records, 1);
     assert_int_equal(s->records, 2);
-    close_image(&im);
+    tgr_close(&im);
     testgen_free(t);
 }
 
@@ -288,8 +156,8 @@ static void test_logfile_info_32(void **state)
     assert_int_equal(testgen_set_cpu(t, 1), 0); /* a compressed data buffer */
     assert_int_equal(
         testgen_system(t, ETWCAP_HDR_SYSTEM32, 5, 1, 3, 4, 8, 133000000012345678, NULL, 0), 0);
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     const etwcap_logfile_info *li = etwcap_reader_info(im.r);
     assert_non_null(li);
     assert_int_equal(li->pointer_size, 4);
@@ -305,15 +173,15 @@ static void test_logfile_info_32(void **state)
     assert_string_equal(li->session_name, "NT Kernel Logger");
     assert_string_equal(li->logfile_name, "C:\\kernel.etl");
     etwcap_event ev;
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 32);
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
+    tgr_check_header_event(t, &ev, 32);
+    tgr_next_ok(&im, &ev);
     assert_int_equal(ev.header_type, ETWCAP_HDR_SYSTEM32);
     assert_int_equal(ev.filetime, 133000000012345678); /* clock 2: raw is FILETIME */
     assert_int_equal(ev.cpu, 1);
-    expect_end(&im);
+    tgr_expect_end(&im);
     assert_int_equal(etwcap_reader_stats_get(im.r)->buffers_compressed, 1);
-    close_image(&im);
+    tgr_close(&im);
     testgen_free(t);
 }
 
@@ -333,8 +201,8 @@ static void test_logfile_info_mixed_cycles(void **state)
     const testgen_options *o = testgen_get_options(t);
     int64_t ts = o->header_timestamp + 2000000; /* 1 ms at 2000 MHz */
     assert_int_equal(testgen_perfinfo(t, ETWCAP_HDR_PERFINFO64, 0x0F, 46, 2, ts, NULL, 0), 0);
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     const etwcap_logfile_info *li = etwcap_reader_info(im.r);
     assert_int_equal(li->pointer_size, 8);
     assert_int_equal(li->header_is_64bit, 0);
@@ -342,13 +210,13 @@ static void test_logfile_info_mixed_cycles(void **state)
     assert_int_equal(li->cpu_mhz, 2000);
     assert_string_equal(li->session_name, "etwcap-testgen");
     etwcap_event ev;
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 32);
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
+    tgr_check_header_event(t, &ev, 32);
+    tgr_next_ok(&im, &ev);
     assert_int_equal(ev.filetime, o->start_time + 10000);
     assert_int_equal(etwcap_logfile_to_filetime(li, ts), o->start_time + 10000);
-    expect_end(&im);
-    close_image(&im);
+    tgr_expect_end(&im);
+    tgr_close(&im);
     testgen_free(t);
 }
 
@@ -498,14 +366,14 @@ static void header_types(int compressed)
                         NULL, 0xabcdef, ts + 15, 0, 0, PAYLOAD, 2),
         0);
 
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     etwcap_event ev;
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 64);
+    tgr_next_ok(&im, &ev);
+    tgr_check_header_event(t, &ev, 64);
 
     etwcap_guid comp = {0xabcdef, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}};
-    const expect want[] = {
+    const tgr_expect want[] = {
         {ETWCAP_KIND_KERNEL,
          ETWCAP_HDR_SYSTEM32,
          4,
@@ -868,10 +736,10 @@ static void header_types(int compressed)
          0},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        next_ok(&im, &ev);
+        tgr_next_ok(&im, &ev);
         print_message("record %u (header type 0x%02x)\n", (unsigned)(i + 1),
                       (unsigned)want[i].header_type);
-        check_event(t, &ev, &want[i]);
+        tgr_check_event(t, &ev, &want[i]);
         if (want[i].header_type == ETWCAP_HDR_EVENT64) {
             assert_int_equal(ev.ext[0].type, ETWCAP_EXT_STACK_TRACE64);
             assert_int_equal(ev.ext[0].size, 8 + 3 * 8);
@@ -883,9 +751,9 @@ static void header_types(int compressed)
         if (want[i].header_type == ETWCAP_HDR_MESSAGE)
             assert_int_equal(ev.message_number, want[i].id);
     }
-    expect_end(&im);
+    tgr_expect_end(&im);
     assert_int_equal(etwcap_reader_stats_get(im.r)->buffers_compressed, compressed ? 1 : 0);
-    close_image(&im);
+    tgr_close(&im);
     testgen_buf_free(&sb);
     testgen_free(t);
 }
@@ -949,11 +817,11 @@ static void test_extended_items(void **state)
     assert_int_equal(
         testgen_event(t, ETWCAP_HDR_EVENT64, &G_PROV, &d, 7, 8, ts + 2, &empty, 1, PAYLOAD, 3), 0);
 
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     etwcap_event ev;
-    next_ok(&im, &ev);
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
     assert_int_equal(ev.header_type, ETWCAP_HDR_EVENT32);
     assert_int_equal(ev.flags, TESTGEN_EVENT_FLAG_EXTENDED_INFO);
     assert_int_equal(ev.ext_count, 9);
@@ -974,20 +842,20 @@ static void test_extended_items(void **state)
     assert_int_equal(ev.payload_len, 11);
     assert_memory_equal(ev.payload, PAYLOAD, 11);
 
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
     assert_int_equal(ev.ext_count, 1);
     assert_int_equal(ev.x.has_container_id, 1);
     assert_string_equal(ev.x.container_id, "5c1f4e2a-7b3d-4a9e-8f61-2d0c9b7e4a13");
     assert_int_equal(ev.payload_len, 0);
 
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
     assert_int_equal(ev.ext_count, 1);
     assert_int_equal(ev.ext[0].type, ETWCAP_EXT_QPC_DELTA);
     assert_int_equal(ev.ext[0].size, 0);
     assert_int_equal(ev.payload_len, 3);
     assert_memory_equal(ev.payload, PAYLOAD, 3);
-    expect_end(&im);
-    close_image(&im);
+    tgr_expect_end(&im);
+    tgr_close(&im);
     for (int i = 0; i < 10; i++)
         testgen_buf_free(&b[i]);
     testgen_free(t);
@@ -1040,15 +908,15 @@ static void multi_cpu(int compress, int proc_index)
     assert_true(testgen_buffer_count(t) > 10);
     assert_int_equal(testgen_record_count(t), N + 1);
 
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     etwcap_event ev;
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 64);
+    tgr_next_ok(&im, &ev);
+    tgr_check_header_event(t, &ev, 64);
     int seen[N] = {0};
     int64_t prev = t0;
     for (uint32_t i = 0; i < N; i++) {
-        next_ok(&im, &ev);
+        tgr_next_ok(&im, &ev);
         assert_int_equal(ev.payload_len, 12);
         uint32_t idx = etwcap_rd32(ev.payload), cpu = etwcap_rd32(ev.payload + 4);
         assert_true(idx < N);
@@ -1060,7 +928,7 @@ static void multi_cpu(int compress, int proc_index)
         assert_true(ev.timestamp >= prev); /* one global timeline */
         prev = ev.timestamp;
     }
-    expect_end(&im);
+    tgr_expect_end(&im);
     const etwcap_reader_stats *s = etwcap_reader_stats_get(im.r);
     assert_int_equal(s->records, N + 1);
     assert_int_equal(s->buffers, testgen_buffer_count(t));
@@ -1070,22 +938,22 @@ static void multi_cpu(int compress, int proc_index)
         assert_true(s->buffers_compressed > 0 && s->buffers_compressed < s->buffers);
     else
         assert_int_equal(s->buffers_compressed, 0);
-    close_image(&im);
+    tgr_close(&im);
 
     /* File order (no merge): buffers as flushed, records in buffer order. */
-    open_image(t, &im, 1);
-    next_ok(&im, &ev);
+    tgr_open(t, &im, 1);
+    tgr_next_ok(&im, &ev);
     int64_t cpu_prev[4] = {t0, t0, t0, t0};
     uint32_t prev_buf = 0;
     for (uint32_t i = 0; i < N; i++) {
-        next_ok(&im, &ev);
+        tgr_next_ok(&im, &ev);
         assert_true(ev.buffer_index >= prev_buf);
         prev_buf = ev.buffer_index;
         assert_true(ev.timestamp >= cpu_prev[ev.cpu]);
         cpu_prev[ev.cpu] = ev.timestamp;
     }
-    expect_end(&im);
-    close_image(&im);
+    tgr_expect_end(&im);
+    tgr_close(&im);
     testgen_free(t);
 }
 
@@ -1239,20 +1107,20 @@ static void test_compressed_align8_and_cpu_byte(void **state)
     assert_int_equal(n, 9);
     free(d);
 
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     etwcap_event ev;
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
     for (int i = 0; i < 9; i++) {
-        next_ok(&im, &ev);
+        tgr_next_ok(&im, &ev);
         assert_int_equal(ev.cpu, 8 - i);
         assert_int_equal(ev.payload[0], i);
         assert_int_equal(ev.payload_len, 3 + i % 3);
     }
-    expect_end(&im);
+    tgr_expect_end(&im);
     /* Real files never pad a compressed buffer; with padding, the reader may
      * report the bytes after the stream (all records still decode). */
-    close_image_allowing(&im, "exceeds output buffer");
+    tgr_close_allowing(&im, "exceeds output buffer");
     testgen_free(t);
 }
 
@@ -1264,19 +1132,19 @@ static void test_relogged_headers(void **state)
     int64_t t0 = testgen_get_options(t)->header_timestamp;
     assert_int_equal(testgen_logfile_header(t, t0), 0);
     assert_int_equal(testgen_system(t, ETWCAP_HDR_SYSTEM64, 0, 5, 2, 0, 0, t0 + 1, NULL, 0), 0);
-    image im = {0};
-    open_image(t, &im, 0);
+    tgr_image im = {0};
+    tgr_open(t, &im, 0);
     etwcap_event ev;
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 64);
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 64);
-    next_ok(&im, &ev);
+    tgr_next_ok(&im, &ev);
+    tgr_check_header_event(t, &ev, 64);
+    tgr_next_ok(&im, &ev);
+    tgr_check_header_event(t, &ev, 64);
+    tgr_next_ok(&im, &ev);
     assert_int_equal(ev.hook_id, 5);
-    expect_end(&im);
+    tgr_expect_end(&im);
     assert_int_equal(etwcap_reader_stats_get(im.r)->header_records, 2);
     assert_int_equal(etwcap_reader_info(im.r)->buffers_written, 1);
-    close_image(&im);
+    tgr_close(&im);
     testgen_free(t);
 }
 
@@ -1441,7 +1309,7 @@ static void test_utf16_guid_time(void **state)
 
     etwcap_guid g;
     assert_int_equal(testgen_guid_parse("{E13C0D23-CCBC-4E12-931B-D9CC2EEE27E4}", &g), 0);
-    assert_guid(&g, &G_CLR);
+    tgr_assert_guid(&g, &G_CLR);
     assert_int_equal(testgen_guid_parse("e13c0d23-ccbc-4e12-931b-d9cc2eee27e", &g), -1);
     assert_int_equal(testgen_guid_parse("e13c0d23-ccbc-4e12-931b-d9cc2eee27eg", &g), -1);
     char s[37];
@@ -1549,392 +1417,6 @@ static void test_raw_record(void **state)
     testgen_free(t);
 }
 
-/* ---- the description format ---------------------------------------------------------------- */
-
-static testgen_trace *desc(const char *text, char *err, size_t cap)
-{
-    return testgen_desc_build(text, strlen(text), err, cap);
-}
-
-static void test_desc_build(void **state)
-{
-    (void)state;
-    const char *text =
-        "# a comment\r\n"
-        "trace pointer=8 cpus=2 buffer-size=4096 clock=qpc freq=10000000 mhz=3000 "
-        "start=2024-01-02T03:04:05Z os=10.0 build=22621 session='S \"q\"' logfile=\"C:\\x.etl\" "
-        "events-lost=2 buffers-lost=1 header-ts=1000 header-pid=4 header-tid=8\n"
-        "\n"
-        "buffer cpu=1 compress\n"
-        "system64 group=3 opcode=1 version=4 pid=4 tid=8 ts=1100 ktime=3 utime=4 "
-        "payload=\"01 02 03\"   # trailing comment\n"
-        "compact32 group=5 opcode=36 version=2 pid=5 tid=6 ts=1200 +u16=0xbeef +u32=-1\n"
-        "perfinfo32 group=0x0f opcode=46 version=2 ts=1300 +ptr=0x401000 +u32=77 pebs=9 "
-        "pmc=1,2\n"
-        "full32 guid=b3e675d7-2554-4f18-830b-2762732560de opcode=36 level=0 version=2 pid=0 "
-        "tid=9 ts=1400 +ptr=0x10000 +u32=0 +guid=11223344-5566-7788-99aa-bbccddeeff01 "
-        "+u32=1 +cstr=x.pdb\n"
-        "instance64 guid=11223344-5566-7788-99aa-bbccddeeff01 opcode=2 instance=7 "
-        "parent-instance=6 parent-guid=a1a2a3a4-b1b2-c1c2-0102-030405060708 ts=1500\n"
-        "event32 provider=e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 id=143 version=1 level=4 "
-        "opcode=37 task=9 keyword=0x30 pid=40 tid=41 ts=1600 "
-        "container=5C1F4E2A-7B3D-4A9E-8F61-2D0C9B7E4A13 stack=0x1,0x2 match=5 "
-        "process-key=0x77 +wstr=\"Main\"\n"
-        "cpu 0\n"
-        "message msg=12 guid=11223344-5566-7788-99aa-bbccddeeff01 ts=1700 pid=1 tid=2 "
-        "+hex=ff\n"
-        "process-start ts=1800 hdr-tid=8 pid=500 ppid=4 name=a.exe "
-        "cmdline='\"C:\\a b\\a.exe\" -x' cpu=1\n"
-        "stackwalk ts=1800 pid=500 tid=501 frames=0xfffff80000001000,0x401000 cpu=1\n"
-        "sample ts=1900 ip=0x401000 tid=501 flags=1\n"
-        "clr-method-load ts=2000 pid=500 tid=501 method-id=1 module-id=2 start=0x500000 "
-        "size=16 name=Run namespace=N signature=\"void ()\" stack-key=0x99 ext-aligned "
-        "container=5c1f4e2a-7b3d-4a9e-8f61-2d0c9b7e4a13\n"
-        "image-load ts=2100 pid=500 base=0x400000 size=0x1000 file=\"\\Device\\x\\a.exe\"\n"
-        "image-id ts=2100 base=0x400000 size=0x1000 tds=5 name=a.exe\n"
-        "dbgid-rsds ts=2100 base=0x400000 pdb-guid=11223344-5566-7788-99aa-bbccddeeff01 age=3 "
-        "pdb=a.pdb\n"
-        "logfile-header ts=2200\n"
-        "raw +u32=0xC0020000 +u16=0x20 +u16=0x0301 +u32=0 +u32=0 +u64=2300 +u64=0\n";
-    char err[300];
-    testgen_trace *t = desc(text, err, sizeof err);
-    if (!t)
-        fail_msg("%s", err);
-    image im = {0};
-    open_image(t, &im, 0);
-    const etwcap_logfile_info *li = etwcap_reader_info(im.r);
-    assert_string_equal(li->session_name, "S \"q\"");
-    assert_string_equal(li->logfile_name, "C:\\x.etl");
-    assert_int_equal(li->os_build, 22621);
-    assert_int_equal(li->events_lost, 2);
-    assert_int_equal(li->buffers_lost, 1);
-    assert_int_equal(li->start_time, 133486382450000000);
-    assert_int_equal(li->header_timestamp, 1000);
-    etwcap_event ev;
-    next_ok(&im, &ev);
-    check_header_event(t, &ev, 64);
-
-    static const uint8_t p1[] = {1, 2, 3};
-    next_ok(&im, &ev);
-    expect x1 = {ETWCAP_KIND_KERNEL,
-                 ETWCAP_HDR_SYSTEM64,
-                 8,
-                 &G_PROCESS,
-                 0,
-                 4,
-                 0,
-                 0,
-                 1,
-                 0,
-                 0,
-                 0x0301,
-                 0,
-                 0,
-                 4,
-                 8,
-                 1,
-                 3,
-                 4,
-                 NULL,
-                 1100,
-                 p1,
-                 3,
-                 0};
-    check_event(t, &ev, &x1);
-    static const uint8_t p2[] = {0xef, 0xbe, 0xff, 0xff, 0xff, 0xff};
-    next_ok(&im, &ev);
-    expect x2 = {ETWCAP_KIND_KERNEL,
-                 ETWCAP_HDR_COMPACT32,
-                 4,
-                 &G_THREAD,
-                 0,
-                 2,
-                 0,
-                 0,
-                 36,
-                 0,
-                 0,
-                 0x0524,
-                 0,
-                 0,
-                 5,
-                 6,
-                 1,
-                 0,
-                 0,
-                 NULL,
-                 1200,
-                 p2,
-                 6,
-                 0};
-    check_event(t, &ev, &x2);
-    static const uint8_t p3[] = {0x00, 0x10, 0x40, 0x00, 77, 0, 0, 0};
-    next_ok(&im, &ev);
-    expect x3 = {ETWCAP_KIND_KERNEL,
-                 ETWCAP_HDR_PERFINFO32,
-                 4,
-                 &G_PERFINFO,
-                 0,
-                 2,
-                 0,
-                 0,
-                 46,
-                 0,
-                 0,
-                 0x0f2e,
-                 0,
-                 0,
-                 ETWCAP_NO_ID,
-                 ETWCAP_NO_ID,
-                 1,
-                 0,
-                 0,
-                 NULL,
-                 1300,
-                 p3,
-                 8,
-                 0};
-    check_event(t, &ev, &x3);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.header_type, ETWCAP_HDR_FULL32);
-    assert_guid(&ev.provider, &G_KTC);
-    assert_int_equal(ev.opcode, 36);
-    assert_int_equal(ev.payload_len, 4 + 4 + 16 + 4 + 6);
-    assert_string_equal((const char *)ev.payload + 28, "x.pdb");
-    next_ok(&im, &ev);
-    assert_int_equal(ev.header_type, ETWCAP_HDR_INSTANCE64);
-    assert_int_equal(ev.payload_len, 0);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.header_type, ETWCAP_HDR_EVENT32);
-    assert_int_equal(ev.id, 143);
-    assert_int_equal(ev.ext_count, 3);
-    assert_string_equal(ev.x.container_id, "5c1f4e2a-7b3d-4a9e-8f61-2d0c9b7e4a13");
-    assert_non_null(ev.x.stack);
-    assert_int_equal(ev.x.stack->type, ETWCAP_EXT_STACK_TRACE64);
-    assert_int_equal(ev.x.stack->size, 8 + 16);
-    assert_int_equal(etwcap_rd64(ev.x.stack->data), 5);
-    assert_int_equal(etwcap_rd64(ev.x.stack->data + 16), 2);
-    assert_int_equal(ev.x.process_start_key, 0x77);
-    assert_int_equal(ev.payload_len, 10);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.kind, ETWCAP_KIND_MESSAGE);
-    assert_int_equal(ev.cpu, 0);
-    assert_int_equal(ev.id, 12);
-    assert_int_equal(ev.pid, 1);
-    assert_int_equal(ev.tid, 2);
-    assert_int_equal(ev.flags, TESTGEN_MSG_GUID | TESTGEN_MSG_TIMESTAMP | TESTGEN_MSG_SYSTEMINFO |
-                                   TESTGEN_MSG_POINTER64);
-    assert_int_equal(ev.payload_len, 1);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.hook_id, 0x0301);
-    assert_int_equal(ev.cpu, 1);
-    assert_int_equal(ev.pid, 4); /* the creator: ppid by default */
-    assert_int_equal(ev.tid, 8);
-    assert_int_equal(etwcap_rd32(ev.payload + 8), 500);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.hook_id, 0x1820);
-    assert_int_equal(ev.cpu, 1);
-    assert_int_equal(etwcap_rd64(ev.payload), 1800); /* EventTimeStamp = ts by default */
-    assert_int_equal(ev.payload_len, 16 + 16);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.hook_id, 0x0f2e);
-    assert_int_equal(ev.cpu, 0); /* cpu= applied to one record only */
-    assert_int_equal(ev.payload[14], 1);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.header_type, ETWCAP_HDR_EVENT64);
-    assert_int_equal(ev.id, 143);
-    assert_int_equal(ev.version, 2);
-    assert_int_equal(ev.task, 9);
-    assert_int_equal(ev.opcode, 37);
-    assert_int_equal(ev.keyword, 0x30);
-    assert_non_null(ev.x.stack_key);
-    assert_int_equal(etwcap_rd64(ev.x.stack_key->data + 8), 0x99);
-    assert_int_equal(ev.ext_count, 2);
-    /* ext-aligned: Reserved1 is align8(8 + DataSize) in the record */
-    assert_int_equal(etwcap_rd16(ev.x.stack_key->data - 8), 24);
-    assert_int_equal(etwcap_rd16(ev.ext[1].data - 8), 48);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.hook_id, 0x030a);
-    assert_guid(&ev.provider, &G_IMAGE);
-    assert_int_equal(ev.opcode, 10);
-    assert_int_equal(ev.pid, 500);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.opcode, 0);
-    assert_int_equal(ev.timestamp, 2100);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.opcode, 36);
-    assert_int_equal(ev.timestamp, 2100);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.hook_id, 0);
-    assert_int_equal(ev.timestamp, 2200);
-    next_ok(&im, &ev);
-    assert_int_equal(ev.hook_id, 0x0301);
-    assert_int_equal(ev.timestamp, 2300);
-    expect_end(&im);
-    assert_int_equal(etwcap_reader_stats_get(im.r)->header_records, 2);
-    close_image(&im);
-    testgen_free(t);
-
-    /* No trace line: defaults. */
-    t = desc("system64 group=3 opcode=1 ts=5\n", err, sizeof err);
-    assert_non_null(t);
-    assert_int_equal(testgen_get_options(t)->pointer_size, 8);
-    testgen_free(t);
-    t = desc("", err, sizeof err);
-    assert_non_null(t);
-    testgen_free(t);
-}
-
-static void test_desc_errors(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *text;
-        const char *msg;
-    } cases[] = {
-        {"trace cpus=2\nbogus x=1\n", "line 2: unknown directive 'bogus'"},
-        {"trace cpus=2\nsystem64 pid=abc\n", "line 2: bad number 'abc' for 'pid'"},
-        {"\n\nsystem64 colour=red\n", "line 3: unknown key 'colour' for 'system64'"},
-        {"system64 pid=1 pid=2\n", "line 1: 'pid' given twice"},
-        {"system64 payload=\"0102\n", "line 1: unterminated quote"},
-        {"system64 ts=1\ntrace cpus=2\n", "line 2: 'trace' must be the first directive"},
-        {"trace cpus=2\nbuffer cpu=2\n", "line 2: CPU 2 out of range"},
-        {"trace cpus=2\nsystem64 cpu=7\n", "line 2: CPU 7 out of range"},
-        {"full64 opcode=1\n", "line 1: 'full64' needs guid="},
-        {"event64 id=1\n", "line 1: 'event64' needs provider="},
-        {"event64 provider=1234\n", "line 1: bad GUID '1234'"},
-        {"trace pointer=6\n", "line 1: pointer size must be 4 or 8"},
-        {"trace clock=sundial\n", "line 1: clock must be"},
-        {"trace start=yesterday\n", "line 1: bad time 'yesterday'"},
-        {"system64 group=256\n", "line 1: 'group' value 256 is larger than 255"},
-        {"system64 payload=0g\n", "line 1: bad hex bytes"},
-        {"system64 +u8=300\n", "line 1: '+u8' value 300 does not fit in 8 bits"},
-        {"system64 +float=1\n", "line 1: unknown payload item '+float'"},
-        {"process-start pid=1\n", "line 1: 'process-start' needs name="},
-        {"process-start name=a sid=S-1\n", "line 1: bad process payload"},
-        {"stackwalk pid=1\n", "line 1: 'stackwalk' needs frames="},
-        {"stackwalk frames=1,,2\n", "line 1: bad list item in 'frames'"},
-        {"sample hdr=event64\n", "line 1: 'sample' takes hdr=system32, system64,"},
-        {"clr-method-load hdr=system64 name=x\n",
-         "line 1: 'clr-method-load' takes hdr=event32 or event64, not 'system64'"},
-        {"event64 provider=e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 container=abc\n",
-         "line 1: bad container id 'abc'"},
-        {"event64 provider=e13c0d23-ccbc-4e12-931b-d9cc2eee27e4 ext=zz:00\n",
-         "line 1: unknown extended item type 'zz'"},
-        {"cpu\n", "line 1: 'cpu' takes one number"},
-        {"buffer compress=maybe\n", "line 1: 'compress' takes no value or 0/1"},
-        {"trace buffer-size=256 header-buffer-size=1024\nsystem64 +zeros=1000\n",
-         "line 2: record of 1032 bytes does not fit"},
-        {"system64 pid\n", "line 1: 'pid' needs a value"},
-        {"=5\n", "line 1: '=' without a key"},
-        {"system64=5\n", "line 1: line must start with a directive"},
-        {"system64 a\"b=1\n", "line 1: unexpected quote"},
-        {"system64 pid='1'x\n", "line 1: text after closing quote"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char err[300] = "";
-        testgen_trace *t = desc(cases[i].text, err, sizeof err);
-        if (t) {
-            testgen_free(t);
-            fail_msg("case %u was accepted: %s", (unsigned)i, cases[i].text);
-        }
-        if (strncmp(err, cases[i].msg, strlen(cases[i].msg)) != 0)
-            fail_msg("case %u: got \"%s\", want \"%s...\"", (unsigned)i, err, cases[i].msg);
-    }
-}
-
-/* ---- the README's example ---------------------------------------------------------------------
- */
-
-static void test_example(void **state)
-{
-    (void)state;
-    char err[300];
-    testgen_trace *t = testgen_example(err, sizeof err);
-    if (!t)
-        fail_msg("%s", err);
-    image im = {0};
-    open_image(t, &im, 0);
-    /* Deterministic: a second build gives the same bytes. */
-    testgen_trace *t2 = testgen_example(err, sizeof err);
-    assert_non_null(t2);
-    uint8_t *d2;
-    size_t len2;
-    assert_int_equal(testgen_write_mem(t2, &d2, &len2), 0);
-    assert_int_equal(len2, im.len);
-    assert_memory_equal(d2, im.data, len2);
-    free(d2);
-    testgen_free(t2);
-
-    const etwcap_logfile_info *li = etwcap_reader_info(im.r);
-    assert_int_equal(li->num_cpus, 2);
-    assert_int_equal(li->pointer_size, 8);
-    assert_int_equal(li->header_is_64bit, 1);
-    assert_int_equal(li->log_file_mode & TESTGEN_MODE_COMPRESSED, TESTGEN_MODE_COMPRESSED);
-
-    etwcap_event ev;
-    size_t n = 0, samples = 0, stackwalks = 0, method_loads = 0, with_container = 0, with_stack = 0,
-           image_events = 0, image_ids = 0, proc_events = 0, thread_events = 0;
-    int64_t prev = 0, last_sample_ts = -1, last_image_ts = -1;
-    int cpus_seen[2] = {0, 0};
-    while (etwcap_reader_next(im.r, &ev) == ETWCAP_OK) {
-        assert_true(ev.timestamp >= prev);
-        prev = ev.timestamp;
-        assert_true(ev.cpu < 2);
-        cpus_seen[ev.cpu] = 1;
-        if (ev.kind == ETWCAP_KIND_KERNEL && ev.hook_id == 0x0f2e) {
-            samples++;
-            last_sample_ts = ev.timestamp;
-        } else if (ev.kind == ETWCAP_KIND_KERNEL && ev.hook_id == 0x1820) {
-            stackwalks++;
-            assert_int_equal(ev.timestamp, last_sample_ts); /* follows its sample */
-            assert_int_equal((int64_t)etwcap_rd64(ev.payload), ev.timestamp);
-        } else if (ev.kind == ETWCAP_KIND_KERNEL && etwcap_guid_equal(&ev.provider, &G_IMAGE)) {
-            image_events++;
-            last_image_ts = ev.timestamp;
-        } else if (ev.kind == ETWCAP_KIND_CLASSIC && etwcap_guid_equal(&ev.provider, &G_KTC)) {
-            image_ids++;
-            assert_int_equal(ev.timestamp, last_image_ts);
-            assert_int_equal(ev.header_type, ETWCAP_HDR_FULL64);
-        } else if (ev.kind == ETWCAP_KIND_KERNEL && etwcap_guid_equal(&ev.provider, &G_PROCESS)) {
-            proc_events++;
-        } else if (ev.kind == ETWCAP_KIND_KERNEL && etwcap_guid_equal(&ev.provider, &G_THREAD)) {
-            thread_events++;
-        } else if (ev.kind == ETWCAP_KIND_MANIFEST && ev.id == 143) {
-            method_loads++;
-            assert_guid(&ev.provider, &G_CLR);
-            assert_int_equal(ev.header_type, ETWCAP_HDR_EVENT64);
-            assert_int_equal(ev.task, 9);
-            assert_int_equal(ev.opcode, 37);
-            assert_int_equal(ev.pid, 5120);
-        }
-        if (ev.x.has_container_id) {
-            with_container++;
-            assert_string_equal(ev.x.container_id, "5c1f4e2a-7b3d-4a9e-8f61-2d0c9b7e4a13");
-        }
-        if (ev.x.stack)
-            with_stack++;
-        n++;
-    }
-    assert_int_equal(n, 57);
-    assert_int_equal(cpus_seen[0] + cpus_seen[1], 2);
-    assert_int_equal(samples, 10);
-    assert_int_equal(stackwalks, 8);
-    assert_int_equal(method_loads, 3);
-    assert_int_equal(with_stack, 3);
-    assert_int_equal(with_container, 3);
-    assert_int_equal(image_events, 12);
-    assert_int_equal(image_ids, 10);
-    assert_int_equal(proc_events, 4);
-    assert_int_equal(thread_events, 7);
-    const etwcap_reader_stats *s = etwcap_reader_stats_get(im.r);
-    assert_int_equal(s->buffers, 6);
-    assert_int_equal(s->buffers_compressed, 5);
-    close_image(&im);
-    testgen_free(t);
-    assert_non_null(strstr(testgen_example_desc(), "trace pointer=8 cpus=2"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1955,9 +1437,6 @@ int main(void)
         cmocka_unit_test(test_utf16_guid_time),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_raw_record),
-        cmocka_unit_test(test_desc_build),
-        cmocka_unit_test(test_desc_errors),
-        cmocka_unit_test(test_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

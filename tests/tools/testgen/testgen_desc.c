@@ -4,398 +4,15 @@
  * (values may be "quoted", without escapes) and bare flag words; '#' starts
  * a comment. The format is documented in README.md beside this file.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/bytes.h"
 #include "testgen.h"
+#include "testgen_desc_line.h"
 
-#define D_MAX_TOKS 128
 #define D_MAX_FRAMES 256
-
-typedef struct dtok {
-    const char *key;
-    const char *val;
-    int has_val;
-    int used;
-} dtok;
-
-typedef struct dctx {
-    testgen_trace *t;
-    int started; /* the trace exists (explicit `trace` or implied) */
-    size_t lineno;
-    const char *dir;
-    dtok tok[D_MAX_TOKS];
-    size_t n;
-    char *err;
-    size_t err_cap;
-} dctx;
-
-static int d_fail(dctx *c, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (c->err && c->err_cap)
-        snprintf(c->err, c->err_cap, "line %zu: %s", c->lineno, msg);
-    return -1;
-}
-
-/* ---- values ---------------------------------------------------------------- */
-
-static int d_parse_u64(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (!s || !*s)
-        return -1;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        s += 2;
-        if (!*s)
-            return -1;
-        for (; *s; s++) {
-            int d;
-            if (*s >= '0' && *s <= '9')
-                d = *s - '0';
-            else if (*s >= 'a' && *s <= 'f')
-                d = *s - 'a' + 10;
-            else if (*s >= 'A' && *s <= 'F')
-                d = *s - 'A' + 10;
-            else
-                return -1;
-            if (v >> 60)
-                return -1;
-            v = v << 4 | (uint64_t)d;
-        }
-    } else {
-        for (; *s; s++) {
-            if (*s < '0' || *s > '9')
-                return -1;
-            unsigned d = (unsigned)(*s - '0');
-            if (v > (UINT64_MAX - d) / 10)
-                return -1;
-            v = v * 10 + d;
-        }
-    }
-    *out = v;
-    return 0;
-}
-
-static int d_parse_i64(const char *s, int64_t *out)
-{
-    uint64_t v;
-    int neg = s && *s == '-';
-    if (d_parse_u64(neg ? s + 1 : s, &v))
-        return -1;
-    if (neg) {
-        if (v > (uint64_t)INT64_MAX + 1)
-            return -1;
-        *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
-    } else {
-        if (v > (uint64_t)INT64_MAX)
-            return -1;
-        *out = (int64_t)v;
-    }
-    return 0;
-}
-
-static int d_hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Hex bytes; spaces, '_' and ':' between bytes are ignored. */
-static int d_parse_hex(const char *s, testgen_buf *b)
-{
-    while (*s) {
-        if (*s == ' ' || *s == '\t' || *s == '_' || *s == ':') {
-            s++;
-            continue;
-        }
-        int hi = d_hex_digit(s[0]);
-        int lo = hi < 0 ? -1 : d_hex_digit(s[1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        testgen_put_u8(b, (uint8_t)(hi << 4 | lo));
-        s += 2;
-    }
-    return 0;
-}
-
-/* ---- tokens ------------------------------------------------------------------- */
-
-/* Split `line` (modified in place) into the directive and its tokens. */
-static int d_tokenize(dctx *c, char *line)
-{
-    char *p = line;
-    c->n = 0;
-    c->dir = NULL;
-    for (;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p || *p == '#')
-            break;
-        if (c->n == D_MAX_TOKS)
-            return d_fail(c, "more than %d words on one line", D_MAX_TOKS);
-        dtok *tk = &c->tok[c->n];
-        memset(tk, 0, sizeof *tk);
-        tk->key = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != '=' && *p != '"' && *p != '\'')
-            p++;
-        if (*p == '"' || *p == '\'')
-            return d_fail(c, "unexpected quote in '%s'", tk->key);
-        if (*p == '=') {
-            *p++ = '\0';
-            tk->has_val = 1;
-            if (*p == '"' || *p == '\'') {
-                char q = *p;
-                tk->val = ++p;
-                while (*p && *p != q)
-                    p++;
-                if (!*p)
-                    return d_fail(c, "unterminated quote in value of '%s'", tk->key);
-                *p++ = '\0';
-                if (*p && *p != ' ' && *p != '\t')
-                    return d_fail(c, "text after closing quote in value of '%s'", tk->key);
-            } else {
-                tk->val = p;
-                while (*p && *p != ' ' && *p != '\t') {
-                    if (*p == '"' || *p == '\'')
-                        return d_fail(c, "unexpected quote in value of '%s'", tk->key);
-                    p++;
-                }
-                if (*p)
-                    *p++ = '\0';
-            }
-            if (!*tk->key)
-                return d_fail(c, "'=' without a key");
-        } else if (*p) {
-            *p++ = '\0';
-        }
-        if (c->n == 0 && !c->dir) {
-            if (tk->has_val)
-                return d_fail(c, "line must start with a directive, not '%s='", tk->key);
-            c->dir = tk->key;
-            continue;
-        }
-        c->n++;
-    }
-    return 0;
-}
-
-/* Find `key`: 1 found (*val may be NULL for a bare word), 0 absent, -1 error. */
-static int d_find(dctx *c, const char *key, const char **val, int *has_val)
-{
-    int found = 0;
-    *val = NULL;
-    *has_val = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        if (strcmp(c->tok[i].key, key) != 0)
-            continue;
-        if (found)
-            return d_fail(c, "'%s' given twice", key);
-        found = 1;
-        c->tok[i].used = 1;
-        *val = c->tok[i].val;
-        *has_val = c->tok[i].has_val;
-    }
-    return found;
-}
-
-static int d_value(dctx *c, const char *key, const char **val)
-{
-    int has;
-    int rc = d_find(c, key, val, &has);
-    if (rc == 1 && !has)
-        return d_fail(c, "'%s' needs a value (%s=...)", key, key);
-    return rc;
-}
-
-static int d_u64(dctx *c, const char *key, uint64_t max, uint64_t *out)
-{
-    const char *v;
-    int rc = d_value(c, key, &v);
-    if (rc <= 0)
-        return rc;
-    uint64_t x;
-    if (d_parse_u64(v, &x))
-        return d_fail(c, "bad number '%s' for '%s'", v, key);
-    if (x > max)
-        return d_fail(c, "'%s' value %s is larger than %llu", key, v, (unsigned long long)max);
-    *out = x;
-    return 1;
-}
-
-static int d_i64(dctx *c, const char *key, int64_t min, int64_t max, int64_t *out)
-{
-    const char *v;
-    int rc = d_value(c, key, &v);
-    if (rc <= 0)
-        return rc;
-    int64_t x;
-    if (d_parse_i64(v, &x))
-        return d_fail(c, "bad number '%s' for '%s'", v, key);
-    if (x < min || x > max)
-        return d_fail(c, "'%s' value %s is out of range", key, v);
-    *out = x;
-    return 1;
-}
-
-/* A 32-bit value given signed (-1) or as bits (0xC0000005). */
-static int d_i32bits(dctx *c, const char *key, int32_t *out)
-{
-    const char *v;
-    int rc = d_value(c, key, &v);
-    if (rc <= 0)
-        return rc;
-    int64_t x;
-    uint64_t u;
-    if (d_parse_i64(v, &x) == 0 && x >= INT32_MIN && x <= INT32_MAX)
-        *out = (int32_t)x;
-    else if (d_parse_u64(v, &u) == 0 && u <= 0xFFFFFFFFu)
-        *out = (int32_t)(uint32_t)u;
-    else
-        return d_fail(c, "bad 32-bit number '%s' for '%s'", v, key);
-    return 1;
-}
-
-static int d_u32(dctx *c, const char *key, uint32_t *out)
-{
-    uint64_t v = 0;
-    int rc = d_u64(c, key, 0xFFFFFFFFu, &v);
-    if (rc == 1)
-        *out = (uint32_t)v;
-    return rc;
-}
-
-static int d_u16(dctx *c, const char *key, uint16_t *out)
-{
-    uint64_t v = 0;
-    int rc = d_u64(c, key, 0xFFFFu, &v);
-    if (rc == 1)
-        *out = (uint16_t)v;
-    return rc;
-}
-
-static int d_u8(dctx *c, const char *key, uint8_t *out)
-{
-    uint64_t v = 0;
-    int rc = d_u64(c, key, 0xFFu, &v);
-    if (rc == 1)
-        *out = (uint8_t)v;
-    return rc;
-}
-
-static int d_ts(dctx *c, const char *key, int64_t *out)
-{
-    return d_i64(c, key, INT64_MIN, INT64_MAX, out);
-}
-
-static int d_guid(dctx *c, const char *key, etwcap_guid *out)
-{
-    const char *v;
-    int rc = d_value(c, key, &v);
-    if (rc <= 0)
-        return rc;
-    if (testgen_guid_parse(v, out))
-        return d_fail(c, "bad GUID '%s' for '%s'", v, key);
-    return 1;
-}
-
-static int d_str(dctx *c, const char *key, const char **out)
-{
-    const char *v;
-    int rc = d_value(c, key, &v);
-    if (rc == 1)
-        *out = v;
-    return rc;
-}
-
-/* FILETIME: ISO 8601 UTC or a plain number. */
-static int d_time(dctx *c, const char *key, int64_t *out)
-{
-    const char *v;
-    int rc = d_value(c, key, &v);
-    if (rc <= 0)
-        return rc;
-    if (testgen_parse_time(v, out) && d_parse_i64(v, out))
-        return d_fail(c, "bad time '%s' for '%s' (use 2024-01-02T03:04:05Z or a FILETIME)", v, key);
-    return 1;
-}
-
-/* A bare word, or key=0/1. */
-static int d_flag(dctx *c, const char *key, int *out)
-{
-    const char *v;
-    int has;
-    int rc = d_find(c, key, &v, &has);
-    if (rc <= 0)
-        return rc;
-    if (!has || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
-        *out = 1;
-    else if (strcmp(v, "0") == 0 || strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
-        *out = 0;
-    else
-        return d_fail(c, "'%s' takes no value or 0/1, not '%s'", key, v);
-    return 1;
-}
-
-/* Comma-separated numbers. */
-static int d_parse_list(dctx *c, const char *key, const char *v, uint64_t *arr, size_t cap,
-                        size_t *n)
-{
-    char item[64];
-    *n = 0;
-    while (*v) {
-        const char *e = strchr(v, ',');
-        size_t len = e ? (size_t)(e - v) : strlen(v);
-        if (len == 0 || len >= sizeof item)
-            return d_fail(c, "bad list item in '%s'", key);
-        if (*n == cap)
-            return d_fail(c, "more than %zu items in '%s'", cap, key);
-        memcpy(item, v, len);
-        item[len] = '\0';
-        if (d_parse_u64(item, &arr[*n]))
-            return d_fail(c, "bad number '%s' in '%s'", item, key);
-        (*n)++;
-        v += len;
-        if (*v == ',') {
-            v++;
-            if (!*v)
-                return d_fail(c, "list '%s' ends with ','", key);
-        }
-    }
-    return 0;
-}
-
-static int d_list(dctx *c, const char *key, uint64_t *arr, size_t cap, size_t *n)
-{
-    const char *v;
-    int rc = d_value(c, key, &v);
-    if (rc <= 0)
-        return rc;
-    return d_parse_list(c, key, v, arr, cap, n) ? -1 : 1;
-}
-
-/* Every word must have been understood. */
-static int d_check_used(dctx *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        if (!c->tok[i].used)
-            return c->tok[i].has_val
-                       ? d_fail(c, "unknown key '%s' for '%s'", c->tok[i].key, c->dir)
-                       : d_fail(c, "unknown word '%s' for '%s'", c->tok[i].key, c->dir);
-    return 0;
-}
 
 #define TRY(x)         \
     do {               \
@@ -458,7 +75,7 @@ static int d_is_classic(uint8_t h)
 }
 
 /* The trace's own pointer size picks 32- or 64-bit defaults. */
-static uint8_t d_default_hdr(dctx *c, uint8_t h32, uint8_t h64)
+static uint8_t d_default_hdr(tgd_ctx *c, uint8_t h32, uint8_t h64)
 {
     return testgen_get_options(c->t)->pointer_size == 8 ? h64 : h32;
 }
@@ -466,15 +83,15 @@ static uint8_t d_default_hdr(dctx *c, uint8_t h32, uint8_t h64)
 #define D_KERNEL_HDRS "system32, system64, compact32, compact64, perfinfo32 or perfinfo64"
 
 /* hdr=NAME override of a convenience directive's header type. */
-static int d_hdr_key(dctx *c, uint8_t *h, int (*ok)(uint8_t), const char *what)
+static int d_hdr_key(tgd_ctx *c, uint8_t *h, int (*ok)(uint8_t), const char *what)
 {
     const char *v;
-    int rc = d_value(c, "hdr", &v);
+    int rc = tgd_value(c, "hdr", &v);
     if (rc <= 0)
         return rc;
     int x = d_hdr_lookup(v);
     if (x < 0 || !ok((uint8_t)x))
-        return d_fail(c, "'%s' takes hdr=%s, not '%s'", c->dir, what, v);
+        return tgd_fail(c, "'%s' takes hdr=%s, not '%s'", c->dir, what, v);
     *h = (uint8_t)x;
     return 1;
 }
@@ -482,28 +99,28 @@ static int d_hdr_key(dctx *c, uint8_t *h, int (*ok)(uint8_t), const char *what)
 /* ---- payload and extended items ---------------------------------------------------- */
 
 /* Append payload=HEX and +TYPE=VALUE words, in line order. */
-static int d_payload(dctx *c, testgen_buf *b, unsigned psize)
+static int d_payload(tgd_ctx *c, testgen_buf *b, unsigned psize)
 {
     for (size_t i = 0; i < c->n; i++) {
-        dtok *tk = &c->tok[i];
+        tgd_tok *tk = &c->tok[i];
         const char *k = tk->key;
         if (strcmp(k, "payload") != 0 && k[0] != '+')
             continue;
         tk->used = 1;
         if (!tk->has_val)
-            return d_fail(c, "'%s' needs a value", k);
+            return tgd_fail(c, "'%s' needs a value", k);
         const char *v = tk->val;
         uint64_t u;
         int64_t s;
         etwcap_guid g;
         if (strcmp(k, "payload") == 0 || strcmp(k, "+hex") == 0) {
-            if (d_parse_hex(v, b))
-                return d_fail(c, "bad hex bytes in '%s'", k);
+            if (tgd_parse_hex(v, b))
+                return tgd_fail(c, "bad hex bytes in '%s'", k);
         } else if (strcmp(k, "+u8") == 0 || strcmp(k, "+u16") == 0 || strcmp(k, "+u32") == 0 ||
                    strcmp(k, "+u64") == 0 || strcmp(k, "+ptr") == 0) {
             int neg = v[0] == '-';
-            if (neg ? d_parse_i64(v, &s) : d_parse_u64(v, &u))
-                return d_fail(c, "bad number '%s' for '%s'", v, k);
+            if (neg ? tgd_parse_i64(v, &s) : tgd_parse_u64(v, &u))
+                return tgd_fail(c, "bad number '%s' for '%s'", v, k);
             if (neg)
                 u = (uint64_t)s;
             if (k[2] == '8')
@@ -522,31 +139,31 @@ static int d_payload(dctx *c, testgen_buf *b, unsigned psize)
                        : k[2] == '6' ? 64
                                      : (int)psize * 8;
             if (!neg && bits < 64 && (u >> bits) != 0)
-                return d_fail(c, "'%s' value %s does not fit in %d bits", k, v, bits);
+                return tgd_fail(c, "'%s' value %s does not fit in %d bits", k, v, bits);
         } else if (strcmp(k, "+wstr") == 0) {
             testgen_put_wstr(b, v);
         } else if (strcmp(k, "+cstr") == 0) {
             testgen_put_cstr(b, v);
         } else if (strcmp(k, "+guid") == 0) {
             if (testgen_guid_parse(v, &g))
-                return d_fail(c, "bad GUID '%s' for '%s'", v, k);
+                return tgd_fail(c, "bad GUID '%s' for '%s'", v, k);
             testgen_put_guid(b, &g);
         } else if (strcmp(k, "+sid") == 0) {
             if (testgen_put_sid(b, v))
-                return d_fail(c, "bad SID '%s' (use S-1-5-18 form)", v);
+                return tgd_fail(c, "bad SID '%s' (use S-1-5-18 form)", v);
         } else if (strcmp(k, "+zeros") == 0) {
-            if (d_parse_u64(v, &u) || u > 0xFFFF)
-                return d_fail(c, "bad count '%s' for '+zeros'", v);
+            if (tgd_parse_u64(v, &u) || u > 0xFFFF)
+                return tgd_fail(c, "bad count '%s' for '+zeros'", v);
             testgen_put_zeros(b, (size_t)u);
         } else {
-            return d_fail(c,
-                          "unknown payload item '%s' (use +u8 +u16 +u32 +u64 +ptr +wstr +cstr "
-                          "+guid +sid +zeros +hex)",
-                          k);
+            return tgd_fail(c,
+                            "unknown payload item '%s' (use +u8 +u16 +u32 +u64 +ptr +wstr +cstr "
+                            "+guid +sid +zeros +hex)",
+                            k);
         }
     }
     if (b->failed)
-        return d_fail(c, "out of memory or bad value while building the payload");
+        return tgd_fail(c, "out of memory or bad value while building the payload");
     return 0;
 }
 
@@ -599,22 +216,22 @@ static int d_is_ext_key(const char *k)
 }
 
 /* Extended items from the line, in line order. */
-static int d_ext(dctx *c, dext *e)
+static int d_ext(tgd_ctx *c, dext *e)
 {
     uint64_t match = 0;
     int aligned = 0;
-    TRY(d_u64(c, "match", UINT64_MAX, &match));
-    TRY(d_flag(c, "ext-aligned", &aligned));
+    TRY(tgd_u64(c, "match", UINT64_MAX, &match));
+    TRY(tgd_flag(c, "ext-aligned", &aligned));
     for (size_t i = 0; i < c->n; i++) {
-        dtok *tk = &c->tok[i];
+        tgd_tok *tk = &c->tok[i];
         const char *k = tk->key;
         if (!d_is_ext_key(k))
             continue;
         tk->used = 1;
         if (!tk->has_val)
-            return d_fail(c, "'%s' needs a value", k);
+            return tgd_fail(c, "'%s' needs a value", k);
         if (e->n == ETWCAP_MAX_EXT_ITEMS)
-            return d_fail(c, "more than %d extended items", ETWCAP_MAX_EXT_ITEMS);
+            return tgd_fail(c, "more than %d extended items", ETWCAP_MAX_EXT_ITEMS);
         const char *v = tk->val;
         testgen_buf *b = &e->data[e->n];
         uint16_t type;
@@ -624,49 +241,49 @@ static int d_ext(dctx *c, dext *e)
         size_t nf;
         if (strcmp(k, "container") == 0) {
             if (testgen_guid_parse(v, &g) || strlen(v) != 36)
-                return d_fail(c, "bad container id '%s' (36 characters, no braces)", v);
+                return tgd_fail(c, "bad container id '%s' (36 characters, no braces)", v);
             type = ETWCAP_EXT_CONTAINER_ID;
             testgen_put_bytes(b, v, 36); /* as written: case is kept */
         } else if (strcmp(k, "container-bin") == 0 || strcmp(k, "related-activity") == 0) {
             if (testgen_guid_parse(v, &g))
-                return d_fail(c, "bad GUID '%s' for '%s'", v, k);
+                return tgd_fail(c, "bad GUID '%s' for '%s'", v, k);
             type = k[0] == 'c' ? ETWCAP_EXT_CONTAINER_ID : ETWCAP_EXT_RELATED_ACTIVITYID;
             testgen_put_guid(b, &g);
         } else if (strcmp(k, "stack") == 0 || strcmp(k, "stack32") == 0) {
-            if (d_parse_list(c, k, v, frames, D_MAX_FRAMES, &nf))
+            if (tgd_parse_list(c, k, v, frames, D_MAX_FRAMES, &nf))
                 return -1;
             unsigned ps = k[5] == '3' ? 4 : 8;
             type = ps == 4 ? ETWCAP_EXT_STACK_TRACE32 : ETWCAP_EXT_STACK_TRACE64;
             testgen_ext_stack(b, ps, match, frames, nf);
         } else if (strcmp(k, "stack-key") == 0 || strcmp(k, "stack-key32") == 0) {
-            if (d_parse_u64(v, &u))
-                return d_fail(c, "bad number '%s' for '%s'", v, k);
+            if (tgd_parse_u64(v, &u))
+                return tgd_fail(c, "bad number '%s' for '%s'", v, k);
             unsigned ps = k[9] == '3' ? 4 : 8;
             type = ps == 4 ? ETWCAP_EXT_STACK_KEY32 : ETWCAP_EXT_STACK_KEY64;
             testgen_ext_stack_key(b, ps, match, u);
         } else if (strcmp(k, "process-key") == 0 || strcmp(k, "event-key") == 0 ||
                    strcmp(k, "psm-key") == 0) {
-            if (d_parse_u64(v, &u))
-                return d_fail(c, "bad number '%s' for '%s'", v, k);
+            if (tgd_parse_u64(v, &u))
+                return tgd_fail(c, "bad number '%s' for '%s'", v, k);
             type = k[1] == 'r'   ? ETWCAP_EXT_PROCESS_START_KEY
                    : k[0] == 'e' ? ETWCAP_EXT_EVENT_KEY
                                  : ETWCAP_EXT_PSM_KEY;
             testgen_put_u64(b, u);
         } else if (strcmp(k, "ts-id") == 0) {
-            if (d_parse_u64(v, &u) || u > 0xFFFFFFFFu)
-                return d_fail(c, "bad number '%s' for '%s'", v, k);
+            if (tgd_parse_u64(v, &u) || u > 0xFFFFFFFFu)
+                return tgd_fail(c, "bad number '%s' for '%s'", v, k);
             type = ETWCAP_EXT_TS_ID;
             testgen_put_u32(b, (uint32_t)u);
         } else if (strcmp(k, "sid") == 0) {
             type = ETWCAP_EXT_SID;
             if (testgen_put_sid(b, v))
-                return d_fail(c, "bad SID '%s' (use S-1-5-18 form)", v);
+                return tgd_fail(c, "bad SID '%s' (use S-1-5-18 form)", v);
         } else { /* ext=TYPE:HEX */
             const char *colon = strchr(v, ':');
             char name[32];
             size_t nl = colon ? (size_t)(colon - v) : 0;
             if (!colon || nl == 0 || nl >= sizeof name)
-                return d_fail(c, "'ext' needs TYPE:HEX, e.g. ext=prov-traits:0a00...");
+                return tgd_fail(c, "'ext' needs TYPE:HEX, e.g. ext=prov-traits:0a00...");
             memcpy(name, v, nl);
             name[nl] = '\0';
             int found = 0;
@@ -676,17 +293,17 @@ static int d_ext(dctx *c, dext *e)
                     found = 1;
                 }
             if (!found) {
-                if (d_parse_u64(name, &u) || u > 0xFFFF)
-                    return d_fail(c, "unknown extended item type '%s'", name);
+                if (tgd_parse_u64(name, &u) || u > 0xFFFF)
+                    return tgd_fail(c, "unknown extended item type '%s'", name);
                 type = (uint16_t)u;
             }
-            if (d_parse_hex(colon + 1, b))
-                return d_fail(c, "bad hex bytes in 'ext'");
+            if (tgd_parse_hex(colon + 1, b))
+                return tgd_fail(c, "bad hex bytes in 'ext'");
         }
         if (b->failed)
-            return d_fail(c, "out of memory or bad value in '%s'", k);
+            return tgd_fail(c, "out of memory or bad value in '%s'", k);
         if (b->len > 0xFFFF - 8)
-            return d_fail(c, "extended item '%s' is too large", k);
+            return tgd_fail(c, "extended item '%s' is too large", k);
         testgen_ext *it = &e->items[e->n++];
         it->type = type;
         it->size = (uint16_t)b->len;
@@ -698,64 +315,64 @@ static int d_ext(dctx *c, dext *e)
 
 /* ---- emitting ------------------------------------------------------------------------ */
 
-static int d_append(dctx *c, const testgen_record *r)
+static int d_append(tgd_ctx *c, const testgen_record *r)
 {
     if (testgen_append(c->t, r))
-        return d_fail(c, "%s", testgen_error(c->t));
+        return tgd_fail(c, "%s", testgen_error(c->t));
     return 0;
 }
 
 /* Header fields shared by every record directive. pid/tid keys are given
  * because convenience directives use hdr-pid/hdr-tid. */
-static int d_common(dctx *c, testgen_record *r, const char *pid_key, const char *tid_key)
+static int d_common(tgd_ctx *c, testgen_record *r, const char *pid_key, const char *tid_key)
 {
-    TRY(d_u32(c, pid_key, &r->pid));
-    TRY(d_u32(c, tid_key, &r->tid));
-    TRY(d_ts(c, "ts", &r->timestamp));
-    TRY(d_u32(c, "ktime", &r->kernel_time));
-    TRY(d_u32(c, "utime", &r->user_time));
+    TRY(tgd_u32(c, pid_key, &r->pid));
+    TRY(tgd_u32(c, tid_key, &r->tid));
+    TRY(tgd_ts(c, "ts", &r->timestamp));
+    TRY(tgd_u32(c, "ktime", &r->kernel_time));
+    TRY(tgd_u32(c, "utime", &r->user_time));
     return 0;
 }
 
-static int d_kernel_fields(dctx *c, testgen_record *r)
+static int d_kernel_fields(tgd_ctx *c, testgen_record *r)
 {
     uint64_t pmc[8];
     size_t n = 0;
-    TRY(d_u8(c, "group", &r->group));
-    TRY(d_u8(c, "opcode", &r->opcode));
-    TRY(d_u16(c, "version", &r->version));
-    int rc = d_u64(c, "pebs", UINT64_MAX, &r->pebs_index);
+    TRY(tgd_u8(c, "group", &r->group));
+    TRY(tgd_u8(c, "opcode", &r->opcode));
+    TRY(tgd_u16(c, "version", &r->version));
+    int rc = tgd_u64(c, "pebs", UINT64_MAX, &r->pebs_index);
     TRY(rc);
     r->has_pebs = rc == 1;
-    rc = d_list(c, "pmc", pmc, 8, &n);
+    rc = tgd_list(c, "pmc", pmc, 8, &n);
     TRY(rc);
     if (n > 7)
-        return d_fail(c, "at most 7 PMC counters");
+        return tgd_fail(c, "at most 7 PMC counters");
     r->pmc_count = (unsigned)n;
     for (size_t i = 0; i < n; i++)
         r->pmc[i] = pmc[i];
     return 0;
 }
 
-static int d_event_fields(dctx *c, testgen_record *r)
+static int d_event_fields(tgd_ctx *c, testgen_record *r)
 {
     uint8_t ver = (uint8_t)r->version;
-    TRY(d_u16(c, "id", &r->id));
-    TRY(d_u8(c, "version", &ver));
+    TRY(tgd_u16(c, "id", &r->id));
+    TRY(tgd_u8(c, "version", &ver));
     r->version = ver;
-    TRY(d_u8(c, "channel", &r->channel));
-    TRY(d_u8(c, "level", &r->level));
-    TRY(d_u8(c, "opcode", &r->opcode));
-    TRY(d_u16(c, "task", &r->task));
-    TRY(d_u64(c, "keyword", UINT64_MAX, &r->keyword));
-    TRY(d_u16(c, "flags", &r->flags));
-    TRY(d_u16(c, "property", &r->event_property));
-    TRY(d_guid(c, "activity", &r->activity_id));
+    TRY(tgd_u8(c, "channel", &r->channel));
+    TRY(tgd_u8(c, "level", &r->level));
+    TRY(tgd_u8(c, "opcode", &r->opcode));
+    TRY(tgd_u16(c, "task", &r->task));
+    TRY(tgd_u64(c, "keyword", UINT64_MAX, &r->keyword));
+    TRY(tgd_u16(c, "flags", &r->flags));
+    TRY(tgd_u16(c, "property", &r->event_property));
+    TRY(tgd_guid(c, "activity", &r->activity_id));
     return 0;
 }
 
 /* Finish a record: payload words, extended items (EVENT_HEADER only), append. */
-static int d_finish(dctx *c, testgen_record *r, testgen_buf *pl, unsigned psize)
+static int d_finish(tgd_ctx *c, testgen_record *r, testgen_buf *pl, unsigned psize)
 {
     dext e;
     memset(&e, 0, sizeof e);
@@ -763,7 +380,7 @@ static int d_finish(dctx *c, testgen_record *r, testgen_buf *pl, unsigned psize)
     if (rc == 0 && (r->header_type == ETWCAP_HDR_EVENT32 || r->header_type == ETWCAP_HDR_EVENT64))
         rc = d_ext(c, &e);
     if (rc == 0)
-        rc = d_check_used(c);
+        rc = tgd_check_used(c);
     if (rc == 0) {
         r->payload = pl->data;
         r->payload_len = pl->len;
@@ -776,7 +393,7 @@ static int d_finish(dctx *c, testgen_record *r, testgen_buf *pl, unsigned psize)
 }
 
 /* system32/64, compact32/64, perfinfo32/64, full32/64, instance32/64, event32/64 */
-static int d_raw_header(dctx *c, uint8_t h)
+static int d_raw_header(tgd_ctx *c, uint8_t h)
 {
     testgen_record r;
     testgen_buf pl = TESTGEN_BUF_INIT;
@@ -785,31 +402,31 @@ static int d_raw_header(dctx *c, uint8_t h)
     int rc = 0;
     if (d_is_kernel(h)) {
         if (h == ETWCAP_HDR_PERFINFO32 || h == ETWCAP_HDR_PERFINFO64)
-            rc = d_ts(c, "ts", &r.timestamp);
+            rc = tgd_ts(c, "ts", &r.timestamp);
         else
             rc = d_common(c, &r, "pid", "tid");
         if (rc >= 0)
             rc = d_kernel_fields(c, &r);
     } else if (d_is_classic(h)) {
         rc = d_common(c, &r, "pid", "tid");
-        if (rc >= 0 && (rc = d_guid(c, "guid", &r.guid)) == 0)
-            rc = d_fail(c, "'%s' needs guid=<class GUID>", c->dir);
+        if (rc >= 0 && (rc = tgd_guid(c, "guid", &r.guid)) == 0)
+            rc = tgd_fail(c, "'%s' needs guid=<class GUID>", c->dir);
         if (rc >= 0)
-            rc = d_u8(c, "opcode", &r.opcode);
+            rc = tgd_u8(c, "opcode", &r.opcode);
         if (rc >= 0)
-            rc = d_u8(c, "level", &r.level);
+            rc = tgd_u8(c, "level", &r.level);
         if (rc >= 0)
-            rc = d_u16(c, "version", &r.version);
+            rc = tgd_u16(c, "version", &r.version);
         if (rc >= 0)
-            rc = d_u32(c, "instance", &r.instance_id);
+            rc = tgd_u32(c, "instance", &r.instance_id);
         if (rc >= 0)
-            rc = d_u32(c, "parent-instance", &r.parent_instance_id);
+            rc = tgd_u32(c, "parent-instance", &r.parent_instance_id);
         if (rc >= 0)
-            rc = d_guid(c, "parent-guid", &r.parent_guid);
+            rc = tgd_guid(c, "parent-guid", &r.parent_guid);
     } else {
         rc = d_common(c, &r, "pid", "tid");
-        if (rc >= 0 && (rc = d_guid(c, "provider", &r.guid)) == 0)
-            rc = d_fail(c, "'%s' needs provider=<GUID>", c->dir);
+        if (rc >= 0 && (rc = tgd_guid(c, "provider", &r.guid)) == 0)
+            rc = tgd_fail(c, "'%s' needs provider=<GUID>", c->dir);
         if (rc >= 0)
             rc = d_event_fields(c, &r);
     }
@@ -819,7 +436,7 @@ static int d_raw_header(dctx *c, uint8_t h)
     return rc < 0 ? -1 : 0;
 }
 
-static int d_message(dctx *c)
+static int d_message(tgd_ctx *c)
 {
     testgen_record r;
     testgen_buf pl = TESTGEN_BUF_INIT;
@@ -827,17 +444,17 @@ static int d_message(dctx *c)
     r.header_type = ETWCAP_HDR_MESSAGE;
     int rc_seq, rc_guid, rc_comp, rc_ts, rc_pid, rc_tid, rc_flags;
     uint64_t ptr = 8;
-    TRY(d_u16(c, "msg", &r.message_number));
-    TRY(rc_seq = d_u32(c, "seq", &r.sequence));
-    TRY(rc_guid = d_guid(c, "guid", &r.guid));
-    TRY(rc_comp = d_u32(c, "component", &r.component_id));
-    TRY(rc_ts = d_ts(c, "ts", &r.timestamp));
-    TRY(rc_pid = d_u32(c, "pid", &r.pid));
-    TRY(rc_tid = d_u32(c, "tid", &r.tid));
-    TRY(d_u64(c, "ptr", 8, &ptr));
+    TRY(tgd_u16(c, "msg", &r.message_number));
+    TRY(rc_seq = tgd_u32(c, "seq", &r.sequence));
+    TRY(rc_guid = tgd_guid(c, "guid", &r.guid));
+    TRY(rc_comp = tgd_u32(c, "component", &r.component_id));
+    TRY(rc_ts = tgd_ts(c, "ts", &r.timestamp));
+    TRY(rc_pid = tgd_u32(c, "pid", &r.pid));
+    TRY(rc_tid = tgd_u32(c, "tid", &r.tid));
+    TRY(tgd_u64(c, "ptr", 8, &ptr));
     if (ptr != 4 && ptr != 8)
-        return d_fail(c, "'ptr' must be 4 or 8");
-    TRY(rc_flags = d_u16(c, "flags", &r.message_flags));
+        return tgd_fail(c, "'ptr' must be 4 or 8");
+    TRY(rc_flags = tgd_u16(c, "flags", &r.message_flags));
     if (rc_flags == 0) {
         uint16_t f = ptr == 8 ? TESTGEN_MSG_POINTER64 : TESTGEN_MSG_POINTER32;
         if (rc_seq)
@@ -859,24 +476,24 @@ static int d_message(dctx *c)
 
 /* A kernel convenience record: header from hdr= (default `def`), header
  * pid/tid from hdr-pid/hdr-tid (defaults given), payload already in `pl`. */
-static int d_kernel_conv(dctx *c, testgen_record *r, testgen_buf *pl, uint32_t hdr_pid,
+static int d_kernel_conv(tgd_ctx *c, testgen_record *r, testgen_buf *pl, uint32_t hdr_pid,
                          uint32_t hdr_tid)
 {
     unsigned psize = d_hdr_psize(r->header_type);
     r->pid = hdr_pid;
     r->tid = hdr_tid;
     if (r->header_type == ETWCAP_HDR_PERFINFO32 || r->header_type == ETWCAP_HDR_PERFINFO64) {
-        TRY(d_ts(c, "ts", &r->timestamp));
+        TRY(tgd_ts(c, "ts", &r->timestamp));
     } else {
         TRY(d_common(c, r, "hdr-pid", "hdr-tid"));
     }
     TRY(d_kernel_fields(c, r));
     if (pl->failed)
-        return d_fail(c, "bad value while building the payload");
+        return tgd_fail(c, "bad value while building the payload");
     return d_finish(c, r, pl, psize);
 }
 
-static int d_process(dctx *c, uint8_t opcode)
+static int d_process(tgd_ctx *c, uint8_t opcode)
 {
     testgen_record r;
     testgen_process p;
@@ -890,38 +507,38 @@ static int d_process(dctx *c, uint8_t opcode)
     p.exit_status = opcode == 1 || opcode == 3 ? 0x103 : 0;
     int rc = d_hdr_key(c, &r.header_type, d_is_kernel, D_KERNEL_HDRS);
     if (rc >= 0)
-        rc = d_u32(c, "pid", &p.pid);
+        rc = tgd_u32(c, "pid", &p.pid);
     if (rc >= 0)
-        rc = d_u32(c, "ppid", &p.ppid);
+        rc = tgd_u32(c, "ppid", &p.ppid);
     if (rc >= 0)
-        rc = d_u32(c, "session", &p.session_id);
+        rc = tgd_u32(c, "session", &p.session_id);
     if (rc >= 0)
-        rc = d_i32bits(c, "exit", &p.exit_status);
+        rc = tgd_i32bits(c, "exit", &p.exit_status);
     if (rc >= 0)
-        rc = d_u64(c, "key", UINT64_MAX, &p.unique_key);
+        rc = tgd_u64(c, "key", UINT64_MAX, &p.unique_key);
     if (rc >= 0)
-        rc = d_u64(c, "dtb", UINT64_MAX, &p.directory_table_base);
+        rc = tgd_u64(c, "dtb", UINT64_MAX, &p.directory_table_base);
     if (rc >= 0)
-        rc = d_u32(c, "flags", &p.flags);
+        rc = tgd_u32(c, "flags", &p.flags);
     if (rc >= 0)
-        rc = d_str(c, "sid", &p.sid);
+        rc = tgd_str(c, "sid", &p.sid);
     if (rc >= 0)
-        rc = d_str(c, "name", &p.image_name);
+        rc = tgd_str(c, "name", &p.image_name);
     if (rc >= 0)
-        rc = d_str(c, "cmdline", &p.command_line);
+        rc = tgd_str(c, "cmdline", &p.command_line);
     if (rc >= 0)
-        rc = d_str(c, "package", &p.package_full_name);
+        rc = tgd_str(c, "package", &p.package_full_name);
     if (rc >= 0)
-        rc = d_str(c, "appid", &p.application_id);
+        rc = tgd_str(c, "appid", &p.application_id);
     if (rc >= 0)
-        rc = d_u16(c, "version", &r.version);
+        rc = tgd_u16(c, "version", &r.version);
     if (rc >= 0 && !p.image_name)
-        rc = d_fail(c, "'%s' needs name=<image file name>", c->dir);
+        rc = tgd_fail(c, "'%s' needs name=<image file name>", c->dir);
     if (rc >= 0 && (r.version < 3 || r.version > 4))
-        rc = d_fail(c, "process payload versions 3 and 4 are supported");
+        rc = tgd_fail(c, "process payload versions 3 and 4 are supported");
     if (rc >= 0) {
         if (testgen_payload_process(&pl, d_hdr_psize(r.header_type), r.version, &p))
-            rc = d_fail(c, "bad process payload (check sid=)");
+            rc = tgd_fail(c, "bad process payload (check sid=)");
         else
             rc = d_kernel_conv(c, &r, &pl, opcode == 1 ? p.ppid : p.pid, 0);
     }
@@ -929,7 +546,7 @@ static int d_process(dctx *c, uint8_t opcode)
     return rc < 0 ? -1 : 0;
 }
 
-static int d_thread(dctx *c, uint8_t opcode)
+static int d_thread(tgd_ctx *c, uint8_t opcode)
 {
     testgen_record r;
     testgen_thread th;
@@ -945,42 +562,42 @@ static int d_thread(dctx *c, uint8_t opcode)
     th.io_priority = 2;
     int rc = d_hdr_key(c, &r.header_type, d_is_kernel, D_KERNEL_HDRS);
     if (rc >= 0)
-        rc = d_u32(c, "pid", &th.pid);
+        rc = tgd_u32(c, "pid", &th.pid);
     if (rc >= 0)
-        rc = d_u32(c, "tid", &th.tid);
+        rc = tgd_u32(c, "tid", &th.tid);
     if (rc >= 0)
-        rc = d_u64(c, "stack-base", UINT64_MAX, &th.stack_base);
+        rc = tgd_u64(c, "stack-base", UINT64_MAX, &th.stack_base);
     if (rc >= 0)
-        rc = d_u64(c, "stack-limit", UINT64_MAX, &th.stack_limit);
+        rc = tgd_u64(c, "stack-limit", UINT64_MAX, &th.stack_limit);
     if (rc >= 0)
-        rc = d_u64(c, "user-stack-base", UINT64_MAX, &th.user_stack_base);
+        rc = tgd_u64(c, "user-stack-base", UINT64_MAX, &th.user_stack_base);
     if (rc >= 0)
-        rc = d_u64(c, "user-stack-limit", UINT64_MAX, &th.user_stack_limit);
+        rc = tgd_u64(c, "user-stack-limit", UINT64_MAX, &th.user_stack_limit);
     if (rc >= 0)
-        rc = d_u64(c, "start", UINT64_MAX, &th.start_addr);
+        rc = tgd_u64(c, "start", UINT64_MAX, &th.start_addr);
     if (rc >= 0)
-        rc = d_u64(c, "win32-start", UINT64_MAX, &th.win32_start_addr);
+        rc = tgd_u64(c, "win32-start", UINT64_MAX, &th.win32_start_addr);
     if (rc >= 0)
-        rc = d_u64(c, "teb", UINT64_MAX, &th.teb_base);
+        rc = tgd_u64(c, "teb", UINT64_MAX, &th.teb_base);
     if (rc >= 0)
-        rc = d_u32(c, "tag", &th.sub_process_tag);
+        rc = tgd_u32(c, "tag", &th.sub_process_tag);
     if (rc >= 0)
-        rc = d_u8(c, "base-prio", &th.base_priority);
+        rc = tgd_u8(c, "base-prio", &th.base_priority);
     if (rc >= 0)
-        rc = d_u8(c, "page-prio", &th.page_priority);
+        rc = tgd_u8(c, "page-prio", &th.page_priority);
     if (rc >= 0)
-        rc = d_u8(c, "io-prio", &th.io_priority);
+        rc = tgd_u8(c, "io-prio", &th.io_priority);
     if (rc >= 0)
-        rc = d_u8(c, "thread-flags", &th.thread_flags);
+        rc = tgd_u8(c, "thread-flags", &th.thread_flags);
     if (rc >= 0)
-        rc = d_str(c, "name", &th.name);
+        rc = tgd_str(c, "name", &th.name);
     if (rc >= 0)
-        rc = d_u16(c, "version", &r.version);
+        rc = tgd_u16(c, "version", &r.version);
     if (rc >= 0 && (r.version < 2 || r.version > 4))
-        rc = d_fail(c, "thread payload versions 2 to 4 are supported");
+        rc = tgd_fail(c, "thread payload versions 2 to 4 are supported");
     if (rc >= 0) {
         if (testgen_payload_thread(&pl, d_hdr_psize(r.header_type), r.version, &th))
-            rc = d_fail(c, "bad thread payload");
+            rc = tgd_fail(c, "bad thread payload");
         else
             rc = d_kernel_conv(c, &r, &pl, th.pid, th.tid);
     }
@@ -988,7 +605,7 @@ static int d_thread(dctx *c, uint8_t opcode)
     return rc < 0 ? -1 : 0;
 }
 
-static int d_image(dctx *c, uint8_t group, uint8_t opcode, int perfinfo)
+static int d_image(tgd_ctx *c, uint8_t group, uint8_t opcode, int perfinfo)
 {
     testgen_record r;
     testgen_image img;
@@ -1002,30 +619,30 @@ static int d_image(dctx *c, uint8_t group, uint8_t opcode, int perfinfo)
     r.version = 3;
     int rc = d_hdr_key(c, &r.header_type, d_is_kernel, D_KERNEL_HDRS);
     if (rc >= 0)
-        rc = d_u64(c, "base", UINT64_MAX, &img.base);
+        rc = tgd_u64(c, "base", UINT64_MAX, &img.base);
     if (rc >= 0)
-        rc = d_u64(c, "size", UINT64_MAX, &img.size);
+        rc = tgd_u64(c, "size", UINT64_MAX, &img.size);
     if (rc >= 0)
-        rc = d_u32(c, "pid", &img.pid);
+        rc = tgd_u32(c, "pid", &img.pid);
     if (rc >= 0)
-        rc = d_u32(c, "checksum", &img.checksum);
+        rc = tgd_u32(c, "checksum", &img.checksum);
     if (rc >= 0)
-        rc = d_u32(c, "tds", &img.time_date_stamp);
+        rc = tgd_u32(c, "tds", &img.time_date_stamp);
     if (rc >= 0)
-        rc = d_u8(c, "sig-level", &img.signature_level);
+        rc = tgd_u8(c, "sig-level", &img.signature_level);
     if (rc >= 0)
-        rc = d_u8(c, "sig-type", &img.signature_type);
+        rc = tgd_u8(c, "sig-type", &img.signature_type);
     if (rc >= 0)
-        rc = d_u64(c, "default-base", UINT64_MAX, &img.default_base);
+        rc = tgd_u64(c, "default-base", UINT64_MAX, &img.default_base);
     if (rc >= 0)
-        rc = d_str(c, "file", &img.file_name);
+        rc = tgd_str(c, "file", &img.file_name);
     if (rc >= 0 && !img.file_name)
-        rc = d_fail(c, "'%s' needs file=<NT path>", c->dir);
+        rc = tgd_fail(c, "'%s' needs file=<NT path>", c->dir);
     if (rc >= 0) {
         if (!img.default_base)
             img.default_base = img.base;
         if (testgen_payload_image(&pl, d_hdr_psize(r.header_type), &img))
-            rc = d_fail(c, "bad image payload");
+            rc = tgd_fail(c, "bad image payload");
         else
             rc = d_kernel_conv(c, &r, &pl, img.pid, 0);
     }
@@ -1033,7 +650,7 @@ static int d_image(dctx *c, uint8_t group, uint8_t opcode, int perfinfo)
     return rc < 0 ? -1 : 0;
 }
 
-static int d_header_ext(dctx *c)
+static int d_header_ext(tgd_ctx *c)
 {
     testgen_record r;
     testgen_buf pl = TESTGEN_BUF_INIT;
@@ -1047,12 +664,12 @@ static int d_header_ext(dctx *c)
     r.version = 2;
     int rc = d_hdr_key(c, &r.header_type, d_is_kernel, D_KERNEL_HDRS);
     if (rc >= 0)
-        rc = d_list(c, "masks", masks64, 8, &n);
+        rc = tgd_list(c, "masks", masks64, 8, &n);
     if (rc >= 0)
-        rc = d_u32(c, "kernel-version", &kver);
+        rc = tgd_u32(c, "kernel-version", &kver);
     for (size_t i = 0; i < n && rc >= 0; i++) {
         if (masks64[i] > 0xFFFFFFFFu)
-            rc = d_fail(c, "group mask %zu does not fit in 32 bits", i);
+            rc = tgd_fail(c, "group mask %zu does not fit in 32 bits", i);
         masks[i] = (uint32_t)masks64[i];
     }
     if (rc >= 0) {
@@ -1064,7 +681,7 @@ static int d_header_ext(dctx *c)
     return rc < 0 ? -1 : 0;
 }
 
-static int d_sample(dctx *c)
+static int d_sample(tgd_ctx *c)
 {
     testgen_record r;
     testgen_buf pl = TESTGEN_BUF_INIT;
@@ -1079,15 +696,15 @@ static int d_sample(dctx *c)
     r.version = 2;
     int rc = d_hdr_key(c, &r.header_type, d_is_kernel, D_KERNEL_HDRS);
     if (rc >= 0)
-        rc = d_u64(c, "ip", UINT64_MAX, &ip);
+        rc = tgd_u64(c, "ip", UINT64_MAX, &ip);
     if (rc >= 0)
-        rc = d_u32(c, "tid", &tid);
+        rc = tgd_u32(c, "tid", &tid);
     if (rc >= 0)
-        rc = d_u16(c, "count", &count);
+        rc = tgd_u16(c, "count", &count);
     if (rc >= 0)
-        rc = d_u8(c, "flags", &flags);
+        rc = tgd_u8(c, "flags", &flags);
     if (rc >= 0)
-        rc = d_u8(c, "rank", &rank);
+        rc = tgd_u8(c, "rank", &rank);
     if (rc >= 0) {
         testgen_payload_sample(&pl, d_hdr_psize(r.header_type), ip, tid, count, flags, rank);
         rc = d_kernel_conv(c, &r, &pl, ETWCAP_NO_ID, tid);
@@ -1097,7 +714,7 @@ static int d_sample(dctx *c)
 }
 
 /* StackWalk: 32 stack, 35/36 key definitions, 37/38 key references. */
-static int d_stackwalk(dctx *c, uint8_t opcode)
+static int d_stackwalk(tgd_ctx *c, uint8_t opcode)
 {
     testgen_record r;
     testgen_buf pl = TESTGEN_BUF_INIT;
@@ -1115,21 +732,21 @@ static int d_stackwalk(dctx *c, uint8_t opcode)
     int has_ets = 0;
     if (opcode == 32 || opcode == 37 || opcode == 38) {
         if (rc >= 0)
-            rc = has_ets = d_ts(c, "event-ts", &ets);
+            rc = has_ets = tgd_ts(c, "event-ts", &ets);
         if (rc >= 0)
-            rc = d_u32(c, "pid", &pid);
+            rc = tgd_u32(c, "pid", &pid);
         if (rc >= 0)
-            rc = d_u32(c, "tid", &tid);
+            rc = tgd_u32(c, "tid", &tid);
     }
-    if (opcode != 32 && rc >= 0 && (rc = d_u64(c, "key", UINT64_MAX, &key)) == 0)
-        rc = d_fail(c, "'%s' needs key=<stack key>", c->dir);
+    if (opcode != 32 && rc >= 0 && (rc = tgd_u64(c, "key", UINT64_MAX, &key)) == 0)
+        rc = tgd_fail(c, "'%s' needs key=<stack key>", c->dir);
     if (opcode == 32 || opcode == 35 || opcode == 36) {
-        if (rc >= 0 && (rc = d_list(c, "frames", frames, D_MAX_FRAMES, &nf)) == 0)
-            rc = d_fail(c, "'%s' needs frames=<addr,addr,...>", c->dir);
+        if (rc >= 0 && (rc = tgd_list(c, "frames", frames, D_MAX_FRAMES, &nf)) == 0)
+            rc = tgd_fail(c, "'%s' needs frames=<addr,addr,...>", c->dir);
     }
     int64_t ts = 0;
     if (rc >= 0)
-        rc = d_ts(c, "ts", &ts);
+        rc = tgd_ts(c, "ts", &ts);
     if (rc >= 0) {
         /* The event a stack belongs to has the same timestamp by default. */
         if (!has_ets)
@@ -1147,7 +764,7 @@ static int d_stackwalk(dctx *c, uint8_t opcode)
 }
 
 /* KernelTraceControl ImageID (0) and DbgID_RSDS (36): classic records. */
-static int d_image_id(dctx *c, uint8_t opcode)
+static int d_image_id(tgd_ctx *c, uint8_t opcode)
 {
     testgen_record r;
     testgen_buf pl = TESTGEN_BUF_INIT;
@@ -1164,30 +781,30 @@ static int d_image_id(dctx *c, uint8_t opcode)
     int rc = d_hdr_key(c, &r.header_type, d_is_classic, "full32, full64, instance32 or instance64");
     unsigned ps = d_hdr_psize(r.header_type);
     if (rc >= 0)
-        rc = d_u64(c, "base", UINT64_MAX, &base);
+        rc = tgd_u64(c, "base", UINT64_MAX, &base);
     if (rc >= 0)
-        rc = d_u32(c, "pid", &pid);
+        rc = tgd_u32(c, "pid", &pid);
     if (opcode == 0) {
         if (rc >= 0)
-            rc = d_u64(c, "size", UINT64_MAX, &size);
+            rc = tgd_u64(c, "size", UINT64_MAX, &size);
         if (rc >= 0)
-            rc = d_u32(c, "tds", &tds);
-        if (rc >= 0 && (rc = d_str(c, "name", &name)) == 0)
-            rc = d_fail(c, "'%s' needs name=<original file name>", c->dir);
+            rc = tgd_u32(c, "tds", &tds);
+        if (rc >= 0 && (rc = tgd_str(c, "name", &name)) == 0)
+            rc = tgd_fail(c, "'%s' needs name=<original file name>", c->dir);
     } else {
-        if (rc >= 0 && (rc = d_guid(c, "pdb-guid", &sig)) == 0)
-            rc = d_fail(c, "'%s' needs pdb-guid=<GUID>", c->dir);
+        if (rc >= 0 && (rc = tgd_guid(c, "pdb-guid", &sig)) == 0)
+            rc = tgd_fail(c, "'%s' needs pdb-guid=<GUID>", c->dir);
         if (rc >= 0)
-            rc = d_u32(c, "age", &age);
-        if (rc >= 0 && (rc = d_str(c, "pdb", &name)) == 0)
-            rc = d_fail(c, "'%s' needs pdb=<PDB file name>", c->dir);
+            rc = tgd_u32(c, "age", &age);
+        if (rc >= 0 && (rc = tgd_str(c, "pdb", &name)) == 0)
+            rc = tgd_fail(c, "'%s' needs pdb=<PDB file name>", c->dir);
     }
     if (rc >= 0)
         rc = d_common(c, &r, "hdr-pid", "hdr-tid");
     if (rc >= 0)
-        rc = d_u16(c, "version", &r.version);
+        rc = tgd_u16(c, "version", &r.version);
     if (rc >= 0)
-        rc = d_u8(c, "level", &r.level);
+        rc = tgd_u8(c, "level", &r.level);
     if (rc >= 0) {
         if (opcode == 0)
             testgen_payload_image_id(&pl, ps, base, size, pid, tds, name);
@@ -1220,7 +837,7 @@ static const d_clr_kind d_clr_kinds[] = {
     {"clr-stackwalk", 0, 82, 0, 0, 82, 11, 0x40000000, 2},
 };
 
-static int d_clr(dctx *c, const d_clr_kind *k)
+static int d_clr(tgd_ctx *c, const d_clr_kind *k)
 {
     testgen_record r;
     testgen_buf pl = TESTGEN_BUF_INIT;
@@ -1238,37 +855,37 @@ static int d_clr(dctx *c, const d_clr_kind *k)
     if (rc >= 0)
         rc = d_common(c, &r, "pid", "tid");
     if (rc >= 0)
-        rc = d_guid(c, "provider", &r.guid);
+        rc = tgd_guid(c, "provider", &r.guid);
     if (rc >= 0)
         rc = d_event_fields(c, &r);
     if (rc >= 0 && k->what != 2 && r.version > 2)
-        rc = d_fail(c, "CLR payload versions 0 to 2 are supported");
+        rc = tgd_fail(c, "CLR payload versions 0 to 2 are supported");
     if (rc >= 0 && k->what == 0) {
         testgen_clr_method m;
         memset(&m, 0, sizeof m);
         m.clr_instance_id = 8;
         if (rc >= 0)
-            rc = d_u64(c, "method-id", UINT64_MAX, &m.method_id);
+            rc = tgd_u64(c, "method-id", UINT64_MAX, &m.method_id);
         if (rc >= 0)
-            rc = d_u64(c, "module-id", UINT64_MAX, &m.module_id);
+            rc = tgd_u64(c, "module-id", UINT64_MAX, &m.module_id);
         if (rc >= 0)
-            rc = d_u64(c, "start", UINT64_MAX, &m.start);
+            rc = tgd_u64(c, "start", UINT64_MAX, &m.start);
         if (rc >= 0)
-            rc = d_u32(c, "size", &m.size);
+            rc = tgd_u32(c, "size", &m.size);
         if (rc >= 0)
-            rc = d_u32(c, "token", &m.token);
+            rc = tgd_u32(c, "token", &m.token);
         if (rc >= 0)
-            rc = d_u32(c, "method-flags", &m.flags);
+            rc = tgd_u32(c, "method-flags", &m.flags);
         if (rc >= 0)
-            rc = d_str(c, "namespace", &m.ns);
-        if (rc >= 0 && (rc = d_str(c, "name", &m.name)) == 0)
-            rc = d_fail(c, "'%s' needs name=<method name>", c->dir);
+            rc = tgd_str(c, "namespace", &m.ns);
+        if (rc >= 0 && (rc = tgd_str(c, "name", &m.name)) == 0)
+            rc = tgd_fail(c, "'%s' needs name=<method name>", c->dir);
         if (rc >= 0)
-            rc = d_str(c, "signature", &m.signature);
+            rc = tgd_str(c, "signature", &m.signature);
         if (rc >= 0)
-            rc = d_u16(c, "clr-instance", &m.clr_instance_id);
+            rc = tgd_u16(c, "clr-instance", &m.clr_instance_id);
         if (rc >= 0)
-            rc = d_u64(c, "rejit", UINT64_MAX, &m.rejit_id);
+            rc = tgd_u64(c, "rejit", UINT64_MAX, &m.rejit_id);
         if (rc >= 0)
             testgen_payload_clr_method_verbose(&pl, r.version, &m);
     } else if (rc >= 0 && k->what == 1) {
@@ -1276,29 +893,29 @@ static int d_clr(dctx *c, const d_clr_kind *k)
         memset(&m, 0, sizeof m);
         m.clr_instance_id = 8;
         if (rc >= 0)
-            rc = d_u64(c, "module-id", UINT64_MAX, &m.module_id);
+            rc = tgd_u64(c, "module-id", UINT64_MAX, &m.module_id);
         if (rc >= 0)
-            rc = d_u64(c, "assembly-id", UINT64_MAX, &m.assembly_id);
+            rc = tgd_u64(c, "assembly-id", UINT64_MAX, &m.assembly_id);
         if (rc >= 0)
-            rc = d_u32(c, "module-flags", &m.flags);
-        if (rc >= 0 && (rc = d_str(c, "il-path", &m.il_path)) == 0)
-            rc = d_fail(c, "'%s' needs il-path=<path>", c->dir);
+            rc = tgd_u32(c, "module-flags", &m.flags);
+        if (rc >= 0 && (rc = tgd_str(c, "il-path", &m.il_path)) == 0)
+            rc = tgd_fail(c, "'%s' needs il-path=<path>", c->dir);
         if (rc >= 0)
-            rc = d_str(c, "native-path", &m.native_path);
+            rc = tgd_str(c, "native-path", &m.native_path);
         if (rc >= 0)
-            rc = d_u16(c, "clr-instance", &m.clr_instance_id);
+            rc = tgd_u16(c, "clr-instance", &m.clr_instance_id);
         if (rc >= 0)
-            rc = d_guid(c, "pdb-guid", &m.managed_pdb_sig);
+            rc = tgd_guid(c, "pdb-guid", &m.managed_pdb_sig);
         if (rc >= 0)
-            rc = d_u32(c, "pdb-age", &m.managed_pdb_age);
+            rc = tgd_u32(c, "pdb-age", &m.managed_pdb_age);
         if (rc >= 0)
-            rc = d_str(c, "pdb", &m.managed_pdb_path);
+            rc = tgd_str(c, "pdb", &m.managed_pdb_path);
         if (rc >= 0)
-            rc = d_guid(c, "native-pdb-guid", &m.native_pdb_sig);
+            rc = tgd_guid(c, "native-pdb-guid", &m.native_pdb_sig);
         if (rc >= 0)
-            rc = d_u32(c, "native-pdb-age", &m.native_pdb_age);
+            rc = tgd_u32(c, "native-pdb-age", &m.native_pdb_age);
         if (rc >= 0)
-            rc = d_str(c, "native-pdb", &m.native_pdb_path);
+            rc = tgd_str(c, "native-pdb", &m.native_pdb_path);
         if (rc >= 0)
             testgen_payload_clr_module(&pl, r.version, &m);
     } else if (rc >= 0) {
@@ -1307,9 +924,9 @@ static int d_clr(dctx *c, const d_clr_kind *k)
         uint16_t inst = 8;
         unsigned ps = d_hdr_psize(r.header_type);
         if (rc >= 0)
-            rc = d_u16(c, "clr-instance", &inst);
-        if (rc >= 0 && (rc = d_list(c, "frames", frames, D_MAX_FRAMES, &nf)) == 0)
-            rc = d_fail(c, "'%s' needs frames=<addr,addr,...>", c->dir);
+            rc = tgd_u16(c, "clr-instance", &inst);
+        if (rc >= 0 && (rc = tgd_list(c, "frames", frames, D_MAX_FRAMES, &nf)) == 0)
+            rc = tgd_fail(c, "'%s' needs frames=<addr,addr,...>", c->dir);
         if (rc >= 0) {
             testgen_put_u16(&pl, inst);
             testgen_put_u16(&pl, 0);
@@ -1326,38 +943,38 @@ static int d_clr(dctx *c, const d_clr_kind *k)
 
 /* ---- trace and buffer directives ------------------------------------------------------ */
 
-static int d_version_pair(dctx *c, const char *key, uint8_t *major, uint8_t *minor)
+static int d_version_pair(tgd_ctx *c, const char *key, uint8_t *major, uint8_t *minor)
 {
     const char *v;
-    int rc = d_value(c, key, &v);
+    int rc = tgd_value(c, key, &v);
     if (rc <= 0)
         return rc;
     unsigned a, b;
     char extra;
     if (sscanf(v, "%u.%u%c", &a, &b, &extra) != 2 || a > 255 || b > 255)
-        return d_fail(c, "'%s' needs MAJOR.MINOR, not '%s'", key, v);
+        return tgd_fail(c, "'%s' needs MAJOR.MINOR, not '%s'", key, v);
     *major = (uint8_t)a;
     *minor = (uint8_t)b;
     return 1;
 }
 
-static int d_trace(dctx *c)
+static int d_trace(tgd_ctx *c)
 {
     testgen_options o;
     testgen_options_init(&o);
     uint64_t u = 0;
     const char *v;
     int rc;
-    TRY(rc = d_u64(c, "pointer", 8, &u));
+    TRY(rc = tgd_u64(c, "pointer", 8, &u));
     if (rc)
         o.pointer_size = (unsigned)u;
-    TRY(rc = d_u64(c, "header", 64, &u));
+    TRY(rc = tgd_u64(c, "header", 64, &u));
     if (rc)
         o.logfile_header_bits = (unsigned)u;
-    TRY(d_u32(c, "cpus", &o.num_cpus));
-    TRY(d_u32(c, "buffer-size", &o.buffer_size));
-    TRY(d_u32(c, "header-buffer-size", &o.header_buffer_size));
-    TRY(rc = d_value(c, "clock", &v));
+    TRY(tgd_u32(c, "cpus", &o.num_cpus));
+    TRY(tgd_u32(c, "buffer-size", &o.buffer_size));
+    TRY(tgd_u32(c, "header-buffer-size", &o.header_buffer_size));
+    TRY(rc = tgd_value(c, "clock", &v));
     if (rc) {
         if (strcmp(v, "qpc") == 0)
             o.clock_type = TESTGEN_CLOCK_QPC;
@@ -1367,129 +984,129 @@ static int d_trace(dctx *c)
             o.clock_type = TESTGEN_CLOCK_CPU_CYCLES;
         else if (strcmp(v, "raw") == 0)
             o.clock_type = TESTGEN_CLOCK_RAW;
-        else if (d_parse_u64(v, &u) == 0 && u <= 3)
+        else if (tgd_parse_u64(v, &u) == 0 && u <= 3)
             o.clock_type = (uint32_t)u;
         else
-            return d_fail(c, "clock must be qpc, system, cycles, raw or 0..3, not '%s'", v);
+            return tgd_fail(c, "clock must be qpc, system, cycles, raw or 0..3, not '%s'", v);
     }
-    TRY(d_i64(c, "freq", 0, INT64_MAX, &o.perf_freq));
-    TRY(d_u32(c, "mhz", &o.cpu_mhz));
-    TRY(d_time(c, "start", &o.start_time));
-    TRY(d_time(c, "boot", &o.boot_time));
-    TRY(d_time(c, "end", &o.end_time));
+    TRY(tgd_i64(c, "freq", 0, INT64_MAX, &o.perf_freq));
+    TRY(tgd_u32(c, "mhz", &o.cpu_mhz));
+    TRY(tgd_time(c, "start", &o.start_time));
+    TRY(tgd_time(c, "boot", &o.boot_time));
+    TRY(tgd_time(c, "end", &o.end_time));
     TRY(d_version_pair(c, "os", &o.os_major, &o.os_minor));
     TRY(d_version_pair(c, "layout", &o.layout_major, &o.layout_minor));
-    TRY(d_u32(c, "build", &o.os_build));
-    TRY(d_str(c, "session", &o.session_name));
-    TRY(d_str(c, "logfile", &o.logfile_name));
-    TRY(d_u32(c, "events-lost", &o.events_lost));
-    TRY(d_u32(c, "buffers-lost", &o.buffers_lost));
-    TRY(d_u32(c, "mode", &o.log_file_mode));
-    TRY(d_u32(c, "timer-resolution", &o.timer_resolution));
-    TRY(d_u32(c, "max-file-size", &o.max_file_size));
-    TRY(d_u32(c, "start-buffers", &o.start_buffers));
+    TRY(tgd_u32(c, "build", &o.os_build));
+    TRY(tgd_str(c, "session", &o.session_name));
+    TRY(tgd_str(c, "logfile", &o.logfile_name));
+    TRY(tgd_u32(c, "events-lost", &o.events_lost));
+    TRY(tgd_u32(c, "buffers-lost", &o.buffers_lost));
+    TRY(tgd_u32(c, "mode", &o.log_file_mode));
+    TRY(tgd_u32(c, "timer-resolution", &o.timer_resolution));
+    TRY(tgd_u32(c, "max-file-size", &o.max_file_size));
+    TRY(tgd_u32(c, "start-buffers", &o.start_buffers));
     int64_t bias = 0;
-    TRY(rc = d_i64(c, "tz-bias", -1440, 1440, &bias));
+    TRY(rc = tgd_i64(c, "tz-bias", -1440, 1440, &bias));
     if (rc)
         o.tz_bias = (int32_t)bias;
-    TRY(d_str(c, "tz-name", &o.tz_standard_name));
-    TRY(d_str(c, "tz-daylight-name", &o.tz_daylight_name));
-    TRY(d_ts(c, "header-ts", &o.header_timestamp));
-    TRY(d_u32(c, "header-pid", &o.header_pid));
-    TRY(d_u32(c, "header-tid", &o.header_tid));
-    TRY(d_u16(c, "logger-id", &o.logger_id));
-    TRY(d_flag(c, "proc-index", &o.proc_index));
-    TRY(d_flag(c, "compress", &o.compress));
-    TRY(d_flag(c, "compress-header", &o.compress_header));
-    TRY(d_flag(c, "compressed-align8", &o.compressed_align8));
-    TRY(d_u32(c, "compression-format", &o.compression_format));
-    TRY(d_check_used(c));
+    TRY(tgd_str(c, "tz-name", &o.tz_standard_name));
+    TRY(tgd_str(c, "tz-daylight-name", &o.tz_daylight_name));
+    TRY(tgd_ts(c, "header-ts", &o.header_timestamp));
+    TRY(tgd_u32(c, "header-pid", &o.header_pid));
+    TRY(tgd_u32(c, "header-tid", &o.header_tid));
+    TRY(tgd_u16(c, "logger-id", &o.logger_id));
+    TRY(tgd_flag(c, "proc-index", &o.proc_index));
+    TRY(tgd_flag(c, "compress", &o.compress));
+    TRY(tgd_flag(c, "compress-header", &o.compress_header));
+    TRY(tgd_flag(c, "compressed-align8", &o.compressed_align8));
+    TRY(tgd_u32(c, "compression-format", &o.compression_format));
+    TRY(tgd_check_used(c));
     char why[200];
     if (testgen_options_check(&o, why, sizeof why))
-        return d_fail(c, "%s", why);
+        return tgd_fail(c, "%s", why);
     c->t = testgen_new(&o);
     if (!c->t)
-        return d_fail(c, "out of memory");
+        return tgd_fail(c, "out of memory");
     c->started = 1;
     return 0;
 }
 
-static int d_start_default(dctx *c)
+static int d_start_default(tgd_ctx *c)
 {
     testgen_options o;
     testgen_options_init(&o);
     c->t = testgen_new(&o);
     if (!c->t)
-        return d_fail(c, "out of memory");
+        return tgd_fail(c, "out of memory");
     c->started = 1;
     return 0;
 }
 
-static int d_cpu_value(dctx *c, uint32_t *cpu)
+static int d_cpu_value(tgd_ctx *c, uint32_t *cpu)
 {
     const testgen_options *o = testgen_get_options(c->t);
     if (*cpu >= o->num_cpus)
-        return d_fail(c, "CPU %u out of range (trace has %u CPUs)", (unsigned)*cpu,
-                      (unsigned)o->num_cpus);
+        return tgd_fail(c, "CPU %u out of range (trace has %u CPUs)", (unsigned)*cpu,
+                        (unsigned)o->num_cpus);
     return 0;
 }
 
-static int d_buffer(dctx *c)
+static int d_buffer(tgd_ctx *c)
 {
     uint32_t cpu = testgen_get_cpu(c->t);
     int comp = testgen_get_options(c->t)->compress, nocomp = 0;
-    TRY(d_u32(c, "cpu", &cpu));
-    TRY(d_flag(c, "compress", &comp));
-    TRY(d_flag(c, "nocompress", &nocomp));
-    TRY(d_check_used(c));
+    TRY(tgd_u32(c, "cpu", &cpu));
+    TRY(tgd_flag(c, "compress", &comp));
+    TRY(tgd_flag(c, "nocompress", &nocomp));
+    TRY(tgd_check_used(c));
     TRY(d_cpu_value(c, &cpu));
     if (testgen_begin_buffer(c->t, cpu, comp && !nocomp))
-        return d_fail(c, "%s", testgen_error(c->t));
+        return tgd_fail(c, "%s", testgen_error(c->t));
     return 0;
 }
 
-static int d_cpu(dctx *c)
+static int d_cpu(tgd_ctx *c)
 {
     uint64_t u;
-    if (c->n != 1 || c->tok[0].has_val || d_parse_u64(c->tok[0].key, &u) || u > 0xFFFFFFFFu)
-        return d_fail(c, "'cpu' takes one number: cpu 1");
+    if (c->n != 1 || c->tok[0].has_val || tgd_parse_u64(c->tok[0].key, &u) || u > 0xFFFFFFFFu)
+        return tgd_fail(c, "'cpu' takes one number: cpu 1");
     uint32_t cpu = (uint32_t)u;
     TRY(d_cpu_value(c, &cpu));
-    return testgen_set_cpu(c->t, cpu) ? d_fail(c, "%s", testgen_error(c->t)) : 0;
+    return testgen_set_cpu(c->t, cpu) ? tgd_fail(c, "%s", testgen_error(c->t)) : 0;
 }
 
-static int d_flush(dctx *c)
+static int d_flush(tgd_ctx *c)
 {
     uint32_t cpu = testgen_get_cpu(c->t);
-    TRY(d_u32(c, "cpu", &cpu));
-    TRY(d_check_used(c));
+    TRY(tgd_u32(c, "cpu", &cpu));
+    TRY(tgd_check_used(c));
     TRY(d_cpu_value(c, &cpu));
-    return testgen_flush(c->t, cpu) ? d_fail(c, "%s", testgen_error(c->t)) : 0;
+    return testgen_flush(c->t, cpu) ? tgd_fail(c, "%s", testgen_error(c->t)) : 0;
 }
 
-static int d_logfile_header(dctx *c)
+static int d_logfile_header(tgd_ctx *c)
 {
     int64_t ts = testgen_get_options(c->t)->header_timestamp;
-    TRY(d_ts(c, "ts", &ts));
-    TRY(d_check_used(c));
-    return testgen_logfile_header(c->t, ts) ? d_fail(c, "%s", testgen_error(c->t)) : 0;
+    TRY(tgd_ts(c, "ts", &ts));
+    TRY(tgd_check_used(c));
+    return testgen_logfile_header(c->t, ts) ? tgd_fail(c, "%s", testgen_error(c->t)) : 0;
 }
 
-static int d_raw(dctx *c)
+static int d_raw(tgd_ctx *c)
 {
     testgen_buf pl = TESTGEN_BUF_INIT;
     int rc = d_payload(c, &pl, 8);
     if (rc == 0)
-        rc = d_check_used(c);
+        rc = tgd_check_used(c);
     if (rc == 0 && testgen_append_raw(c->t, pl.data, pl.len))
-        rc = d_fail(c, "%s", testgen_error(c->t));
+        rc = tgd_fail(c, "%s", testgen_error(c->t));
     testgen_buf_free(&pl);
     return rc;
 }
 
 /* ---- dispatch -------------------------------------------------------------------------- */
 
-static int d_record_directive(dctx *c)
+static int d_record_directive(tgd_ctx *c)
 {
     const char *d = c->dir;
     int h = d_hdr_lookup(d);
@@ -1547,17 +1164,17 @@ static int d_record_directive(dctx *c)
             return d_clr(c, &d_clr_kinds[i]);
     if (strcmp(d, "raw") == 0)
         return d_raw(c);
-    return d_fail(c, "unknown directive '%s'", d);
+    return tgd_fail(c, "unknown directive '%s'", d);
 }
 
-static int d_line(dctx *c, char *line)
+static int d_line(tgd_ctx *c, char *line)
 {
-    TRY(d_tokenize(c, line));
+    TRY(tgd_tokenize(c, line));
     if (!c->dir)
         return 0;
     if (strcmp(c->dir, "trace") == 0) {
         if (c->started)
-            return d_fail(c, "'trace' must be the first directive and appear once");
+            return tgd_fail(c, "'trace' must be the first directive and appear once");
         return d_trace(c);
     }
     if (!c->started)
@@ -1572,7 +1189,7 @@ static int d_line(dctx *c, char *line)
         return d_logfile_header(c);
     /* cpu=N on a record line applies to that record only. */
     uint32_t saved = testgen_get_cpu(c->t), cpu = saved;
-    int rc = d_u32(c, "cpu", &cpu);
+    int rc = tgd_u32(c, "cpu", &cpu);
     TRY(rc);
     if (rc == 1) {
         TRY(d_cpu_value(c, &cpu));
@@ -1585,7 +1202,7 @@ static int d_line(dctx *c, char *line)
 
 testgen_trace *testgen_desc_build(const char *text, size_t len, char *err, size_t err_cap)
 {
-    dctx c;
+    tgd_ctx c;
     memset(&c, 0, sizeof c);
     c.err = err;
     c.err_cap = err_cap;
@@ -1606,7 +1223,7 @@ testgen_trace *testgen_desc_build(const char *text, size_t len, char *err, size_
         if (n + 1 > line_cap) {
             char *p = realloc(line, n + 1);
             if (!p) {
-                rc = d_fail(&c, "out of memory");
+                rc = tgd_fail(&c, "out of memory");
                 break;
             }
             line = p;
@@ -1615,7 +1232,7 @@ testgen_trace *testgen_desc_build(const char *text, size_t len, char *err, size_
         memcpy(line, text + pos, n);
         line[n] = '\0';
         if (memchr(line, '\0', n))
-            rc = d_fail(&c, "NUL byte in description");
+            rc = tgd_fail(&c, "NUL byte in description");
         else
             rc = d_line(&c, line);
         pos = end + 1;

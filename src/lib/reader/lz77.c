@@ -186,8 +186,7 @@ static inline void copy16(uint8_t *d, const uint8_t *s)
 
 /* The fast loop (see the top of the file). Returns with `st` at a symbol
  * boundary when fewer than FAST_MARGIN bytes of input or FAST_OUT_MARGIN of
- * output are left, or
- * before a symbol it leaves to the careful loop. */
+ * output are left, or before a symbol it leaves to the careful loop. */
 static void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
                       lz77_state *st)
 {

@@ -29,13 +29,24 @@ static inline void clear_bytes(void *p, size_t n)
     memset(b, 0, n);
 }
 
+/* A GUID as stored (data1..data3 little-endian, then data4's bytes). On a
+ * little-endian host that is its layout in memory, so it is copied whole:
+ * one 16-byte store, which the 8- and 16-byte loads of the consumers that
+ * hash it (stats' type key) can take straight from the store buffer. Field
+ * by field, the four narrow stores stalled each of those loads (issue #8). */
+_Static_assert(sizeof(etwcap_guid) == 16, "etwcap_guid has no padding");
+
 static etwcap_guid read_guid(const uint8_t *p)
 {
     etwcap_guid g;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&g, p, sizeof g);
+#else
     g.data1 = etwcap_rd32(p);
     g.data2 = etwcap_rd16(p + 4);
     g.data3 = etwcap_rd16(p + 6);
     memcpy(g.data4, p + 8, 8);
+#endif
     return g;
 }
 

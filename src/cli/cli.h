@@ -56,7 +56,8 @@ int cli_close_trace(etwcap_reader *r);
 typedef etwcap_status (*cli_writer_fn)(const void *obj, FILE *f, int flag);
 
 /* Write to `path` through a temporary file renamed into place, so a failed
- * write leaves no partial file; NULL writes to stdout. Returns a CLI status. */
+ * write leaves no partial file (a device, FIFO or link is written through:
+ * common/outfile.h); NULL writes to stdout. Returns a CLI status. */
 int cli_write_atomic(const char *path, cli_writer_fn write, const void *obj, int flag);
 
 struct etwcap_state;

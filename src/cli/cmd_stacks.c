@@ -160,6 +160,24 @@ static double pct(uint64_t a, uint64_t b)
     return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
+/* The flame graph in the format asked for (cli_write_atomic's writer). */
+typedef struct flame_out {
+    const etwcap_flame *flame;
+    const char *format; /* "folded", "speedscope" or "svg" */
+    const char *trace;  /* the trace's name, shown in speedscope and SVG */
+} flame_out;
+
+static etwcap_status write_flame(const void *obj, FILE *f, int flag)
+{
+    const flame_out *fo = obj;
+    (void)flag;
+    if (!strcmp(fo->format, "folded"))
+        return etwcap_flame_write_folded(fo->flame, f);
+    if (!strcmp(fo->format, "speedscope"))
+        return etwcap_flame_write_speedscope(fo->flame, f, fo->trace);
+    return etwcap_flame_write_svg(fo->flame, f, fo->trace);
+}
+
 int cmd_stacks(int argc, char **argv)
 {
     stacks_run run;
@@ -171,6 +189,9 @@ int cmd_stacks(int argc, char **argv)
     int backend = ETWCAP_SYMBOLIZER_BUILTIN;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!a)
+            break; /* never (only argv[argc] is null): said for clang's analyzer,
+                    * which reads the null checks of v below as "argv[i] may be" */
         unsigned long long n;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
@@ -264,22 +285,9 @@ int cmd_stacks(int argc, char **argv)
         fprintf(stderr, "etwcap: %s\n", etwcap_status_str(run.err));
         rc = CLI_INPUT;
     } else {
-        FILE *out = out_path ? etwcap_fopen(out_path, "wb") : stdout;
-        etwcap_status ws = ETWCAP_ERR_IO;
-        if (out) {
-            if (!strcmp(format, "folded"))
-                ws = etwcap_flame_write_folded(run.flame, out);
-            else if (!strcmp(format, "speedscope"))
-                ws = etwcap_flame_write_speedscope(run.flame, out, path);
-            else
-                ws = etwcap_flame_write_svg(run.flame, out, path);
-            if (out != stdout && fclose(out) != 0)
-                ws = ETWCAP_ERR_IO;
-        }
-        if (ws != ETWCAP_OK) {
-            fprintf(stderr, "etwcap: cannot write %s\n", out_path ? out_path : "output");
+        const flame_out fo = {run.flame, format, path};
+        if (cli_write_atomic(out_path, write_flame, &fo, 0) != CLI_OK)
             rc = CLI_INPUT;
-        }
         fprintf(stderr,
                 "etwcap stacks: %llu samples; %llu with a stack (%.2f%%), %llu reaching user mode "
                 "(%.2f%%); %llu user frames, %llu resolved to a module or method (%.2f%%)\n",

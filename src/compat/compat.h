@@ -28,6 +28,12 @@ void etwcap_file_close(etwcap_file *f);
 /* Rename, replacing `to` if it exists. 0 on success. */
 int etwcap_rename(const char *from, const char *to);
 
+/* 1 when an output can be put at `path` by renaming a finished file over
+ * it: nothing is there yet, or a regular file (not a link to one). 0 for
+ * anything else (a device such as /dev/null or NUL, a FIFO, a symbolic link,
+ * a folder), which a rename would replace rather than write to. */
+int etwcap_path_replaceable(const char *path_utf8);
+
 /* fopen with a UTF-8 file name. */
 FILE *etwcap_fopen(const char *path_utf8, const char *mode);
 

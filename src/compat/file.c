@@ -100,6 +100,27 @@ int etwcap_rename(const char *from, const char *to)
     return rc;
 }
 
+int etwcap_path_replaceable(const char *path)
+{
+    wchar_t *w = utf8_to_wide(path);
+    if (!w)
+        return 1; /* creating the temporary file reports the name */
+    /* Opened without access rights, which devices (NUL, CON) and pipes allow
+     * too; a link is opened itself, not its target. */
+    HANDLE h =
+        CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return 1; /* nothing there yet (or out of reach: the write says so) */
+    int ok = 0;
+    BY_HANDLE_FILE_INFORMATION fi;
+    if (GetFileType(h) == FILE_TYPE_DISK && GetFileInformationByHandle(h, &fi))
+        ok = !(fi.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT));
+    CloseHandle(h);
+    return ok;
+}
+
 FILE *etwcap_fopen(const char *path, const char *mode)
 {
     wchar_t *wp = utf8_to_wide(path);
@@ -185,6 +206,14 @@ void etwcap_file_close(etwcap_file *f)
 int etwcap_rename(const char *from, const char *to)
 {
     return rename(from, to) == 0 ? 0 : -1;
+}
+
+int etwcap_path_replaceable(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 1; /* nothing there yet (or out of reach: the write says so) */
+    return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
 FILE *etwcap_fopen(const char *path, const char *mode)

@@ -47,6 +47,15 @@ try:
           errors[0].message if errors else '')
 except ImportError:
     print('skip schema validation: python jsonschema is not installed')
+# -o through a symbolic link writes its target and keeps the link (a rename
+# over it would replace the link, as it replaced /dev/null when run as root).
+real, link = os.path.join(tmp, 'real.json'), os.path.join(tmp, 'link.json')
+open(real, 'w').close()
+os.symlink(real, link)
+pl = run('evidence', trace, '--process', 'Test.x86', '-o', link)
+check('-o a symbolic link: the link stays, its target is the document',
+      pl.returncode == 0 and os.path.islink(link) and open(real, 'rb').read() == raw1,
+      f'rc {pl.returncode}, link {os.path.islink(link)}')
 pids = [p['pid'] for p in doc['target']['processes']]
 check('target is Test.x86 (3644)', pids == [3644], str(pids))
 

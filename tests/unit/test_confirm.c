@@ -9,18 +9,6 @@
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
-#ifdef _WIN32
-#include <direct.h> /* _mkdir, _rmdir: MSVC has no <unistd.h> or <dirent.h> */
-#include <windows.h>
-#define make_dir(p) _mkdir(p)
-#define remove_dir(p) _rmdir(p)
-#else
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#define make_dir(p) mkdir((p), 0755)
-#define remove_dir(p) rmdir(p)
-#endif
 
 #include "confirm/confirm.h"
 
@@ -488,30 +476,6 @@ static char *render(const etwcap_verdicts *vs)
     return buf;
 }
 
-/* Temporary files (PATH.tmpNNNNN) the writer left next to `path`. */
-static int leftovers(const char *path)
-{
-    char prefix[300];
-    snprintf(prefix, sizeof prefix, "%s.tmp", path);
-    int n = 0;
-#ifdef _WIN32
-    WIN32_FIND_DATAA fd;
-    HANDLE h = FindFirstFileA("*", &fd);
-    assert_true(h != INVALID_HANDLE_VALUE);
-    do
-        n += !strncmp(fd.cFileName, prefix, strlen(prefix));
-    while (FindNextFileA(h, &fd));
-    FindClose(h);
-#else
-    DIR *d = opendir(".");
-    assert_non_null(d);
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += !strncmp(e->d_name, prefix, strlen(prefix));
-    closedir(d);
-#endif
-    return n;
-}
-
 /* Detectability (detect.c): the sampling bound T * ln(20) / u per target
  * process from the completeness records; first-call limits. */
 static void test_detectability(void **state)
@@ -639,22 +603,22 @@ static void test_output(void **state)
     assert_int_equal(n, strlen(a));
     assert_memory_equal(got, a, n);
     free(got);
-    assert_int_equal(leftovers(path), 0);
+    assert_int_equal(test_tmp_leftovers(path), 0);
     remove(path);
 
     /* Errors leave nothing behind: a missing folder... */
     assert_int_not_equal(etwcap_verdicts_write_file(vs, "no-such-dir/v.json", why, sizeof why),
                          ETWCAP_OK);
     assert_null(test_read_file("no-such-dir/v.json", NULL));
-    /* ...and a target that cannot be replaced (a folder): the temporary file
-     * was written, and is removed again. */
+    /* ...and a folder at the target, which is neither replaced nor written:
+     * no temporary file is made for it. */
     const char *dir = "test_confirm_dir.json";
-    remove_dir(dir);
-    assert_int_equal(make_dir(dir), 0);
+    test_remove_dir(dir);
+    assert_int_equal(test_make_dir(dir), 0);
     assert_int_not_equal(etwcap_verdicts_write_file(vs, dir, why, sizeof why), ETWCAP_OK);
     assert_non_null(strstr(why, dir));
-    assert_int_equal(leftovers(dir), 0);
-    assert_int_equal(remove_dir(dir), 0);
+    assert_int_equal(test_tmp_leftovers(dir), 0);
+    assert_int_equal(test_remove_dir(dir), 0);
 
     free(a);
     free(b);

@@ -4,6 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <direct.h> /* _mkdir, _rmdir: MSVC has no <unistd.h> or <dirent.h> */
+#include <windows.h>
+#else
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #include "compat/compat.h"
 #include "testgen.h"
@@ -165,4 +173,45 @@ etwcap_state *test_state_from(etwcap_reader *r)
         assert_int_equal(etwcap_state_update(st, &ev), ETWCAP_OK);
     etwcap_reader_close(r);
     return st;
+}
+
+int test_tmp_leftovers(const char *path)
+{
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s.tmp", path);
+    int n = 0;
+#ifdef _WIN32
+    WIN32_FIND_DATAA fd;
+    HANDLE h = FindFirstFileA("*", &fd);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    do
+        n += !strncmp(fd.cFileName, prefix, strlen(prefix));
+    while (FindNextFileA(h, &fd));
+    FindClose(h);
+#else
+    DIR *d = opendir(".");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += !strncmp(e->d_name, prefix, strlen(prefix));
+    closedir(d);
+#endif
+    return n;
+}
+
+int test_make_dir(const char *path)
+{
+#ifdef _WIN32
+    return _mkdir(path);
+#else
+    return mkdir(path, 0755);
+#endif
+}
+
+int test_remove_dir(const char *path)
+{
+#ifdef _WIN32
+    return _rmdir(path);
+#else
+    return rmdir(path);
+#endif
 }

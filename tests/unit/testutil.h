@@ -22,6 +22,14 @@
  * next call. */
 const char *test_corpus_path(const char *rel);
 
+/* Temporary files (PATH.tmp...) an output writer left next to `path`, which
+ * must lie in the current folder. */
+int test_tmp_leftovers(const char *path);
+
+/* mkdir / rmdir on both platforms: 0 on success. */
+int test_make_dir(const char *path);
+int test_remove_dir(const char *path);
+
 /* Like test_corpus_path but prints a clear message and exits with
  * TEST_SKIP_CODE when the corpus is absent. */
 const char *test_corpus_require(const char *rel);

@@ -286,7 +286,8 @@ void etwcap_verdicts_free(etwcap_verdicts *v);
 etwcap_status etwcap_verdicts_write(const etwcap_verdicts *v, FILE *f);
 /* Write to `path` through a temporary file in the same folder, renamed into
  * place after a complete write; on any failure no file is left behind and
- * `why` says what went wrong. */
+ * `why` says what went wrong. A device, FIFO or link at `path` is written
+ * through instead (common/outfile.h). */
 etwcap_status etwcap_verdicts_write_file(const etwcap_verdicts *v, const char *path, char *why,
                                          size_t why_cap);
 

@@ -22,14 +22,14 @@
  *
  * Member order is fixed and arrays follow the claims and the evidence, so
  * the same inputs give the same bytes. A file is written through a
- * temporary file renamed into place: an error leaves no file behind.
+ * temporary file renamed into place (common/outfile.h): an error leaves no
+ * file behind.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "compat/compat.h"
+#include "common/outfile.h"
 #include "confirm/confirm.h"
 #include "output/json.h"
 
@@ -258,48 +258,14 @@ etwcap_status etwcap_verdicts_write(const etwcap_verdicts *vs, FILE *f)
 etwcap_status etwcap_verdicts_write_file(const etwcap_verdicts *vs, const char *path, char *why,
                                          size_t why_cap)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(why, why_cap, "out of memory");
-        return ETWCAP_ERR_NOMEM;
-    }
-    /* A name next to the target that does not exist yet; the seed mixes the
-     * clock with a stack address, so concurrent runs pick different names. */
-    unsigned seed = (unsigned)time(NULL) ^ (unsigned)clock() ^ (unsigned)(size_t)&n;
-    FILE *f = NULL;
-    for (int attempt = 0; attempt < 100 && !f; attempt++) {
-        seed = seed * 1103515245u + 12345u;
-        snprintf(tmp, n, "%s.tmp%05u", path, (seed >> 8) % 100000u);
-        FILE *probe = etwcap_fopen(tmp, "rb");
-        if (probe) {
-            fclose(probe);
-            continue;
-        }
-        f = etwcap_fopen(tmp, "wb");
-        if (!f)
-            break;
-    }
-    if (!f) {
-        snprintf(why, why_cap, "cannot create a temporary file next to %s", path);
-        free(tmp);
+    etwcap_outfile o;
+    if (etwcap_outfile_open(&o, path, why, why_cap) != 0)
         return ETWCAP_ERR_IO;
-    }
-    etwcap_status st = etwcap_verdicts_write(vs, f);
-    if (fflush(f) != 0 && st == ETWCAP_OK)
-        st = ETWCAP_ERR_IO;
-    if (fclose(f) != 0 && st == ETWCAP_OK)
-        st = ETWCAP_ERR_IO;
-    if (st == ETWCAP_OK && etwcap_rename(tmp, path) != 0) {
-        snprintf(why, why_cap, "cannot rename %s to %s", tmp, path);
-        remove(tmp);
-        free(tmp);
-        return ETWCAP_ERR_IO;
-    }
-    if (st != ETWCAP_OK) {
+    etwcap_status st = etwcap_verdicts_write(vs, o.f);
+    if (etwcap_outfile_close(&o, st == ETWCAP_OK, why, why_cap) != 0) {
+        if (st == ETWCAP_OK)
+            return ETWCAP_ERR_IO;
         snprintf(why, why_cap, "cannot write %s: %s", path, etwcap_status_str(st));
-        remove(tmp);
     }
-    free(tmp);
     return st;
 }

@@ -143,6 +143,9 @@ int cmd_capture(int argc, char **argv)
     const char *out = NULL, *evidence = NULL, *symbols = NULL, *watch = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!a)
+            break; /* never (only argv[argc] is null): said for clang's analyzer,
+                    * which reads the null checks of v below as "argv[i] may be" */
         unsigned long long n;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);

@@ -120,6 +120,9 @@ int cmd_events(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!a)
+            break; /* never (only argv[argc] is null): said for clang's analyzer,
+                    * which reads the null checks of v below as "argv[i] may be" */
         unsigned long long n;
         if (!strcmp(a, "--json")) {
             json = 1;

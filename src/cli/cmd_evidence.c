@@ -58,6 +58,9 @@ int cmd_evidence(int argc, char **argv)
     unsigned threads = 0; /* one per processor */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!a)
+            break; /* never (only argv[argc] is null): said for clang's analyzer,
+                    * which reads the null checks of v below as "argv[i] may be" */
         unsigned long long n;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);

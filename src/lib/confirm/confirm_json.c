@@ -136,7 +136,7 @@ static int key_equals(const char *t, size_t a, size_t b, const char *key)
     if (!memchr(t + a, '\\', b - a))
         return n == strlen(key) && !memcmp(t + a + 1, key, n);
     json_t *s = json_loadb(t + a, b - a, JSON_DECODE_ANY, NULL);
-    int eq = s && json_is_string(s) && !strcmp(json_string_value(s), key);
+    int eq = json_is_string(s) && !strcmp(json_string_value(s), key);
     json_decref(s);
     return eq;
 }
@@ -213,7 +213,7 @@ static void path_str(const cj_path *p, char *buf, size_t cap, size_t *n)
         *n = (size_t)w < cap - *n ? *n + (size_t)w : cap - 1;
 }
 
-etwcap_status cj_fail(const cj_doc *d, const cj_path *p, const char *fmt, ...)
+void cj_report(const cj_doc *d, const cj_path *p, const char *fmt, ...)
 {
     char path[200] = "", what[256];
     size_t n = 0;
@@ -225,7 +225,6 @@ etwcap_status cj_fail(const cj_doc *d, const cj_path *p, const char *fmt, ...)
     position(d, locate(d, p), &d->err->line, &d->err->column);
     snprintf(d->err->message, sizeof d->err->message, "%s: line %d, column %d: %s: %s", d->name,
              d->err->line, d->err->column, n ? path : "(document)", what);
-    return ETWCAP_ERR_FORMAT;
 }
 
 const char *cj_type_name(const json_t *v)

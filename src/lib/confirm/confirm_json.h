@@ -52,9 +52,12 @@ etwcap_status cj_read_file(const char *path, char **text, size_t *len, etwcap_co
 etwcap_status cj_parse(cj_doc *d, const char *text, size_t len, const char *name,
                        etwcap_confirm_error *err);
 
-/* Report a problem at path `p`: "NAME: line L, column C: PATH: message".
- * Returns ETWCAP_ERR_FORMAT. */
-etwcap_status cj_fail(const cj_doc *d, const cj_path *p, const char *fmt, ...) CJ_PRINTF(3, 4);
+/* Report a problem at path `p`: "NAME: line L, column C: PATH: message". */
+void cj_report(const cj_doc *d, const cj_path *p, const char *fmt, ...) CJ_PRINTF(3, 4);
+
+/* cj_report, then ETWCAP_ERR_FORMAT. A macro so that clang's analyzer, which
+ * does not follow variadic calls, sees the status and the paths it ends. */
+#define cj_fail(d, p, ...) (cj_report((d), (p), __VA_ARGS__), ETWCAP_ERR_FORMAT)
 
 /* Report an allocation failure. Returns ETWCAP_ERR_NOMEM. */
 etwcap_status cj_nomem(const cj_doc *d);

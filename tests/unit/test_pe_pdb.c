@@ -455,12 +455,15 @@ static void put_section(uint8_t *p, const char *name, uint32_t va, uint32_t size
 static const etwcap_guid synth_guid = {0xDEADBEEF, 0x1234, 0x5678, {1, 2, 3, 4, 5, 6, 7, 8}};
 
 /* Streams: 1 info, 3 DBI, 4 symbol records, 5 module, 6 section headers,
- * 7 OMAP from source, 8 original section headers, 9 nil. */
-static blob make_pdb(int with_omap)
+ * 7 OMAP from source, 8 original section headers, 9 `pad` zero bytes (or nil
+ * for NIL; a large one makes the stream directory span several blocks). */
+static blob make_pdb(int with_omap, size_t pad)
 {
     static uint8_t info[28], dbi[64 + 144 + 22], sym[256], mod[512], sh[80], osh[80], omap[24];
+    uint8_t *padding = calloc(pad == NIL ? 1 : pad, 1);
+    assert_non_null(padding);
     blob st[10] = {{NULL, 0}, {info, 28}, {NULL, 0},  {dbi, sizeof dbi}, {sym, 0},
-                   {mod, 0},  {sh, 80},   {omap, 24}, {osh, 80},         {NULL, NIL}};
+                   {mod, 0},  {sh, 80},   {omap, 24}, {osh, 80},         {padding, pad}};
     etwcap_wr32(info, 20000404);
     etwcap_wr32(info + 4, 0x11223344);
     etwcap_wr32(info + 8, 3);
@@ -510,7 +513,9 @@ static blob make_pdb(int with_omap)
     uint32_t om[6] = {0x1000, 0x1000, 0x2000, 0x3800, 0x2100, 0};
     for (int i = 0; i < 6; i++)
         etwcap_wr32(omap + 4 * i, om[i]);
-    return make_msf(st, 10);
+    blob b = make_msf(st, 10);
+    free(padding);
+    return b;
 }
 
 static void expect_sym(const etwcap_pdb *pdb, uint32_t rva, const char *name, const char *linkage,
@@ -536,7 +541,7 @@ static void test_synthetic_pdb(void **state)
 {
     (void)state;
     for (int omap = 0; omap < 2; omap++) {
-        blob b = make_pdb(omap);
+        blob b = make_pdb(omap, NIL);
         etwcap_pdb *pdb = NULL;
         etwcap_diag d;
         if (etwcap_pdb_open_memory(&pdb, b.p, b.n, "synth.pdb", &d) != ETWCAP_OK)
@@ -582,7 +587,7 @@ static void test_synthetic_pdb(void **state)
 static void test_hostile_pdb(void **state)
 {
     (void)state;
-    blob b = make_pdb(1);
+    blob b = make_pdb(1, NIL);
     blob c = {malloc(b.n), b.n};
     assert_non_null(c.p);
     etwcap_diag d;
@@ -652,6 +657,60 @@ static void test_hostile_pdb(void **state)
     free(b.p);
 }
 
+/* A stream directory of three blocks (the other PDBs here have one): every
+ * block map entry is read and checked, from memory and from a file. */
+static void test_pdb_multiblock_directory(void **state)
+{
+    (void)state;
+    blob b = make_pdb(1, (size_t)300 * BS);
+    uint32_t nblocks = (uint32_t)(b.n / BS), map = 3 * BS;
+    assert_int_equal((etwcap_rd32(b.p + 0x2C) + BS - 1) / BS, 3);
+    etwcap_pdb *pdb = NULL;
+    etwcap_diag d;
+    for (int from_file = 0; from_file < 2; from_file++) {
+        const char *path = "test_pe_pdb.multiblock.pdb";
+        etwcap_status st;
+        if (from_file) {
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(b.p, 1, b.n, f), b.n);
+            assert_int_equal(fclose(f), 0);
+            st = etwcap_pdb_open(&pdb, path, &d);
+            remove(path);
+        } else {
+            st = etwcap_pdb_open_memory(&pdb, b.p, b.n, "t", &d);
+        }
+        if (st != ETWCAP_OK)
+            fail_msg("%s at %llu", d.message, (unsigned long long)d.offset);
+        assert_int_equal(etwcap_pdb_procedure_count(pdb), 6);
+        assert_int_equal(etwcap_pdb_public_count(pdb), 5);
+        expect_sym(pdb, 0x3815, "g2", "_g2", 5, 0);
+        etwcap_pdb_close(pdb);
+        pdb = NULL;
+    }
+    /* Entries 1 and 2 of the block map are checked like entry 0, and the
+     * diagnostic names the entry's own offset. */
+    blob c = {malloc(b.n), b.n};
+    assert_non_null(c.p);
+    const struct {
+        uint32_t at, v;
+        const char *want;
+    } cases[] = {{map + 4, nblocks, "outside"},
+                 {map + 8, 0, "outside"},
+                 {map + 8, etwcap_rd32(b.p + map), "already in use"},
+                 {map + 4, 3, "already in use"}}; /* the block map's own block */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(c.p, b.p, b.n);
+        etwcap_wr32(c.p + cases[i].at, cases[i].v);
+        assert_int_not_equal(try_pdb(c.p, c.n, &d), ETWCAP_OK);
+        if (!strstr(d.message, cases[i].want))
+            fail_msg("case %u: '%s' lacks '%s'", (unsigned)i, d.message, cases[i].want);
+        assert_int_equal(d.offset, cases[i].at);
+    }
+    free(c.p);
+    free(b.p);
+}
+
 static void test_hostile_crash_pdb(void **state)
 {
     (void)state;
@@ -682,10 +741,15 @@ static void test_hostile_crash_pdb(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_synthetic_pe),      cmocka_unit_test(test_hostile_pe),
-        cmocka_unit_test(test_synthetic_pdb),     cmocka_unit_test(test_hostile_pdb),
-        cmocka_unit_test(test_crash_pe_identity), cmocka_unit_test(test_crash_pdb),
-        cmocka_unit_test(test_hostile_crash_exe), cmocka_unit_test(test_hostile_crash_pdb),
+        cmocka_unit_test(test_synthetic_pe),
+        cmocka_unit_test(test_hostile_pe),
+        cmocka_unit_test(test_synthetic_pdb),
+        cmocka_unit_test(test_hostile_pdb),
+        cmocka_unit_test(test_crash_pe_identity),
+        cmocka_unit_test(test_crash_pdb),
+        cmocka_unit_test(test_hostile_crash_exe),
+        cmocka_unit_test(test_hostile_crash_pdb),
+        cmocka_unit_test(test_pdb_multiblock_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

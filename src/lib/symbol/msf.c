@@ -60,28 +60,31 @@ static etwcap_status read_directory(msf_file *m, uint32_t map_block, uint32_t di
     etwcap_status st = use_block(m, used, map_block, "BlockMapAddr", 0x34, diag);
     if (st != ETWCAP_OK)
         return st;
+    if (nb == 0) /* not reached: msf_open rejects NumDirectoryBytes 0 */
+        return sym_fail(diag, ETWCAP_ERR_FORMAT, 0x2C, "empty stream directory");
     if ((uint64_t)nb * 4u > bs)
         return sym_fail(diag, ETWCAP_ERR_FORMAT, 0x2C,
                         "NumDirectoryBytes %u needs %u blocks; their list does not fit in one "
                         "%u-byte block",
                         (unsigned)dir_bytes, (unsigned)nb, (unsigned)bs);
-    uint8_t *map = malloc((size_t)nb * 4u + 1);
     uint8_t *dir = malloc((size_t)nb * bs + 1);
     uint32_t *list = malloc((size_t)nb * sizeof *list + 1);
-    if (!map || !dir || !list) {
-        free(map);
+    if (!dir || !list) {
         free(dir);
         free(list);
         return sym_fail(diag, ETWCAP_ERR_NOMEM, 0, "out of memory for the stream directory");
     }
-    st = read_block(m, map_block, 0, map, (size_t)nb * 4u, diag);
     for (uint32_t i = 0; st == ETWCAP_OK && i < nb; i++) {
-        list[i] = etwcap_rd32(map + (size_t)4 * i);
-        st = use_block(m, used, list[i], "the stream directory", map_at + (uint64_t)4 * i, diag);
+        uint8_t e[4]; /* a fixed-size read per entry: all 4 bytes or an error */
+        st = read_block(m, map_block, 4 * i, e, sizeof e, diag);
+        if (st == ETWCAP_OK) {
+            list[i] = etwcap_rd32(e);
+            st =
+                use_block(m, used, list[i], "the stream directory", map_at + (uint64_t)4 * i, diag);
+        }
         if (st == ETWCAP_OK)
             st = read_block(m, list[i], 0, dir + (size_t)i * bs, bs, diag);
     }
-    free(map);
     if (st != ETWCAP_OK) {
         free(dir);
         free(list);

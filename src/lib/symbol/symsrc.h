@@ -51,14 +51,12 @@ static inline int sym_src_read(const sym_src *s, uint64_t off, void *buf, size_t
 #define SYM_PRINTF(a, b)
 #endif
 
-/* Fill `diag` (may be NULL) and return `st`. */
-static inline etwcap_status sym_fail(etwcap_diag *diag, etwcap_status st, uint64_t offset,
-                                     const char *fmt, ...) SYM_PRINTF(4, 5);
-static inline etwcap_status sym_fail(etwcap_diag *diag, etwcap_status st, uint64_t offset,
-                                     const char *fmt, ...)
+/* Fill in `diag` (may be NULL), all but its status; returns `diag`. */
+static inline etwcap_diag *sym_diag_msg(etwcap_diag *diag, uint64_t offset, const char *fmt, ...)
+    SYM_PRINTF(3, 4);
+static inline etwcap_diag *sym_diag_msg(etwcap_diag *diag, uint64_t offset, const char *fmt, ...)
 {
     if (diag) {
-        diag->status = st;
         diag->buffer_index = -1;
         diag->offset = offset;
         va_list ap;
@@ -66,8 +64,22 @@ static inline etwcap_status sym_fail(etwcap_diag *diag, etwcap_status st, uint64
         vsnprintf(diag->message, sizeof diag->message, fmt, ap);
         va_end(ap);
     }
+    return diag;
+}
+
+static inline etwcap_status sym_diag_status(etwcap_diag *diag, etwcap_status st)
+{
+    if (diag)
+        diag->status = st;
     return st;
 }
+
+/* Fill `diag` (may be NULL) and return `st`. A macro, so that the status is
+ * returned by a plain function: clang's analyzer does not follow variadic
+ * calls and would take any failure for ETWCAP_OK. Each argument is
+ * evaluated once. */
+#define sym_fail(diag, st, offset, ...) \
+    sym_diag_status(sym_diag_msg((diag), (offset), __VA_ARGS__), (st))
 
 /* Open `path` as a file source. */
 static inline etwcap_status sym_src_open(sym_src *s, const char *path, etwcap_diag *diag)

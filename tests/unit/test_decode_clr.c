@@ -420,6 +420,37 @@ static void test_gc_and_runtime_fields(void **state)
     test_check_truncations(&ev, ev.payload_len, NULL, NULL);
 }
 
+/* GC DynamicEvent with another name than CommittedUsage: Data as hex, cut
+ * after 16 bytes with "..." (TraceEvent's byte-array text). */
+static void test_gc_dynamic_data(void **state)
+{
+    (void)state;
+    static etwcap_fields fl;
+    static const struct {
+        unsigned size;
+        const char *text;
+    } cases[] = {{0, ""},
+                 {3, "000102"},
+                 {16, "000102030405060708090A0B0C0D0E0F"},
+                 {17, "000102030405060708090A0B0C0D0E0F..."},
+                 {42, "000102030405060708090A0B0C0D0E0F..."}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf p;
+        memset(&p, 0, sizeof p);
+        put_wstr(&p, "SizeAdaptationTuning");
+        put(&p, cases[i].size, 4);
+        for (unsigned k = 0; k < cases[i].size; k++)
+            put(&p, k, 1);
+        put(&p, 11, 2);
+        etwcap_event ev = mev(&etwcap_guid_clr_runtime, 39, 0, 8, &p);
+        assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
+        assert_string_equal(test_fstr(&fl, "Name"), "SizeAdaptationTuning");
+        assert_int_equal(test_fnum(&fl, "DataSize"), cases[i].size);
+        assert_string_equal(test_fstr(&fl, "Data"), cases[i].text);
+        assert_int_equal(test_fnum(&fl, "ClrInstanceID"), 11);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_r2r),
         cmocka_unit_test(test_wrong_event),
         cmocka_unit_test(test_gc_and_runtime_fields),
+        cmocka_unit_test(test_gc_dynamic_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,6 +209,34 @@ static void test_process_flags_text(void **state)
     }
 }
 
+/* ImageFileName is ANSI bytes: a byte that is not valid UTF-8 becomes
+ * U+FFFD, the rest is kept. */
+static void test_process_image_name_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        const char *text;
+    } cases[] = {{"sm\xFFss.exe", "sm\xEF\xBF\xBDss.exe"},
+                 {"\xC3\xA9t\xE9.exe", "\xC3\xA9t\xEF\xBF\xBD.exe"},
+                 {"a\xE2\x82", "a\xEF\xBF\xBD\xEF\xBF\xBD"}};
+    static etwcap_fields fl;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf p;
+        memset(&p, 0, sizeof p);
+        put(&p, 0x21C, 8);
+        put(&p, 0x21C, 4);
+        put(&p, 0x1CC, 4);
+        put(&p, 0, 4);
+        put(&p, 0, 4);
+        put(&p, 0, 4); /* no SID */
+        put_str(&p, cases[i].name);
+        etwcap_event ev = kev(&g_process, 3, 1, 1, 8, &p);
+        assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
+        assert_string_equal(test_fstr(&fl, "ImageFileName"), cases[i].text);
+    }
+}
+
 /* ---- Thread (§3.3) ---- */
 
 static void test_thread(void **state)
@@ -524,7 +552,7 @@ int main(void)
         cmocka_unit_test(test_process_versions), cmocka_unit_test(test_process_flags_text),
         cmocka_unit_test(test_thread),           cmocka_unit_test(test_image),
         cmocka_unit_test(test_image_id),         cmocka_unit_test(test_stack_and_sample),
-        cmocka_unit_test(test_wrong_class),
+        cmocka_unit_test(test_wrong_class),      cmocka_unit_test(test_process_image_name_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,6 +233,28 @@ static void test_kernel_and_user_keys(void **state)
     assert_int_equal(g.frames[0][2], U(0x77));
 }
 
+/* The kernel key is never defined, the user key is: the event has only its
+ * user frames (an empty part 0 before a full part 1) and is unresolved. */
+static void test_undefined_kernel_key(void **state)
+{
+    (void)state;
+    testgen_trace *t = new_trace();
+    const uint64_t u[2] = {U(0x77), U(0x78)};
+    sample(t, 10, 7, K(0x11));
+    key_ref(t, 11, 10, 7, 100, 0);
+    key_ref(t, 12, 10, 7, 200, 1);
+    key_def(t, 20, 200, u, 2);
+    got g = {0};
+    etwcap_stack_stats s;
+    run(t, &g, &s);
+    testgen_free(t);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.nframes[0], 2);
+    assert_memory_equal(g.frames[0], u, sizeof u);
+    assert_true(g.unresolved[0]);
+    assert_int_equal(s.key_refs_resolved, 1);
+}
+
 typedef struct got_clr {
     int n;
     uint16_t id;
@@ -300,7 +322,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_stackwalk), cmocka_unit_test(test_kernel_user_join),
         cmocka_unit_test(test_key_reuse),      cmocka_unit_test(test_kernel_and_user_keys),
-        cmocka_unit_test(test_clr_stackwalk),
+        cmocka_unit_test(test_clr_stackwalk),  cmocka_unit_test(test_undefined_kernel_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

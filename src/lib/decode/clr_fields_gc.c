@@ -258,6 +258,8 @@ static etwcap_decode_result gc_dynamic(clr_ctx *x)
         data[k++] = hex[p[i] & 15];
     }
     if (size > 16) {
+        /* (data, k) is counted text, never read as a C string: no NUL. */
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
         memcpy(data + k, "...", 3);
         k += 3;
     }

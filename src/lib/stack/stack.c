@@ -105,13 +105,17 @@ static etwcap_status emit(etwcap_stack_asm *sa, size_t i)
 {
     pending *p = &sa->pend[i];
     size_t n = p->part[0].n + p->part[1].n;
-    uint64_t *frames = n ? malloc(n * sizeof *frames) : NULL;
-    if (n && !frames)
-        return ETWCAP_ERR_NOMEM;
-    if (p->part[0].n)
-        memcpy(frames, p->part[0].frames, p->part[0].n * sizeof *frames);
-    if (p->part[1].n)
-        memcpy(frames + p->part[0].n, p->part[1].frames, p->part[1].n * sizeof *frames);
+    uint64_t *frames = NULL;
+    if (n) {
+        frames = malloc(n * sizeof *frames);
+        if (!frames)
+            return ETWCAP_ERR_NOMEM;
+        /* An empty part may have NULL frames: no memcpy from it. */
+        if (p->part[0].n)
+            memcpy(frames, p->part[0].frames, p->part[0].n * sizeof *frames);
+        if (p->part[1].n)
+            memcpy(frames + p->part[0].n, p->part[1].frames, p->part[1].n * sizeof *frames);
+    }
     etwcap_stacked s = p->info;
     s.frames = frames;
     s.nframes = n;
@@ -132,6 +136,7 @@ static etwcap_status emit(etwcap_stack_asm *sa, size_t i)
     free(p->part[0].frames);
     free(p->part[1].frames);
     p->part[0].frames = p->part[1].frames = NULL;
+    p->part[0].n = p->part[1].n = 0; /* a part has frames exactly when n > 0 */
     p->live = 0;
     if (etwcap_u64map_get(&sa->last_by_tid, p->info.tid) == i)
         etwcap_u64map_del(&sa->last_by_tid, p->info.tid);

@@ -597,12 +597,7 @@ static void test_output(void **state)
     char why[256];
     remove(path);
     assert_int_equal(etwcap_verdicts_write_file(vs, path, why, sizeof why), ETWCAP_OK);
-    size_t n = 0;
-    char *got = (char *)test_read_file(path, &n);
-    assert_non_null(got);
-    assert_int_equal(n, strlen(a));
-    assert_memory_equal(got, a, n);
-    free(got);
+    test_assert_file_text(path, a);
     assert_int_equal(test_tmp_leftovers(path), 0);
     remove(path);
 

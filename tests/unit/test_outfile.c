@@ -26,16 +26,6 @@ static int put(const char *path, const char *text, int ok)
     return etwcap_outfile_close(&o, ok, why, sizeof why);
 }
 
-static void assert_file_text(const char *path, const char *text)
-{
-    size_t n = 0;
-    char *got = (char *)test_read_file(path, &n);
-    assert_non_null(got);
-    assert_int_equal(n, strlen(text));
-    assert_memory_equal(got, text, n);
-    free(got);
-}
-
 static void test_regular_file(void **state)
 {
     (void)state;
@@ -43,13 +33,13 @@ static void test_regular_file(void **state)
     remove(path);
     assert_int_equal(etwcap_path_replaceable(path), 1);
     assert_int_equal(put(path, "first\n", 1), 0);
-    assert_file_text(path, "first\n");
+    test_assert_file_text(path, "first\n");
     assert_int_equal(test_tmp_leftovers(path), 0);
 
     /* Replaced whole... */
     assert_int_equal(etwcap_path_replaceable(path), 1);
     assert_int_equal(put(path, "second, longer\n", 1), 0);
-    assert_file_text(path, "second, longer\n");
+    test_assert_file_text(path, "second, longer\n");
     /* ...or not at all: a failed write leaves the old file and no
      * temporary one. */
     char why[512];
@@ -59,7 +49,7 @@ static void test_regular_file(void **state)
     fputs("partial", o.f);
     assert_int_equal(etwcap_outfile_close(&o, 0, why, sizeof why), -1);
     assert_non_null(strstr(why, path));
-    assert_file_text(path, "second, longer\n");
+    test_assert_file_text(path, "second, longer\n");
     assert_int_equal(test_tmp_leftovers(path), 0);
     remove(path);
 }
@@ -155,7 +145,7 @@ static void test_symlink(void **state)
     struct stat st;
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
-    assert_file_text(target, "new through the link\n");
+    test_assert_file_text(target, "new through the link\n");
     assert_int_equal(test_tmp_leftovers(link), 0);
     unlink(link);
     remove(target);

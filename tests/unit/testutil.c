@@ -198,6 +198,16 @@ int test_tmp_leftovers(const char *path)
     return n;
 }
 
+void test_assert_file_text(const char *path, const char *text)
+{
+    size_t n = 0;
+    char *got = (char *)test_read_file(path, &n);
+    assert_non_null(got);
+    assert_int_equal(n, strlen(text));
+    assert_memory_equal(got, text, n);
+    free(got);
+}
+
 int test_make_dir(const char *path)
 {
 #ifdef _WIN32

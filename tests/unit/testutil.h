@@ -26,6 +26,9 @@ const char *test_corpus_path(const char *rel);
  * must lie in the current folder. */
 int test_tmp_leftovers(const char *path);
 
+/* Fails the test unless the file at `path` holds exactly `text`. */
+void test_assert_file_text(const char *path, const char *text);
+
 /* mkdir / rmdir on both platforms: 0 on success. */
 int test_make_dir(const char *path);
 int test_remove_dir(const char *path);

@@ -45,11 +45,12 @@ static int open_temp(etwcap_outfile *o)
 int etwcap_outfile_open(etwcap_outfile *o, const char *path, char *why, size_t why_cap)
 {
     memset(o, 0, sizeof *o);
-    if (!(o->path = malloc(strlen(path) + 1))) {
+    const size_t n = strlen(path) + 1;
+    if (!(o->path = malloc(n))) {
         snprintf(why, why_cap, "out of memory");
         return -1;
     }
-    memcpy(o->path, path, strlen(path) + 1);
+    memcpy(o->path, path, n);
     if (!etwcap_path_replaceable(path)) {
         if (!(o->f = etwcap_fopen(path, "wb"))) {
             snprintf(why, why_cap, "cannot write %s", path);

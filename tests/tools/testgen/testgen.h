@@ -405,6 +405,9 @@ int testgen_ext_container_id(testgen_buf *b, const etwcap_guid *g, int upper);
 
 /* ---- Small utilities ---------------------------------------------------- */
 
+/* The value of one hex digit (0-9, a-f, A-F), or -1. */
+int testgen_hex_digit(int c);
+
 /* Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", braces optional. 0 on success. */
 int testgen_guid_parse(const char *s, etwcap_guid *out);
 /* 36 characters + NUL. */

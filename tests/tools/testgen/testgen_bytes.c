@@ -241,7 +241,7 @@ bad:
 
 /* ---- GUIDs and time -------------------------------------------------------- */
 
-static int tg_hexval(int c)
+int testgen_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -272,7 +272,8 @@ int testgen_guid_parse(const char *s, etwcap_guid *out)
             i++;
             continue;
         }
-        int hi = tg_hexval((unsigned char)s[i]), lo = tg_hexval((unsigned char)s[i + 1]);
+        int hi = testgen_hex_digit((unsigned char)s[i]),
+            lo = testgen_hex_digit((unsigned char)s[i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         bytes[bi++] = (uint8_t)(hi << 4 | lo);

@@ -75,17 +75,6 @@ int tgd_parse_i64(const char *s, int64_t *out)
     return 0;
 }
 
-static int d_hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Hex bytes; spaces, '_' and ':' between bytes are ignored. */
 int tgd_parse_hex(const char *s, testgen_buf *b)
 {
@@ -94,8 +83,8 @@ int tgd_parse_hex(const char *s, testgen_buf *b)
             s++;
             continue;
         }
-        int hi = d_hex_digit(s[0]);
-        int lo = hi < 0 ? -1 : d_hex_digit(s[1]);
+        int hi = testgen_hex_digit((unsigned char)s[0]);
+        int lo = hi < 0 ? -1 : testgen_hex_digit((unsigned char)s[1]);
         if (hi < 0 || lo < 0)
             return -1;
         testgen_put_u8(b, (uint8_t)(hi << 4 | lo));

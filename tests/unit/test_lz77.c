@@ -512,6 +512,7 @@ static void test_round_trip_repetitive(void **state)
     while (p < n - 32) {
         const char *w = words[rng() % (sizeof words / sizeof words[0])];
         size_t wl = strlen(w) ? strlen(w) : 1;
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result): binary data, no terminator
         memcpy(buf + p, w, wl);
         p += wl;
     }
@@ -573,8 +574,11 @@ static void test_prefixes_and_garbage(void **state)
 }
 
 /* The decoder never writes past dst_cap, whatever the capacity: decode one
- * stream (matches of many lengths and distances) with every capacity from 0
- * to past its size and check a guard zone behind the buffer. */
+ * stream (matches of many lengths and distances, an eighth of them long
+ * enough for the byte and u16 length forms) with every capacity from 0 to
+ * past its size and check a guard zone behind the buffer. Capacities from
+ * 1120 bytes up start in the word loop, whose long-match checks then hand
+ * over to the step loop and the careful loop at every possible point. */
 static void test_never_writes_past_cap(void **state)
 {
     (void)state;
@@ -587,7 +591,7 @@ static void test_never_writes_past_cap(void **state)
     while (i < n) {
         if (i > 64 && (rng() & 1)) {
             size_t dist = 1 + rng() % 64;
-            size_t len = 3 + rng() % 64;
+            size_t len = 3 + (rng() % 8 ? rng() % 64 : rng() % 700);
             for (size_t k = 0; k < len && i < n; k++, i++)
                 data[i] = data[i - dist];
         } else {
@@ -663,6 +667,106 @@ static void test_long_match_near_the_end(void **state)
                     fail_msg("r %u, capacity %llu: byte %llu past the output written", r,
                              (unsigned long long)cap, (unsigned long long)g);
         }
+    }
+    free(out);
+}
+
+/* A stream of matches at distance 1 (copies of one 'A') in whole flag words,
+ * for the word loop's checks: a word of one literal and 31 matches of 24
+ * bytes, `words` words of 32 such matches, then a word whose first match is
+ * `first` bytes long (the byte length form up to 280, the u16 form above)
+ * and 31 more of 24, then padding words of literals, so that the input is
+ * long enough for the word loop to reach the long match. Every match has
+ * length field 7; their nibbles share bytes two by two (MS-XCA §2.4).
+ * Returns the stream's size; *total is the output up to the padding. */
+typedef struct nib_writer {
+    uint8_t *src;
+    size_t n, held; /* held: offset of a byte whose high nibble is free, or 0 */
+} nib_writer;
+
+static void nib_match(nib_writer *w, size_t len)
+{
+    w->src[w->n++] = 0x07; /* distance 1, length field 7 */
+    w->src[w->n++] = 0x00;
+    const unsigned nibble = len - 10 < 15 ? (unsigned)(len - 10) : 15u;
+    if (w->held) {
+        w->src[w->held] |= (uint8_t)(nibble << 4);
+        w->held = 0;
+    } else {
+        w->held = w->n;
+        w->src[w->n++] = (uint8_t)nibble;
+    }
+    if (nibble < 15)
+        return;
+    if (len - 25 < 255) {
+        w->src[w->n++] = (uint8_t)(len - 25);
+    } else {
+        w->src[w->n++] = 255;
+        etwcap_wr16(w->src + w->n, (uint16_t)(len - 3));
+        w->n += 2;
+    }
+}
+
+static size_t word_stream(uint8_t *src, unsigned words, size_t first, size_t *total)
+{
+    nib_writer w = {src, 0, 0};
+    etwcap_wr32(src, 0x7FFFFFFFu);
+    w.n = 4;
+    src[w.n++] = 'A';
+    for (int i = 0; i < 31; i++)
+        nib_match(&w, 24);
+    for (unsigned k = 0; k <= words; k++) {
+        etwcap_wr32(src + w.n, 0xFFFFFFFFu);
+        w.n += 4;
+        for (int i = 0; i < 32; i++)
+            nib_match(&w, k == words && i == 0 ? first : 24);
+    }
+    const size_t short_len = 24;
+    *total = 1 + 31 * short_len + 32 * short_len * words + first + 31 * short_len;
+    for (int k = 0; k < 8; k++) {
+        etwcap_wr32(src + w.n, 0);
+        w.n += 4;
+        memset(src + w.n, 'B', 32);
+        w.n += 32;
+    }
+    return w.n;
+}
+
+/* A long match in the word loop must leave room for the rest of its word:
+ * the loop checks the output once per word, so it leaves a match with a
+ * length byte or a u16 length to the step loop where the 31 matches after
+ * it could reach the end. Every capacity below the stream's output gives
+ * OVERFLOW with the valid prefix and leaves the guard zone alone. */
+static void test_word_loop_long_matches(void **state)
+{
+    (void)state;
+    static const size_t firsts[] = {25, 279, 280, 281, 1000, 2000};
+    uint8_t src[2048];
+    uint8_t *out = test_alloc(8192);
+    for (size_t f = 0; f < sizeof firsts / sizeof firsts[0]; f++) {
+        size_t total = 0;
+        const size_t n = word_stream(src, 4, firsts[f], &total);
+        assert_true(n <= sizeof src && total + 64 <= 8192);
+        for (size_t cap = total - 3000; cap < total; cap++) {
+            memset(out, 0xA5, 8192);
+            size_t out_len = 0;
+            etwcap_lz77_status st = etwcap_lz77_decompress(src, n, out, cap, &out_len, NULL);
+            assert_int_equal(st, ETWCAP_LZ77_OVERFLOW);
+            assert_int_equal(out_len, cap);
+            for (size_t i = 0; i < cap; i++)
+                assert_int_equal(out[i], 'A');
+            for (size_t g = cap; g < 8192; g++)
+                if (out[g] != 0xA5)
+                    fail_msg("first match %llu, capacity %llu: byte %llu past the output written",
+                             (unsigned long long)firsts[f], (unsigned long long)cap,
+                             (unsigned long long)g);
+        }
+        /* With room for all of it, the padding's literals follow. */
+        size_t out_len = 0;
+        assert_int_equal(etwcap_lz77_decompress(src, n, out, 8192, &out_len, NULL), ETWCAP_LZ77_OK);
+        assert_int_equal(out_len, total + (size_t)8 * 32);
+        assert_int_equal(out[total - 1], 'A');
+        assert_int_equal(out[total], 'B');
     }
     free(out);
 }
@@ -790,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_prefixes_and_garbage),
         cmocka_unit_test(test_never_writes_past_cap),
         cmocka_unit_test(test_long_match_near_the_end),
+        cmocka_unit_test(test_word_loop_long_matches),
         cmocka_unit_test(test_corpus_perfview_net452),
         cmocka_unit_test(test_corpus_msbuild),
         cmocka_unit_test(test_corpus_dotnet_performance),

@@ -103,7 +103,7 @@ static inline const uint8_t *fuzz_bytes(fuzz_src *s, size_t n, size_t *got)
  * a 1-byte block. fuzz_dup copies `n` bytes into one. */
 static inline uint8_t *fuzz_alloc(size_t n)
 {
-    uint8_t *q = malloc(n);
+    uint8_t *q = malloc(n); // NOLINT(clang-analyzer-optin.portability.UnixAPI): malloc(0) wanted
     if (!q)
         q = malloc(1);
     if (!q)

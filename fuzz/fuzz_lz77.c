@@ -194,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     size_t cap = (size_t)etwcap_rd16(data);
     if ((data[2] & 0xF0) == 0x80)
-        cap += 65536u * (data[2] & 15u);
+        cap += (size_t)65536 * (data[2] & 15u);
     const uint8_t *src = data + 3;
     size_t n = size - 3;
     differential(src, n, cap);

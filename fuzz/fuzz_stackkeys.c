@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&r, 0, sizeof r);
     /* One StackWalk or key definition holds at most 64 KiB / 4 frames; a
      * kernel part and a user part are joined. */
-    r.max_frames = 2 * (0xFFFF / 4);
+    r.max_frames = (uint64_t)2 * (0xFFFF / 4);
 
     etwcap_state *st = NULL;
     etwcap_stack_asm *sa = NULL;

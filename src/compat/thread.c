@@ -42,7 +42,7 @@ int etwcap_thread_start(etwcap_thread **out, etwcap_thread_fn fn, void *arg)
         free(t);
         return -1;
     }
-    t->h = (HANDLE)h;
+    t->h = (HANDLE)h; // NOLINT(performance-no-int-to-ptr): _beginthreadex's HANDLE as uintptr_t
     *out = t;
     return 0;
 }

@@ -200,9 +200,10 @@ typedef struct cpu_queue {
 } cpu_queue;
 
 /* Deliver a CPU's queued events (packed copies) and empty the queue. */
-static int give_queue(replay *rp, cpu_queue *q)
+/* Hand out the queue's events while `go` (the consumer has not stopped the
+ * session), free them all, and return whether to go on. */
+static int give_queue(replay *rp, cpu_queue *q, int go)
 {
-    int go = 1;
     for (size_t i = 0; i < q->n; i++) {
         if (go) {
             etwcap_event ev;
@@ -215,6 +216,7 @@ static int give_queue(replay *rp, cpu_queue *q)
     return go;
 }
 
+// NOLINTNEXTLINE(readability-non-const-parameter): ProcessTrace's prototype
 static ULONG WINAPI fake_ProcessTrace(PTRACEHANDLE handles, ULONG count, LPFILETIME start,
                                       LPFILETIME end)
 {
@@ -251,7 +253,7 @@ static ULONG WINAPI fake_ProcessTrace(PTRACEHANDLE handles, ULONG count, LPFILET
          * after half a second is delivered too. */
         for (size_t i = 0; go && i < FAKE_CPUS; i++)
             if (q[i].n && ev.timestamp - q[i].first_ts > flush_ticks)
-                go = give_queue(&rp, &q[i]);
+                go = give_queue(&rp, &q[i], go);
         cpu_queue *cq = &q[ev.cpu % FAKE_CPUS];
         if (!cq->ev && !(cq->ev = calloc(per, sizeof *cq->ev))) {
             rc = ERROR_NOT_ENOUGH_MEMORY;
@@ -266,13 +268,12 @@ static ULONG WINAPI fake_ProcessTrace(PTRACEHANDLE handles, ULONG count, LPFILET
             cq->first_ts = ev.timestamp;
         etwcap_evpack_write(&ev, cq->ev[cq->n++], size);
         if (cq->n == per)
-            go = give_queue(&rp, cq);
+            go = give_queue(&rp, cq, go);
     }
     /* The session stops: every CPU flushes what it holds. */
     for (size_t i = 0; i < FAKE_CPUS; i++) {
         if (q[i].ev) {
-            if (!give_queue(&rp, &q[i]))
-                go = 0;
+            go = give_queue(&rp, &q[i], go);
             free(q[i].ev);
         }
     }

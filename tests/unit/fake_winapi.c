@@ -10,6 +10,13 @@
 
 fake fake_win;
 
+/* A made-up handle: the fake's handles are numbers it recognises, never
+ * objects. */
+static HANDLE fake_handle(uintptr_t v)
+{
+    return (HANDLE)v; // NOLINT(performance-no-int-to-ptr): a number, not an address
+}
+
 static call *record(call_kind k)
 {
     assert_true(fake_win.ncalls < (int)(sizeof fake_win.calls / sizeof fake_win.calls[0]));
@@ -119,6 +126,7 @@ static ULONG WINAPI f_EnableTraceEx2(TRACEHANDLE h, LPCGUID provider, ULONG code
             c->filter_type = ep->EnableFilterDesc->Type;
             c->filter_size = ep->EnableFilterDesc->Size;
             if (c->filter_size <= sizeof c->filter_pids)
+                // NOLINTNEXTLINE(performance-no-int-to-ptr): the API's ULONGLONG address
                 memcpy(c->filter_pids, (const void *)(uintptr_t)ep->EnableFilterDesc->Ptr,
                        c->filter_size);
         }
@@ -171,7 +179,7 @@ static BOOL WINAPI f_SetConsoleCtrlHandler(PHANDLER_ROUTINE fn, BOOL add)
 
 static HANDLE WINAPI f_GetCurrentProcess(void)
 {
-    return (HANDLE)(intptr_t)-1;
+    return fake_handle(UINTPTR_MAX); /* the pseudo-handle (HANDLE)-1, as on Windows */
 }
 
 static DWORD WINAPI f_GetCurrentProcessId(void)
@@ -188,7 +196,7 @@ static BOOL WINAPI f_OpenProcessToken(HANDLE p, DWORD access, PHANDLE tok)
 {
     if (record(K_OpenProcessToken)->failed)
         return FALSE;
-    *tok = (HANDLE)(intptr_t)0x100;
+    *tok = fake_handle(0x100);
     fake_win.open_handles++;
     return TRUE;
 }
@@ -238,7 +246,7 @@ static HANDLE WINAPI f_OpenProcess(DWORD access, BOOL inherit, DWORD pid)
         return NULL;
     }
     fake_win.open_handles++;
-    return (HANDLE)(uintptr_t)(0x10000 + pid);
+    return fake_handle(0x10000 + (uintptr_t)pid);
 }
 
 static BOOL WINAPI f_GetExitCodeProcess(HANDLE h, LPDWORD code)
@@ -276,8 +284,8 @@ static BOOL WINAPI f_CreateProcessW(LPCWSTR app, LPWSTR cmd, LPSECURITY_ATTRIBUT
     if (c->failed)
         return FALSE;
     fake_win.child = (flags & CREATE_SUSPENDED) ? CHILD_SUSPENDED : CHILD_RUNNING;
-    pi->hProcess = (HANDLE)(uintptr_t)0x2000;
-    pi->hThread = (HANDLE)(uintptr_t)0x2004;
+    pi->hProcess = fake_handle(0x2000);
+    pi->hThread = fake_handle(0x2004);
     pi->dwProcessId = CHILD_PID;
     pi->dwThreadId = CHILD_PID + 4;
     fake_win.open_handles += 2;
@@ -306,7 +314,7 @@ static HANDLE WINAPI f_CreateJobObjectW(LPSECURITY_ATTRIBUTES a, LPCWSTR name)
     if (record(K_CreateJobObjectW)->failed)
         return NULL;
     fake_win.open_handles++;
-    return (HANDLE)(uintptr_t)0x3000;
+    return fake_handle(0x3000);
 }
 
 static BOOL WINAPI f_AssignProcessToJobObject(HANDLE job, HANDLE p)

@@ -186,7 +186,7 @@ static void test_options(void **state)
         fake_reset();
         fake_win.nalive = n;
         for (int i = 0; i < n; i++)
-            pids[i] = (uint32_t)(100 + i), fake_win.alive[i] = (DWORD)(100 + i);
+            pids[i] = (uint32_t)(100 + i), fake_win.alive[i] = 100u + (DWORD)i;
         o.npids = (size_t)n;
         assert_int_equal(fake_run(&o, &res, why), 0);
         const call *c = fake_nth(K_EnableTraceEx2, 0);

@@ -556,6 +556,8 @@ static void test_output(void **state)
     json_t *doc = json_loads(a, 0, &je); /* valid JSON */
     assert_non_null(doc);
     json_decref(doc);
+    // Each part is one string split over lines, not a list missing commas.
+    // NOLINTBEGIN(bugprone-suspicious-missing-comma)
     // clang-format off
     static const char *const parts[] = { /* in this order, ' for " */
         "{'schema':'etwcap.verdicts/v1','evidence_sha256':'ab12','completeness':{'events_lost':0,"
@@ -582,6 +584,7 @@ static void test_output(void **state)
         "}]}\n",
     };
     // clang-format on
+    // NOLINTEND(bugprone-suspicious-missing-comma)
     const char *at = a;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         char *want = J(parts[i]);

@@ -134,14 +134,14 @@ static void test_method_versions(void **state)
                         wspan_eq(m.method_signature, "void  ()");
                     }
                     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-                    assert_int_equal(test_fnum(&fl, "MethodStartAddress"), 0x7FF8ABCD0000ll);
+                    assert_int_equal(test_fnum(&fl, "MethodStartAddress"), 0x7FF8ABCD0000LL);
                     assert_int_equal(test_field(&fl, "MethodStartAddress")->type, ETWCAP_FIELD_HEX);
                     assert_string_equal(test_fstr(&fl, "MethodFlags"), "Jitted");
                     assert_string_equal(test_fstr(&fl, "OptimizationTier"), "Optimized");
                     assert_int_equal(test_fnum(&fl, "ClrInstanceID"), v >= 1 ? 11 : 0);
                     if (verbose)
                         assert_int_equal(test_fnum(&fl, "ReJITID"),
-                                         v >= 2 ? 0x0102030405060708ll : 0);
+                                         v >= 2 ? 0x0102030405060708LL : 0);
                     test_check_truncations(&ev, ev.payload_len, method_fn, &m);
                 }
 }
@@ -183,7 +183,7 @@ static void build_module(buf *p, int domain, unsigned v)
         put(p, 0x1B0E0000ull, 8);
     put(p, 0x28, 4); /* Manifest | ReadyToRunModule */
     put(p, 0, 4);
-    put_wstr(p, "C:\\app\\Lib.dll");
+    put_wstr(p, "C:\\app\\Lib.dLL");
     put_wstr(p, "");
     if (v >= 1)
         put(p, 8, 2);
@@ -225,13 +225,13 @@ static void test_module_versions(void **state)
                 assert_true(m.assembly_id == 0x1B0F0000ull);
                 assert_true(m.app_domain_id == (kinds[k].domain ? 0x1B0E0000ull : 0));
                 assert_int_equal(m.flags, 0x28);
-                wspan_eq(m.il_path, "C:\\app\\Lib.dll");
+                wspan_eq(m.il_path, "C:\\app\\Lib.dLL");
                 wspan_eq(m.native_path, "");
                 assert_int_equal(m.clr_instance_id, v >= 1 ? 8 : 0);
                 assert_int_equal(m.has_pdb, !kinds[k].domain && v >= 2);
                 assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
                 assert_string_equal(test_fstr(&fl, "ModuleFlags"), "Manifest, ReadyToRunModule");
-                assert_string_equal(test_fstr(&fl, "ModuleILPath"), "C:\\app\\Lib.dll");
+                assert_string_equal(test_fstr(&fl, "ModuleILPath"), "C:\\app\\Lib.dLL");
                 if (m.has_pdb) {
                     etwcap_guid_format(&m.managed_pdb_guid, g);
                     assert_string_equal(g, "a158dfa6-2222-3333-4041-424344454647");
@@ -244,7 +244,7 @@ static void test_module_versions(void **state)
                     assert_string_equal(test_fstr(&fl, "NativePdbBuildPath"), "Lib.ni.pdb");
                 }
                 if (!kinds[k].domain) {
-                    assert_string_equal(test_fstr(&fl, "ModuleILFileName"), "Lib.dll");
+                    assert_string_equal(test_fstr(&fl, "ModuleILFileName"), "Lib.dLL");
                     assert_int_equal(test_fnum(&fl, "ManagedPdbAge"), v >= 2 ? 1 : 0);
                 } else {
                     assert_int_equal(test_fnum(&fl, "AppDomainID"), 0x1B0E0000);
@@ -312,7 +312,7 @@ static void test_r2r(void **state)
     assert_int_equal(r.clr_instance_id, 8);
     wspan_eq(r.method_name, "Concat");
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_int_equal(test_fnum(&fl, "EntryPoint"), 0x7FF8DEAD0000ll);
+    assert_int_equal(test_fnum(&fl, "EntryPoint"), 0x7FF8DEAD0000LL);
     assert_string_equal(test_fstr(&fl, "MethodNamespace"), "System.String");
     test_check_truncations(&ev, ev.payload_len, r2r_fn, &r);
 }
@@ -390,7 +390,7 @@ static void test_gc_and_runtime_fields(void **state)
     put(&p, 1, 4);
     put(&p, 0, 4);
     put(&p, 0, 4);
-    put(&p, 0, 4);   /* AllocSmall */
+    put(&p, 0, 4);   /* AllocSmaLL */
     put(&p, 0x6, 4); /* Compaction | Promotion */
     put(&p, 11, 2);
     ev = mev(&etwcap_guid_clr_private, 5, 1, 4, &p);
@@ -409,14 +409,14 @@ static void test_gc_and_runtime_fields(void **state)
     put(&p, 1, 1);
     put_wstr(&p, "Test.x86.exe");
     put_guid(&p, 0);
-    put_wstr(&p, "C:\\clr.dll");
+    put_wstr(&p, "C:\\clr.dLL");
     ev = mev(&etwcap_guid_clr_rundown, 187, 0, 4, &p);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
     assert_string_equal(test_fstr(&fl, "Sku"), "DesktopClr");
     assert_int_equal(test_fnum(&fl, "VMQfeNumber"), 42424); /* ushort */
     assert_string_equal(test_fstr(&fl, "StartupFlags"), "8388611");
     assert_string_equal(test_fstr(&fl, "StartupMode"), "ManagedExe");
-    assert_string_equal(test_fstr(&fl, "RuntimeDllPath"), "C:\\clr.dll");
+    assert_string_equal(test_fstr(&fl, "RuntimeDllPath"), "C:\\clr.dLL");
     test_check_truncations(&ev, ev.payload_len, NULL, NULL);
 }
 

@@ -88,8 +88,8 @@ static void test_corpus_module(void **state)
     assert_int_equal(m.has_pdb, 1);
     assert_int_equal(m.clr_instance_id, 8);
     assert_int_equal(etwcap_decode_fields(&ev, &fl), ETWCAP_DECODE_OK);
-    assert_int_equal(test_fnum(&fl, "ModuleID"), 140717225230336ll);
-    assert_int_equal(test_fnum(&fl, "AssemblyID"), 1859436735792ll);
+    assert_int_equal(test_fnum(&fl, "ModuleID"), 140717225230336LL);
+    assert_int_equal(test_fnum(&fl, "AssemblyID"), 1859436735792LL);
     assert_memory_equal(test_fstr(&fl, "ModuleFlags"), "Manifest, ReadyToRun", 20);
     assert_memory_equal(test_fstr(&fl, "ModuleILPath"), "C:\\Dev\\runtime\\artif", 20);
     assert_string_equal(test_fstr(&fl, "ModuleNativePath"), "");

@@ -251,7 +251,7 @@ static void test_thread(void **state)
             put(&p, v == 0 ? 4 : 0xB8, 4);
             if (v >= 1)
                 for (unsigned i = 1; i <= (v == 1 ? 6u : 7u); i++)
-                    put(&p, 0x1000 * i, psize);
+                    put(&p, (uint64_t)0x1000 * i, psize);
             if (v == 1)
                 put(&p, 1, 1); /* WaitMode */
             if (v >= 2)

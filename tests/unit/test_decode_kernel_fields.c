@@ -97,8 +97,8 @@ static void test_header_and_sysconfig(void **state)
         put(&p, psize, 4);
         put(&p, 0, 4);
         put(&p, 3592, 4);
-        put(&p, 0, 2 * psize); /* LoggerName, LogFileName */
-        put(&p, 480, 4);       /* TimeZone.Bias */
+        put(&p, 0, (size_t)2 * psize); /* LoggerName, LogFileName */
+        put(&p, 480, 4);               /* TimeZone.Bias */
         put(&p, 0, 0xAC - 4 + 4);
         put(&p, 0x01D6653BBAC3B7EBull, 8); /* BootTime */
         put(&p, 10000000, 8);

@@ -97,27 +97,27 @@ static void expect_provider(const etwcap_event *ev, const char *want)
 
 typedef struct name_case {
     etwcap_event_kind kind;
-    const char *provider; /* class GUID (kernel/classic) or provider id */
-    unsigned id;          /* manifest event id */
+    unsigned id; /* manifest event id */
     unsigned opcode;
-    unsigned hook_id; /* kernel only */
+    unsigned hook_id;     /* kernel only */
+    const char *provider; /* class GUID (kernel/classic) or provider id */
     const char *want;
 } name_case;
 
 /* Kernel events as the reader gives them: class GUID, opcode, HookId. */
 #define KE(g, grp, op, want)                 \
     {                                        \
-        K, g, 0, op, (grp) << 8 | (op), want \
+        K, 0, op, (grp) << 8 | (op), g, want \
     }
 /* Classic events: class GUID and opcode. */
 #define CE(g, op, want)      \
     {                        \
-        C, g, 0, op, 0, want \
+        C, 0, op, 0, g, want \
     }
 /* Manifest events: provider and id. */
 #define ME(g, id, want)      \
     {                        \
-        M, g, id, 0, 0, want \
+        M, id, 0, 0, g, want \
     }
 
 static const name_case cases[] = {

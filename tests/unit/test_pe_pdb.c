@@ -8,6 +8,7 @@
  * RSDS; a PDB with S_*PROC32_ID records, publics, section headers and OMAP.
  * Hostile variants of all of them must fail cleanly (run under ASan).
  */
+#include "splitmix64.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -40,7 +41,8 @@ static blob load(const char *rel)
     char path[4096];
     snprintf(path, sizeof path, "%s", corpus_or_skip(rel));
     b.p = test_read_file(path, &b.n);
-    assert_non_null(b.p);
+    if (!b.p || b.n == 0)
+        test_fail("cannot read %s, or it is empty", path);
     return b;
 }
 
@@ -280,11 +282,11 @@ static void test_synthetic_pe(void **state)
     assert_string_equal(id->pdb_name, "synth.pdb");
     assert_int_equal(etwcap_pe_export_count(pe), 3); /* the forwarder is skipped */
     static const struct {
-        uint32_t rva;
         const char *name;
+        uint32_t rva;
         uint32_t off;
-    } want[] = {{0x1100, "alpha", 0},    {0x11ff, "alpha", 0xff},     {0x1250, "beta", 0x50},
-                {0x1300, "Ordinal8", 0}, {0x1fff, "Ordinal8", 0xcff}, {0x1815, "Ordinal8", 0x515}};
+    } want[] = {{"alpha", 0x1100, 0},    {"alpha", 0x11ff, 0xff},     {"beta", 0x1250, 0x50},
+                {"Ordinal8", 0x1300, 0}, {"Ordinal8", 0x1fff, 0xcff}, {"Ordinal8", 0x1815, 0x515}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const char *name = NULL;
         uint32_t off = 0;
@@ -332,12 +334,13 @@ static void test_hostile_pe(void **state)
             assert_int_not_equal(st, ETWCAP_OK);
     }
     /* Random byte changes in the headers and the export data. */
-    srand(12345);
+    uint64_t rng = 12345;
     for (int i = 0; i < 4000; i++) {
         memcpy(c, b.p, b.n);
         for (int k = 0; k < 1 + i % 4; k++) {
-            size_t at = i % 2 ? (size_t)rand() % 0x240 : 0xA00 + (size_t)rand() % 0x140;
-            c[at] = (uint8_t)rand();
+            size_t at =
+                i % 2 ? test_splitmix64(&rng) % 0x240 : 0xA00 + test_splitmix64(&rng) % 0x140;
+            c[at] = (uint8_t)test_splitmix64(&rng);
         }
         try_pe(c, b.n);
     }
@@ -355,11 +358,12 @@ static void test_hostile_crash_exe(void **state)
         try_pe(b.p, n);
     uint8_t *c = malloc(b.n);
     assert_non_null(c);
-    srand(777);
+    uint64_t rng = 777;
     for (int i = 0; i < 3000; i++) {
         memcpy(c, b.p, b.n);
-        size_t at = i % 3 ? (size_t)rand() % 0x400 : 0x2E00 + 0x710 + (size_t)rand() % 0x100;
-        c[at] = (uint8_t)rand();
+        size_t at =
+            i % 3 ? test_splitmix64(&rng) % 0x400 : 0x2E00 + 0x710 + test_splitmix64(&rng) % 0x100;
+        c[at] = (uint8_t)test_splitmix64(&rng);
         try_pe(c, b.n);
     }
     free(c);
@@ -382,10 +386,9 @@ static blob make_msf(const blob *st, uint32_t ns)
     uint32_t total = 4 + ndir + nsb, next = total;
     blob b = {calloc(total, BS), (size_t)total * BS};
     assert_non_null(b.p);
-    memcpy(b.p,
-           "Microsoft C/C++ MSF 7.00\r\n\x1a"
-           "DS\0\0\0",
-           32);
+    static const char magic[32] = "Microsoft C/C++ MSF 7.00\r\n\x1a"
+                                  "DS\0\0\0";
+    memcpy(b.p, magic, sizeof magic);
     etwcap_wr32(b.p + 0x20, BS);
     etwcap_wr32(b.p + 0x24, 1);
     etwcap_wr32(b.p + 0x28, total);
@@ -396,7 +399,7 @@ static blob make_msf(const blob *st, uint32_t ns)
     etwcap_wr32(dir, ns);
     uint32_t k = 4 + 4 * ns;
     for (uint32_t i = 0; i < ns; i++) {
-        etwcap_wr32(dir + 4 + 4 * i, st[i].n == NIL ? 0xFFFFFFFFu : (uint32_t)st[i].n);
+        etwcap_wr32(dir + 4 + (size_t)4 * i, st[i].n == NIL ? 0xFFFFFFFFu : (uint32_t)st[i].n);
         for (size_t o = 0; st[i].n != NIL && o < st[i].n; o += BS, k += 4) {
             etwcap_wr32(dir + k, --next);
             size_t m = st[i].n - o < BS ? st[i].n - o : BS;
@@ -404,7 +407,7 @@ static blob make_msf(const blob *st, uint32_t ns)
         }
     }
     for (uint32_t i = 0; i < ndir; i++) {
-        etwcap_wr32(b.p + 3 * BS + 4 * i, 4 + i);
+        etwcap_wr32(b.p + (size_t)3 * BS + (size_t)4 * i, 4 + i);
         memcpy(b.p + (size_t)(4 + i) * BS, dir + (size_t)i * BS, BS);
     }
     free(dir);
@@ -446,7 +449,7 @@ static size_t put_pub(uint8_t *p, uint32_t flags, uint16_t seg, uint32_t off, co
 
 static void put_section(uint8_t *p, const char *name, uint32_t va, uint32_t size)
 {
-    memcpy(p, name, strlen(name));
+    memcpy(p, name, strnlen(name, 8)); /* 8 bytes, NUL-padded, not terminated */
     etwcap_wr32(p + 8, size);
     etwcap_wr32(p + 12, va);
     etwcap_wr32(p + 16, size);
@@ -457,6 +460,13 @@ static const etwcap_guid synth_guid = {0xDEADBEEF, 0x1234, 0x5678, {1, 2, 3, 4, 
 /* Streams: 1 info, 3 DBI, 4 symbol records, 5 module, 6 section headers,
  * 7 OMAP from source, 8 original section headers, 9 `pad` zero bytes (or nil
  * for NIL; a large one makes the stream directory span several blocks). */
+/* Slots of the DBI optional debug header used here (etl-format.md §5.6). */
+enum {
+    DBG_OMAP_FROM_SRC = 4,
+    DBG_SECTION_HDR = 5,
+    DBG_SECTION_HDR_ORIG = 10
+};
+
 static blob make_pdb(int with_omap, size_t pad)
 {
     static uint8_t info[28], dbi[64 + 144 + 22], sym[256], mod[512], sh[80], osh[80], omap[24];
@@ -499,11 +509,13 @@ static blob make_pdb(int with_omap, size_t pad)
     put_str(mi + 64, "mod.obj");
     etwcap_wr16(mi + 72 + 34, 0xFFFF);
     put_str(mi + 72 + 64, "none");
-    for (int i = 0; i < 11; i++)
-        etwcap_wr16(dbi + 64 + 144 + 2 * i, 0xFFFF);
-    etwcap_wr16(dbi + 64 + 144 + 2 * 4, with_omap ? 7 : 0xFFFF);
-    etwcap_wr16(dbi + 64 + 144 + 2 * 5, 6);
-    etwcap_wr16(dbi + 64 + 144 + 2 * 10, 8);
+    /* The optional debug header: 11 stream numbers (u16), 0xFFFF = none. */
+    uint8_t *dbg = dbi + 64 + 144;
+    for (size_t i = 0; i < 11; i++)
+        etwcap_wr16(dbg + 2 * i, 0xFFFF);
+    etwcap_wr16(dbg + 2 * (size_t)DBG_OMAP_FROM_SRC, with_omap ? 7 : 0xFFFF);
+    etwcap_wr16(dbg + 2 * (size_t)DBG_SECTION_HDR, 6);
+    etwcap_wr16(dbg + 2 * (size_t)DBG_SECTION_HDR_ORIG, 8);
     memset(sh, 0, sizeof sh);
     memset(osh, 0, sizeof osh);
     put_section(sh, ".text", 0x1000, 0x1000);
@@ -511,7 +523,7 @@ static blob make_pdb(int with_omap, size_t pad)
     put_section(osh, ".text", 0x1000, 0x1000);
     put_section(osh + 40, ".text2", 0x2000, 0x1000);
     uint32_t om[6] = {0x1000, 0x1000, 0x2000, 0x3800, 0x2100, 0};
-    for (int i = 0; i < 6; i++)
+    for (size_t i = 0; i < 6; i++)
         etwcap_wr32(omap + 4 * i, om[i]);
     blob b = make_msf(st, 10);
     free(padding);
@@ -644,12 +656,13 @@ static void test_hostile_pdb(void **state)
     assert_int_equal(etwcap_pdb_procedure_count(pdb), 6);
     etwcap_pdb_close(pdb);
     /* Random changes in the superblock, directory and stream blocks. */
-    srand(4242);
+    uint64_t rng = 4242;
     for (int i = 0; i < 20000; i++) {
         memcpy(c.p, b.p, b.n);
         for (int k = 0; k < 1 + i % 3; k++) {
-            size_t at = i % 2 ? (size_t)rand() % (5 * BS) : (size_t)rand() % b.n;
-            c.p[at] = (uint8_t)(i % 5 ? rand() : 0xFF);
+            size_t at =
+                i % 2 ? test_splitmix64(&rng) % ((size_t)5 * BS) : test_splitmix64(&rng) % b.n;
+            c.p[at] = (uint8_t)(i % 5 ? test_splitmix64(&rng) : 0xFF);
         }
         try_pdb(c.p, c.n, NULL);
     }
@@ -721,17 +734,16 @@ static void test_hostile_crash_pdb(void **state)
             if (n < b.n)
                 assert_int_not_equal(try_pdb(b.p, n, NULL), ETWCAP_OK);
         }
-    uint8_t *c = malloc(b.n);
-    assert_non_null(c);
+    uint8_t *c = test_alloc(b.n);
     uint32_t bs = etwcap_rd32(b.p + 0x20);
     size_t dir_at = (size_t)etwcap_rd32(b.p + (size_t)etwcap_rd32(b.p + 0x34) * bs) * bs;
     assert_true(etwcap_rd32(b.p + 0x2C) <= bs); /* one directory block */
-    srand(99);
+    uint64_t rng = 99;
     for (int i = 0; i < 600; i++) {
         memcpy(c, b.p, b.n);
-        size_t at =
-            i % 3 ? dir_at + (size_t)rand() % etwcap_rd32(b.p + 0x2C) : (size_t)rand() % b.n;
-        c[at] = (uint8_t)rand();
+        size_t at = i % 3 ? dir_at + test_splitmix64(&rng) % etwcap_rd32(b.p + 0x2C)
+                          : test_splitmix64(&rng) % b.n;
+        c[at] = (uint8_t)test_splitmix64(&rng);
         try_pdb(c, b.n, NULL);
     }
     free(c);

@@ -50,8 +50,8 @@ static void deliver_like_realtime(const char *path, delivery *d)
     assert_int_equal(etwcap_reader_open(&r, path, &ro, NULL), ETWCAP_OK);
     d->info = *etwcap_reader_info(r);
     size_t cap = 1 << 16, n = 0;
-    uint8_t **all = malloc(cap * sizeof *all);
-    uint32_t *cpu = malloc(cap * sizeof *cpu);
+    uint8_t **all = test_alloc(cap * sizeof *all);
+    uint32_t *cpu = test_alloc(cap * sizeof *cpu);
     etwcap_event ev;
     while (etwcap_reader_next(r, &ev) == ETWCAP_OK) {
         if (n == cap) {
@@ -61,15 +61,15 @@ static void deliver_like_realtime(const char *path, delivery *d)
             assert_true(all && cpu);
         }
         size_t size = etwcap_evpack_size(&ev);
-        all[n] = malloc(size);
+        all[n] = test_alloc(size);
         etwcap_evpack_write(&ev, all[n], size);
         cpu[n++] = ev.cpu;
     }
     etwcap_reader_close(r);
     /* Per CPU, consecutive runs of PER_BUFFER events. */
-    pending *bufs = malloc(n * sizeof *bufs);
+    pending *bufs = test_alloc(n * sizeof *bufs);
     size_t nb = 0;
-    size_t *open_buf = malloc(1024 * sizeof *open_buf);
+    size_t *open_buf = test_alloc(1024 * sizeof *open_buf);
     for (size_t c = 0; c < 1024; c++)
         open_buf[c] = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {

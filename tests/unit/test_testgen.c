@@ -121,7 +121,7 @@ static void test_logfile_info_64(void **state)
                                    'n',  0,    'g', 0, ' ',  0,    0xfc, 0,    ' ', 0,
                                    0xac, 0x20, ' ', 0, 0x3d, 0xd8, 0x00, 0xde, 0,   0};
     assert_memory_equal(names, want, sizeof want);
-    assert_int_equal(ev.payload_len, 0x118 + sizeof want + 2 * 16);
+    assert_int_equal(ev.payload_len, 0x118 + sizeof want + (size_t)2 * 16);
     tgr_next_ok(&im, &ev);
     assert_int_equal(ev.filetime, o->start_time + 10000000);
     tgr_expect_end(&im);
@@ -230,14 +230,11 @@ static void tweak_2cpu(testgen_options *o)
     o->num_cpus = 2;
 }
 
-static void header_types(int compressed)
+/* Records of every header type (1-15), appended to the open buffer of `t`;
+ * `sb` receives the bytes of record 13's stack item. */
+static void append_header_types(testgen_trace *t, int64_t ts, testgen_buf *sb)
 {
-    testgen_trace *t = new_trace(tweak_2cpu);
-    const testgen_options *o = testgen_get_options(t);
-    int64_t ts = o->header_timestamp;
     testgen_record r;
-    assert_int_equal(testgen_begin_buffer(t, 1, compressed), 0);
-
     /* 1. SYSTEM32 with CPU times */
     memset(&r, 0, sizeof r);
     r.header_type = ETWCAP_HDR_SYSTEM32;
@@ -326,9 +323,8 @@ static void header_types(int compressed)
         0);
     /* 13. EVENT64 with flags, property, activity and one STACK_TRACE64 */
     uint64_t frames[3] = {0x7ffd00001000, 0x7ffd00002000, 0xfffff80000003000};
-    testgen_buf sb = TESTGEN_BUF_INIT;
-    assert_int_equal(testgen_ext_stack(&sb, 8, 0, frames, 3), 0);
-    testgen_ext ext = {ETWCAP_EXT_STACK_TRACE64, (uint16_t)sb.len, sb.data, 0};
+    assert_int_equal(testgen_ext_stack(sb, 8, 0, frames, 3), 0);
+    testgen_ext ext = {ETWCAP_EXT_STACK_TRACE64, (uint16_t)sb->len, sb->data, 0};
     memset(&r, 0, sizeof r);
     r.header_type = ETWCAP_HDR_EVENT64;
     r.guid = G_PROV;
@@ -365,6 +361,16 @@ static void header_types(int compressed)
                         TESTGEN_MSG_COMPONENT_ID | TESTGEN_MSG_TIMESTAMP | TESTGEN_MSG_POINTER32,
                         NULL, 0xabcdef, ts + 15, 0, 0, PAYLOAD, 2),
         0);
+}
+
+static void header_types(int compressed)
+{
+    testgen_trace *t = new_trace(tweak_2cpu);
+    const testgen_options *o = testgen_get_options(t);
+    int64_t ts = o->header_timestamp;
+    testgen_buf sb = TESTGEN_BUF_INIT;
+    assert_int_equal(testgen_begin_buffer(t, 1, compressed), 0);
+    append_header_types(t, ts, &sb);
 
     tgr_image im = {0};
     tgr_open(t, &im, 0);
@@ -1210,8 +1216,8 @@ static void test_payload_others(void **state)
     assert_int_equal(testgen_payload_thread(&b, 8, 3, &th), 0);
     assert_int_equal(b.len, 72);
     assert_int_equal(etwcap_rd32(b.data + 4), 8);
-    assert_int_equal(etwcap_rd64(b.data + 8 + 6 * 8), 7); /* TebBase */
-    assert_int_equal(etwcap_rd32(b.data + 8 + 7 * 8), 9);
+    assert_int_equal(etwcap_rd64(b.data + 8 + (size_t)6 * 8), 7); /* TebBase */
+    assert_int_equal(etwcap_rd32(b.data + 8 + (size_t)7 * 8), 9);
     assert_int_equal(b.data[12 + 7 * 8], 8);
     testgen_buf_reset(&b);
     assert_int_equal(testgen_payload_thread(&b, 4, 2, &th), 0);
@@ -1273,7 +1279,7 @@ static void test_payload_others(void **state)
     assert_int_equal(etwcap_rd32(b.data + 0x18), 0x9e);
     assert_int_equal(etwcap_rd32(b.data + 0x1C), 0x06000001);
     assert_int_equal(b.data[0x24], 'N');
-    size_t strs = 2 * (3 + 5 + 8);
+    size_t strs = (size_t)2 * (3 + 5 + 8);
     assert_int_equal(etwcap_rd16(b.data + 0x24 + strs), 8);
     assert_int_equal(b.len, 0x24 + strs + 2 + 8);
     testgen_buf_reset(&b);

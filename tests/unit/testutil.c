@@ -40,6 +40,24 @@ const char *test_corpus_require(const char *rel)
     return p;
 }
 
+void test_fail_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint_error(fmt, ap);
+    va_end(ap);
+    print_error("\n");
+    _fail(file, line);
+    abort(); /* not reached: _fail leaves the test with a long jump */
+}
+
+void *test_alloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    assert_non_null(p);
+    return p;
+}
+
 uint8_t *test_read_file(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");

@@ -37,6 +37,18 @@ int test_remove_dir(const char *path);
  * TEST_SKIP_CODE when the corpus is absent. */
 const char *test_corpus_require(const char *rel);
 
+/* Fails the current test with a printf-style message. Declared _Noreturn,
+ * unlike cmocka's fail_msg, so that the compiler and clang's analyzer know
+ * that code after it runs only when the condition before it held. */
+_Noreturn void test_fail_at(const char *file, int line, const char *fmt, ...)
+    CMOCKA_PRINTF_ATTRIBUTE(3, 4);
+#define test_fail(...) test_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* malloc that fails the test when memory runs out. A request of 0 bytes
+ * gets 1, so that the result is never malloc(0)'s implementation-defined
+ * value. */
+void *test_alloc(size_t n);
+
 /* Read a whole (small) file into a malloc'd buffer. Returns NULL on failure. */
 uint8_t *test_read_file(const char *path, size_t *size);
 

@@ -100,7 +100,8 @@ typedef struct etwcap_capture_session {
 } etwcap_capture_session;
 
 /* Size of an EVENT_TRACE_PROPERTIES block with room for both names. */
-#define ETWCAP_CAPTURE_PROPS_SIZE (sizeof(EVENT_TRACE_PROPERTIES) + 2 * 1024 * sizeof(WCHAR))
+#define ETWCAP_CAPTURE_PROPS_SIZE \
+    (sizeof(EVENT_TRACE_PROPERTIES) + (size_t)2 * 1024 * sizeof(WCHAR))
 
 /* Fill `buf` (ETWCAP_CAPTURE_PROPS_SIZE bytes, zeroed here) for a session
  * named `name` writing `file` (NULL: none). */

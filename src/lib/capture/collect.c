@@ -120,7 +120,7 @@ void etwcap_images_paths_free(char **paths, size_t n)
 void etwcap_images_device_map(etwcap_device_map *map)
 {
     memset(map, 0, sizeof *map);
-    for (char d = 'A'; d <= 'Z'; d++) {
+    for (int d = 'A'; d <= 'Z'; d++) {
         WCHAR drive[3] = {(WCHAR)d, L':', 0}, target[256];
         if (!QueryDosDeviceW(drive, target, 256))
             continue;

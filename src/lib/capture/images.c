@@ -133,8 +133,10 @@ etwcap_status etwcap_images_load(etwcap_images *out, const char *file, etwcap_di
     }
     size_t n = json_array_size(arr);
     out->v = calloc(n ? n : 1, sizeof *out->v);
-    if (!out->v)
-        st = ETWCAP_ERR_NOMEM;
+    if (!out->v) {
+        json_decref(doc);
+        return ETWCAP_ERR_NOMEM;
+    }
     for (size_t i = 0; st == ETWCAP_OK && i < n; i++) {
         st = read_record(&out->v[i], json_array_get(arr, i));
         out->n = i + 1;

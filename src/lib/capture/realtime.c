@@ -130,6 +130,7 @@ static int convert_manifest(const EVENT_RECORD *rec, etwcap_event *ev, const cha
         etwcap_ext_item *it = &ev->ext[ev->ext_count++];
         it->type = x->ExtType;
         it->size = x->DataSize;
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): ETW gives the address as a ULONGLONG
         it->data = (const uint8_t *)(uintptr_t)x->DataPtr;
         if (it->size && !it->data) {
             *why = "extended data item without data";

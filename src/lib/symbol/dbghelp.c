@@ -196,7 +196,8 @@ static int cv_data_make(cv_data *cv, const etwcap_dbghelp_image *img)
     memcpy(cv->buf, &misc, sizeof misc);
     unsigned char *p = cv->buf + sizeof misc;
     const etwcap_guid *g = &img->pdb_guid;
-    memcpy(p, "RSDS", 4);
+    static const unsigned char rsds[4] = {'R', 'S', 'D', 'S'};
+    memcpy(p, rsds, sizeof rsds);
     /* GUID in its on-disk (little-endian fields) form. */
     unsigned char gb[16] = {(unsigned char)g->data1,         (unsigned char)(g->data1 >> 8),
                             (unsigned char)(g->data1 >> 16), (unsigned char)(g->data1 >> 24),

@@ -48,9 +48,6 @@
  * variants still run). The flips are the same seeded sequence whatever G
  * and K are: G = 1, K = 1 runs each of the N flips alone.
  */
-/* MAP_ANONYMOUS (not in POSIX.1-2008). */
-#define _DEFAULT_SOURCE 1
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

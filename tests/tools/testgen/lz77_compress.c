@@ -145,7 +145,11 @@ size_t testgen_lz77_compress(const uint8_t *src, size_t src_len, uint8_t *dst, s
     for (size_t i = 0; i < ((size_t)1 << LZ77C_HASH_BITS); i++)
         head[i] = LZ77C_NONE;
 
-    lz77c_writer w = {dst, dst_cap, 0, 0, LZ77C_NONE, 0, 0, 1};
+    lz77c_writer w = {0};
+    w.dst = dst;
+    w.cap = dst_cap;
+    w.nib_pos = LZ77C_NONE;
+    w.ok = 1;
     lz77c_put32(&w, 0); /* first flag word */
 
     size_t pos = 0;

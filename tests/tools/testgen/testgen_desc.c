@@ -387,6 +387,9 @@ static int d_finish(tgd_ctx *c, testgen_record *r, testgen_buf *pl, unsigned psi
         r->ext = e.items;
         r->ext_count = e.n;
         rc = d_append(c, r);
+        /* The writer copied the items: nothing may point at `e` any more. */
+        r->ext = NULL;
+        r->ext_count = 0;
     }
     d_ext_free(&e);
     return rc;
@@ -949,9 +952,16 @@ static int d_version_pair(tgd_ctx *c, const char *key, uint8_t *major, uint8_t *
     int rc = tgd_value(c, key, &v);
     if (rc <= 0)
         return rc;
-    unsigned a, b;
-    char extra;
-    if (sscanf(v, "%u.%u%c", &a, &b, &extra) != 2 || a > 255 || b > 255)
+    char *end;
+    const unsigned long a = strtoul(v, &end, 10);
+    unsigned long b = 256; /* rejected unless a minor number follows */
+    if (end != v && *end == '.') {
+        const char *m = end + 1;
+        b = strtoul(m, &end, 10);
+        if (end == m || *end)
+            b = 256;
+    }
+    if (a > 255 || b > 255)
         return tgd_fail(c, "'%s' needs MAJOR.MINOR, not '%s'", key, v);
     *major = (uint8_t)a;
     *minor = (uint8_t)b;
@@ -1042,11 +1052,11 @@ static int d_start_default(tgd_ctx *c)
     return 0;
 }
 
-static int d_cpu_value(tgd_ctx *c, uint32_t *cpu)
+static int d_check_cpu(tgd_ctx *c, uint32_t cpu)
 {
     const testgen_options *o = testgen_get_options(c->t);
-    if (*cpu >= o->num_cpus)
-        return tgd_fail(c, "CPU %u out of range (trace has %u CPUs)", (unsigned)*cpu,
+    if (cpu >= o->num_cpus)
+        return tgd_fail(c, "CPU %u out of range (trace has %u CPUs)", (unsigned)cpu,
                         (unsigned)o->num_cpus);
     return 0;
 }
@@ -1059,7 +1069,7 @@ static int d_buffer(tgd_ctx *c)
     TRY(tgd_flag(c, "compress", &comp));
     TRY(tgd_flag(c, "nocompress", &nocomp));
     TRY(tgd_check_used(c));
-    TRY(d_cpu_value(c, &cpu));
+    TRY(d_check_cpu(c, cpu));
     if (testgen_begin_buffer(c->t, cpu, comp && !nocomp))
         return tgd_fail(c, "%s", testgen_error(c->t));
     return 0;
@@ -1071,7 +1081,7 @@ static int d_cpu(tgd_ctx *c)
     if (c->n != 1 || c->tok[0].has_val || tgd_parse_u64(c->tok[0].key, &u) || u > 0xFFFFFFFFu)
         return tgd_fail(c, "'cpu' takes one number: cpu 1");
     uint32_t cpu = (uint32_t)u;
-    TRY(d_cpu_value(c, &cpu));
+    TRY(d_check_cpu(c, cpu));
     return testgen_set_cpu(c->t, cpu) ? tgd_fail(c, "%s", testgen_error(c->t)) : 0;
 }
 
@@ -1080,7 +1090,7 @@ static int d_flush(tgd_ctx *c)
     uint32_t cpu = testgen_get_cpu(c->t);
     TRY(tgd_u32(c, "cpu", &cpu));
     TRY(tgd_check_used(c));
-    TRY(d_cpu_value(c, &cpu));
+    TRY(d_check_cpu(c, cpu));
     return testgen_flush(c->t, cpu) ? tgd_fail(c, "%s", testgen_error(c->t)) : 0;
 }
 
@@ -1192,7 +1202,7 @@ static int d_line(tgd_ctx *c, char *line)
     int rc = tgd_u32(c, "cpu", &cpu);
     TRY(rc);
     if (rc == 1) {
-        TRY(d_cpu_value(c, &cpu));
+        TRY(d_check_cpu(c, cpu));
         testgen_set_cpu(c->t, cpu);
     }
     rc = d_record_directive(c);

@@ -9,6 +9,9 @@
 #   asan   clang build with ASan + UBSan (ETWCAP_SANITIZE=ON), ctest
 #   tsan   clang build with ThreadSanitizer, the reader's threads test only
 #   mingw  mingw-w64 cross build, -Werror, ctest running the .exe under Wine
+#   lint   clang-format (no change wanted) on every C file, then clang-tidy
+#          (scripts/tidy.py) on every file of the Linux build and of the
+#          mingw build, whose _WIN32 code the Linux build leaves out
 #   fuzz   optional: fuzz/run.sh 60: every libFuzzer target for 60 s
 #          (ETWCAP_FUZZ_SECONDS) after replaying its regressions
 #          (skipped while fuzz/run.sh is absent or clang lacks libFuzzer)
@@ -31,7 +34,7 @@ CI_DIR=${ETWCAP_CI_DIR:-$ROOT/build-ci}
 mkdir -p "$CI_DIR/logs"
 CI_DIR=$(cd "$CI_DIR" && pwd)
 JOBS=${ETWCAP_JOBS:-$(nproc 2>/dev/null || echo 2)}
-ALL_STEPS=(gcc release asan tsan mingw fuzz)
+ALL_STEPS=(gcc release asan tsan mingw lint fuzz)
 
 GENERATOR=()
 if command -v ninja >/dev/null 2>&1; then
@@ -176,22 +179,46 @@ wine_setup() {
     }
 }
 
-step_mingw() {
+# mingw_deps: cmocka and jansson cross-built from Debian's source packages
+# (cached under $CI_DIR/deps); sets MINGW_ARGS, the cmake arguments of a
+# mingw build.
+mingw_deps() {
     local cmocka="$CI_DIR/deps/cmocka-mingw"
     run "cmocka for mingw (Debian source package)" \
         bash "$ROOT/scripts/build-cmocka-mingw.sh" "$cmocka"
     local jansson="$CI_DIR/deps/jansson-mingw"
     run "jansson for mingw (Debian source package)" \
         bash "$ROOT/scripts/build-jansson-mingw.sh" "$jansson"
-    configure_build "$CI_DIR/mingw" \
-        -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/mingw-w64.cmake" \
+    MINGW_ARGS=(-DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/mingw-w64.cmake"
+        -DCMOCKA_ROOT="$cmocka" -DCMOCKA_STATIC=ON -DJANSSON_ROOT="$jansson")
+}
+
+step_mingw() {
+    mingw_deps
+    configure_build "$CI_DIR/mingw" "${MINGW_ARGS[@]}" \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DCMOCKA_ROOT="$cmocka" \
-        -DCMOCKA_STATIC=ON \
-        -DJANSSON_ROOT="$jansson" \
         -DETWCAP_WERROR=ON
     wine_setup
     run_ctest "$CI_DIR/mingw"
+}
+
+# Formatting and clang-tidy. The builds are configured, not built: the
+# checks need only their compile_commands.json.
+step_lint() {
+    local cf=clang-format
+    command -v clang-format-14 >/dev/null 2>&1 && cf=clang-format-14
+    run "clang-format: every C file formatted as .clang-format says" \
+        sh -c "cd '$ROOT' && git ls-files -z '*.c' '*.h' | xargs -0 '$cf' --dry-run --Werror"
+    fresh_dir "$CI_DIR/lint-linux"
+    run "configure (Linux)" cmake -S "$ROOT" -B "$CI_DIR/lint-linux" "${GENERATOR[@]}" \
+        -DCMAKE_C_COMPILER=gcc -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+    run "clang-tidy: the Linux build's files" python3 "$ROOT/scripts/tidy.py" "$CI_DIR/lint-linux"
+    mingw_deps
+    fresh_dir "$CI_DIR/lint-mingw"
+    run "configure (mingw)" cmake -S "$ROOT" -B "$CI_DIR/lint-mingw" "${GENERATOR[@]}" \
+        "${MINGW_ARGS[@]}" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+    run "clang-tidy: the mingw build's files (the _WIN32 code)" \
+        python3 "$ROOT/scripts/tidy.py" "$CI_DIR/lint-mingw" --extra-arg=--target=x86_64-w64-mingw32
 }
 
 # Optional hook. Contract for fuzz/run.sh: `fuzz/run.sh SECONDS` builds the

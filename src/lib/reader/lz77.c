@@ -218,8 +218,7 @@ typedef struct lz77_regs {
 typedef struct lz77_limits {
     size_t long_op_max; /* a match with a length byte starts at op <= this ... */
     size_t long_ip_max; /* ... and its length byte is at ip <= this */
-    size_t room;        /* output a u16/u32 length leaves after its copy: */
-                        /* len <= dst_cap - op - room */
+    size_t room;        /* a u16/u32 length is taken when len <= dst_cap - op - room */
 } lz77_limits;
 
 /* A step is inlined into both fast loops, and each loop is a function of its
@@ -238,7 +237,7 @@ typedef struct lz77_limits {
 
 /* One step of the fast loops: a run of literals, then the match after it
  * unless the flag word ends first. Returns 0 when the step is done, 1 when
- * it stopped at a match left to the careful loop (bad distance, or a long
+ * it stopped at a match it leaves to the next loop (bad distance, or a long
  * match beyond `lim`); `g` is then at that match. The loop that calls it
  * keeps enough input and output for the step apart from `lim`'s cases. */
 LZ77_INLINE int lz77_step(const uint8_t *src, uint8_t *dst, size_t dst_cap, const lz77_limits *lim,
@@ -258,7 +257,7 @@ LZ77_INLINE int lz77_step(const uint8_t *src, uint8_t *dst, size_t dst_cap, cons
     if (g->f == 1)
         return 0; /* the flag word ends with literals */
     /* A match (flag bit 0 is 1). Decoded into locals first, so that the
-     * careful loop can take the symbol over unchanged. */
+     * next loop can take the symbol over unchanged. */
     const size_t op = g->op;
     size_t mp = g->ip, mnib = g->nib;
     uint32_t token = etwcap_rd16(src + mp);
@@ -378,8 +377,8 @@ out:
 /* The step loop (see the top of the file): one step at a time while at
  * least FAST_MARGIN bytes of input and FAST_OUT_MARGIN of output are left.
  * Returns with `st` at a symbol boundary. */
-LZ77_NOINLINE void lz77_fast(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
-                             lz77_state *st)
+LZ77_NOINLINE void lz77_steps(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
+                              lz77_state *st)
 {
     if (src_len < FAST_MARGIN || dst_cap < FAST_OUT_MARGIN)
         return;
@@ -403,7 +402,7 @@ etwcap_lz77_status etwcap_lz77_decompress(const uint8_t *src, size_t src_len, ui
 {
     lz77_state fs = {0, 0, 0, 0, 0};
     lz77_words(src, src_len, dst, dst_cap, &fs);
-    lz77_fast(src, src_len, dst, dst_cap, &fs);
+    lz77_steps(src, src_len, dst, dst_cap, &fs);
     size_t ip = fs.ip;
     size_t op = fs.op;
     size_t nib = fs.nib;

@@ -199,9 +199,9 @@ typedef struct cpu_queue {
     int64_t first_ts; /* of the oldest queued event */
 } cpu_queue;
 
-/* Deliver a CPU's queued events (packed copies) and empty the queue. */
-/* Hand out the queue's events while `go` (the consumer has not stopped the
- * session), free them all, and return whether to go on. */
+/* Deliver a CPU's queued events (packed copies) while `go` (the consumer
+ * has not stopped the session), empty the queue, and return whether to go
+ * on. */
 static int give_queue(replay *rp, cpu_queue *q, int go)
 {
     for (size_t i = 0; i < q->n; i++) {

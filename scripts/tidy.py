@@ -40,12 +40,13 @@ def main():
 
     with open(db, encoding="utf-8") as f:
         entries = json.load(f)
-    files = []
+    files, seen = [], set()
     for e in entries:
         path = os.path.realpath(os.path.join(e["directory"], e["file"]))
         # The project's files only: not what a build folder (build*/) holds.
         rel = path[len(root):] if path.startswith(root) else None
-        if rel and not rel.startswith("build") and path not in files:
+        if rel and not rel.startswith("build") and path not in seen:
+            seen.add(path)
             files.append(path)
 
     def check(path):

@@ -328,6 +328,13 @@ LZ77_INLINE int lz77_step(const uint8_t *src, uint8_t *dst, size_t dst_cap, cons
     return 0;
 }
 
+/* The next flag word, all 32 flags in symbol order under the sentinel. */
+LZ77_INLINE void lz77_next_word(const uint8_t *src, lz77_regs *g)
+{
+    g->f = (uint64_t)lz77_rev32(etwcap_rd32(src + g->ip)) | ((uint64_t)1 << 32);
+    g->ip += 4;
+}
+
 static lz77_regs lz77_regs_from(const lz77_state *st)
 {
     lz77_regs g = {st->ip, st->op, st->nib, 0};
@@ -363,8 +370,7 @@ LZ77_NOINLINE void lz77_words(const uint8_t *src, size_t src_len, uint8_t *dst, 
                              35 + WORD_OUT_MARGIN};
     lz77_regs g = lz77_regs_from(st);
     while (g.ip <= ip_end && g.op <= op_end) {
-        g.f = (uint64_t)lz77_rev32(etwcap_rd32(src + g.ip)) | ((uint64_t)1 << 32);
-        g.ip += 4;
+        lz77_next_word(src, &g);
         do {
             if (lz77_step(src, dst, dst_cap, &lim, &g))
                 goto out;
@@ -388,8 +394,7 @@ LZ77_NOINLINE void lz77_steps(const uint8_t *src, size_t src_len, uint8_t *dst, 
     lz77_regs g = lz77_regs_from(st);
     while (g.ip <= ip_end && g.op <= op_end) {
         if (g.f == 1) {
-            g.f = (uint64_t)lz77_rev32(etwcap_rd32(src + g.ip)) | ((uint64_t)1 << 32);
-            g.ip += 4;
+            lz77_next_word(src, &g);
         }
         if (lz77_step(src, dst, dst_cap, &lim, &g))
             break;

@@ -952,14 +952,15 @@ static int d_version_pair(tgd_ctx *c, const char *key, uint8_t *major, uint8_t *
     int rc = tgd_value(c, key, &v);
     if (rc <= 0)
         return rc;
-    char *end;
-    const unsigned long a = strtoul(v, &end, 10);
-    unsigned long b = 256; /* rejected unless a minor number follows */
-    if (end != v && *end == '.') {
-        const char *m = end + 1;
-        b = strtoul(m, &end, 10);
-        if (end == m || *end)
-            b = 256;
+    /* Two numbers as the description's other values are read, split at '.'. */
+    char major_text[32];
+    const char *dot = strchr(v, '.');
+    uint64_t a = 256, b = 256;
+    if (dot && (size_t)(dot - v) < sizeof major_text) {
+        memcpy(major_text, v, (size_t)(dot - v));
+        major_text[dot - v] = '\0';
+        if (tgd_parse_u64(major_text, &a) || tgd_parse_u64(dot + 1, &b))
+            a = 256;
     }
     if (a > 255 || b > 255)
         return tgd_fail(c, "'%s' needs MAJOR.MINOR, not '%s'", key, v);

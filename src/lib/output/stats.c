@@ -47,7 +47,6 @@ static int key_equal(const type_key *a, const type_key *b)
 typedef struct slot {
     type_key key;
     uint32_t counter; /* index + 1; 0 = empty */
-    uint32_t sample;  /* the type is PerfInfo SampledProfile: idle ones are not counted */
     uint64_t count;   /* events of this type; kept here, next to the key the lookup
                        * has just read, rather than in the counter */
 } slot;
@@ -185,25 +184,27 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
         st->counters[c].count++;
         return ETWCAP_OK;
     }
+    /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on thread 0
+     * that is not executing a DPC or ISR is idle time; TraceEvent does not
+     * count it, and TOTAL alone counts it here. Tested before the type key
+     * is hashed: half the records of a sampled trace can be idle samples
+     * (net.4.5.2.x86.etl: 82,000 of 168,298), and skipping the lookup for
+     * them made `stats` 2-3% faster (issue #8). Kernel HookId 0x0F2E is
+     * PerfInfo (group 0x0F) type 46, SampledProfile (§3.7): the test
+     * etwcap_event_classify makes for ETWCAP_EC_SAMPLE, without its
+     * switch. */
+    if (ev->kind == ETWCAP_KIND_KERNEL && ev->hook_id == 0x0F2E && etwcap_sample_is_idle(ev))
+        return ETWCAP_OK;
     const type_key key = key_of(ev);
     size_t k = (size_t)hash_key(&key) & (st->type_cap - 1);
     while (st->types[k].counter) {
         if (key_equal(&st->types[k].key, &key)) {
-            /* TraceLog's idle rule (etl-format.md §8): a SampledProfile on
-             * thread 0 that is not executing a DPC or ISR is idle time;
-             * TraceEvent does not count it. TOTAL still counts every record
-             * walked. Whether a type is SampledProfile depends only on the
-             * key, so other types skip the test. */
-            if (st->types[k].sample && etwcap_sample_is_idle(ev))
-                return ETWCAP_OK;
             st->types[k].count++;
             return ETWCAP_OK;
         }
         k = (k + 1) & (st->type_cap - 1);
     }
-    /* A new type. An idle sample creates no counter. */
-    if (etwcap_event_is_idle_sample(ev))
-        return ETWCAP_OK;
+    /* A new type. */
     etwcap_event_name(ev, name, sizeof name);
     size_t c = counter_for_name(st, name);
     if (c == SIZE_MAX || c >= UINT32_MAX)
@@ -211,7 +212,6 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
     st->types[k].key = key;
     st->types[k].counter = (uint32_t)(c + 1);
     st->types[k].count = 1;
-    st->types[k].sample = etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE;
     if (++st->ntypes * 2 > st->type_cap && grow_types(st) != 0)
         return ETWCAP_ERR_NOMEM;
     return ETWCAP_OK;

@@ -189,7 +189,7 @@ etwcap_status etwcap_stats_add(etwcap_stats *st, const etwcap_event *ev)
      * count it, and TOTAL alone counts it here. Tested before the type key
      * is hashed: half the records of a sampled trace can be idle samples
      * (net.4.5.2.x86.etl: 82,000 of 168,298), and skipping the lookup for
-     * them made `stats` 2-3% faster (issue #8). Kernel HookId 0x0F2E is
+     * them made `stats` 1-3% faster (issue #8). Kernel HookId 0x0F2E is
      * PerfInfo (group 0x0F) type 46, SampledProfile (§3.7): the test
      * etwcap_event_classify makes for ETWCAP_EC_SAMPLE, without its
      * switch. */

@@ -101,9 +101,13 @@ etwcap_event_class etwcap_event_classify(const etwcap_event *ev)
     }
 }
 
+/* classify_kernel's test for ETWCAP_EC_SAMPLE (PerfInfo group 0x0F, type
+ * 46, §3.7) without its switches: `stats` and `events` ask this of every
+ * event, and in a sampled trace half of them can be idle samples. */
 int etwcap_event_is_idle_sample(const etwcap_event *ev)
 {
-    return etwcap_event_classify(ev) == ETWCAP_EC_SAMPLE && etwcap_sample_is_idle(ev);
+    return ev->kind == ETWCAP_KIND_KERNEL && ev->opcode == 46 && etwcap_kernel_group(ev) == 0x0F &&
+           etwcap_sample_is_idle(ev);
 }
 
 etwcap_decode_result etwcap_decode_fields(const etwcap_event *ev, etwcap_fields *out)

@@ -9,6 +9,10 @@ fit in TARGET_BYTES (at least once). Every buffer is self-contained
 (WMI_BUFFER_HEADER + records; a compressed buffer decompresses on its own),
 so OUT is a valid trace that etwcap reads without diagnostics.
 
+The log-file header's BuffersWritten (TRACE_LOGFILE_HEADER, etl-format.md
+§1.8) is set to the number of buffers written: a reader that stops after
+that many buffers, as dissect.etl does, then reads the whole file too.
+
 Timestamps repeat with each copy: each CPU's stream jumps back in time at
 every copy, and the time-ordered merge interleaves copies. That is fine for
 measuring throughput, not a realistic timeline: processes, threads and
@@ -29,6 +33,26 @@ def buffers(data):
         off += size
 
 
+# The log-file header is the payload of the first record of the header buffer,
+# which has a SYSTEM header (0x20 bytes; header type 0x01 or 0x02) (§1.8, §2.2).
+BUF_HDR = 0x48
+SYSTEM_HDR = 0x20
+BUFFERS_WRITTEN = 0x24  # offset in TRACE_LOGFILE_HEADER
+BUF_FLAG_COMPRESSED = 0x40  # WMI_BUFFER_HEADER.BufferFlag at 0x34 (§1.4)
+
+
+def set_buffers_written(header, count):
+    """The header buffer with BuffersWritten = count."""
+    flags = struct.unpack_from("<H", header, 0x34)[0]
+    rec_type = header[BUF_HDR + 2]
+    at = BUF_HDR + SYSTEM_HDR + BUFFERS_WRITTEN
+    if flags & BUF_FLAG_COMPRESSED or rec_type not in (0x01, 0x02) or len(header) < at + 4:
+        sys.exit("first buffer does not start with an uncompressed log-file header record")
+    out = bytearray(header)
+    struct.pack_into("<I", out, at, count)
+    return bytes(out)
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -40,6 +64,7 @@ def main():
     header = bufs[0]
     data = b"".join(bufs[1:])
     copies = max(1, (target - len(header)) // len(data))
+    header = set_buffers_written(header, 1 + copies * (len(bufs) - 1))
     with open(out, "wb") as f:
         f.write(header)
         for _ in range(copies):

@@ -34,7 +34,8 @@ def buffers(data):
 
 
 # The log-file header is the payload of the first record of the header buffer,
-# which has a SYSTEM header (0x20 bytes; header type 0x01 or 0x02) (§1.8, §2.2).
+# which has a SYSTEM header (0x20 bytes; header type 0x01 or 0x02; HookId 0, a
+# u16 at +6) (§1.8, §2.2).
 BUF_HDR = 0x48
 SYSTEM_HDR = 0x20
 BUFFERS_WRITTEN = 0x24  # offset in TRACE_LOGFILE_HEADER
@@ -45,8 +46,10 @@ def set_buffers_written(header, count):
     """The header buffer with BuffersWritten = count."""
     flags = struct.unpack_from("<H", header, 0x34)[0]
     rec_type = header[BUF_HDR + 2]
+    hook_id = struct.unpack_from("<H", header, BUF_HDR + 6)[0]
     at = BUF_HDR + SYSTEM_HDR + BUFFERS_WRITTEN
-    if flags & BUF_FLAG_COMPRESSED or rec_type not in (0x01, 0x02) or len(header) < at + 4:
+    if (flags & BUF_FLAG_COMPRESSED or rec_type not in (0x01, 0x02) or hook_id != 0
+            or len(header) < at + 4):
         sys.exit("first buffer does not start with an uncompressed log-file header record")
     out = bytearray(header)
     struct.pack_into("<I", out, at, count)

@@ -23,10 +23,11 @@
 #    $ETWCAP_BENCH_REPS runs (default 3; stacks and evidence on the 1 GiB
 #    inputs: $ETWCAP_BENCH_REPS_1G runs, default 1, since one takes 10-20 s).
 # 4. The peer, dissect.etl (Python), on net.4.5.2.x86.etl and on cmp-32m
-#    (that file's buffers repeated to 32 MiB) when $ETWCAP_BENCH_PYTHON
+#    (that file's data buffers seven times, 30.7 MB) when $ETWCAP_BENCH_PYTHON
 #    (default python3) can import it, taking turns with `etwcap stats
-#    --threads 1` on the same file (median of at least 5 runs each; see
-#    side_by_side); it is reported as not available otherwise.
+#    --threads 1` on the same file (at least 5 turns; see side_by_side), with
+#    a verdict on the 200x target for each file; it is reported as not
+#    available otherwise.
 # 5. Before and after the measurements, the speed of each processor on its
 #    own (vcpu_speeds), so that one-thread numbers can be read against it.
 #
@@ -198,9 +199,9 @@ EOF
 # taking turns, run after run, so that both meet the same moments of this
 # shared VM; both runs of a turn are pinned to the same vCPU (turn i to vCPU
 # i mod the count), since its two vCPUs have run up to 40% apart, changing
-# within minutes, and an unpinned run lands on either. An etwcap run of a few milliseconds is below what time(1)
-# resolves: LOOP runs are timed together (each a whole process, start-up
-# included, as the peer's is). Of PEER_REPS turns: SBS_RATIO, the median of
+# within minutes, and an unpinned run lands on either. An etwcap run of a few
+# milliseconds is below what time(1) resolves: LOOP runs are timed together
+# (each a whole process, start-up included, as the peer's is). Of PEER_REPS turns: SBS_RATIO, the median of
 # the turns' ratios (etwcap's records/s over the peer's, in the same turn;
 # unrounded), and the median run of each: SBS_PEER_W, SBS_PEER_CPU,
 # SBS_PEER_RPS, SBS_OWN_RPS. SBS_RECS and SBS_OWN_EVENTS are the two record

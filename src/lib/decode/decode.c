@@ -25,6 +25,11 @@ uint64_t etwcap_frame_at(const uint8_t *frames, unsigned frame_size, size_t i)
     return frame_size == 8 ? etwcap_rd64(frames + 8 * i) : etwcap_rd32(frames + 4 * i);
 }
 
+/* PerfInfo SampledProfile: kernel group 0x0F, type 46 (§3.7). Shared by
+ * classify_kernel and etwcap_event_is_idle_sample. */
+#define GROUP_PERFINFO 0x0Fu
+#define TYPE_SAMPLED_PROFILE 46u
+
 static etwcap_event_class classify_kernel(const etwcap_event *ev)
 {
     unsigned op = ev->opcode;
@@ -45,8 +50,8 @@ static etwcap_event_class classify_kernel(const etwcap_event *ev)
         if (op == 37 || op == 38)
             return ETWCAP_EC_STACK_KEY_REF;
         return ETWCAP_EC_OTHER;
-    case 0x0F: /* PerfInfo SampledProfile (§3.7) */
-        return op == 46 ? ETWCAP_EC_SAMPLE : ETWCAP_EC_OTHER;
+    case GROUP_PERFINFO:
+        return op == TYPE_SAMPLED_PROFILE ? ETWCAP_EC_SAMPLE : ETWCAP_EC_OTHER;
     default:
         return ETWCAP_EC_OTHER;
     }
@@ -101,13 +106,13 @@ etwcap_event_class etwcap_event_classify(const etwcap_event *ev)
     }
 }
 
-/* classify_kernel's test for ETWCAP_EC_SAMPLE (PerfInfo group 0x0F, type
- * 46, §3.7) without its switches: `stats` and `events` ask this of every
- * event, and in a sampled trace half of them can be idle samples. */
+/* classify_kernel's test for ETWCAP_EC_SAMPLE without its switches: `stats`
+ * and `events` ask this of every event, and in a sampled trace half of them
+ * can be idle samples. */
 int etwcap_event_is_idle_sample(const etwcap_event *ev)
 {
-    return ev->kind == ETWCAP_KIND_KERNEL && ev->opcode == 46 && etwcap_kernel_group(ev) == 0x0F &&
-           etwcap_sample_is_idle(ev);
+    return ev->kind == ETWCAP_KIND_KERNEL && ev->opcode == TYPE_SAMPLED_PROFILE &&
+           etwcap_kernel_group(ev) == GROUP_PERFINFO && etwcap_sample_is_idle(ev);
 }
 
 etwcap_decode_result etwcap_decode_fields(const etwcap_event *ev, etwcap_fields *out)

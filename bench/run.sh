@@ -53,8 +53,9 @@ done
 
 echo "== build (Release) in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DETWCAP_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target etwcap >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" --target etwcap etwcap-bench-passes >/dev/null
 ETWCAP=$BUILD/etwcap
+PASSES=$BUILD/etwcap-bench-passes
 
 echo "== inputs in $DATA"
 mkdir -p "$DATA"
@@ -195,17 +196,41 @@ with open(sys.argv[1], "rb") as f:
         n += 1
 print(n)
 EOF
+# loop_ms N CMD [PIN...]: ms a run of the shell command CMD, N runs in one sh
+# loop under PIN (as side_by_side runs `stats`), timed with date: time(1)
+# counts in 10 ms steps, and a run of `etwcap --version` takes 2-3 ms.
+loop_ms() {
+    local n=$1 cmd=$2 t0 t1
+    shift 2
+    t0=$(date +%s%N)
+    "$@" sh -c "for i in \$(seq $n); do $cmd >/dev/null; done"
+    t1=$(date +%s%N)
+    awk -v d=$((t1 - t0)) -v n="$n" 'BEGIN {printf "%.3f\n", d / n / 1e6}'
+}
+
+# median: of the numbers on stdin, one per line.
+median() {
+    sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
 # side_by_side FILE LOOP: dissect.etl and `etwcap stats --threads 1` on FILE,
 # taking turns, run after run, so that both meet the same moments of this
 # shared VM; both runs of a turn are pinned to the same vCPU (turn i to vCPU
 # i mod the count), since its two vCPUs have run up to 40% apart, changing
 # within minutes, and an unpinned run lands on either. An etwcap run of a few
 # milliseconds is below what time(1) resolves: LOOP runs are timed together
-# (each a whole process, start-up included, as the peer's is). Of PEER_REPS turns: SBS_RATIO, the median of
-# the turns' ratios (etwcap's records/s over the peer's, in the same turn;
-# unrounded), and the median run of each: SBS_PEER_W, SBS_PEER_CPU,
-# SBS_PEER_RPS, SBS_OWN_RPS. SBS_RECS and SBS_OWN_EVENTS are the two record
-# counts (the peer's, etwcap's TOTAL); SBS_SAME is 0 when they differ.
+# (each a whole process, start-up included, as the peer's is). Of PEER_REPS
+# turns: SBS_RATIO, the median of the turns' ratios (etwcap's records/s over
+# the peer's, in the same turn; unrounded), and the median run of each:
+# SBS_PEER_W, SBS_PEER_CPU, SBS_PEER_RPS, SBS_OWN_RPS. SBS_RECS and
+# SBS_OWN_EVENTS are the two record counts (the peer's, etwcap's TOTAL);
+# SBS_SAME is 0 when they differ.
+# Each turn also times the parts of a run (medians over the turns): the
+# start-up of each tool, SBS_OWN_START_MS (LOOP runs of `etwcap --version`)
+# and SBS_PEER_START (`import dissect.etl`, seconds); and etwcap's work with
+# no process around it (bench/passes.c: LOOP passes in one process),
+# SBS_FIRST_MS for the first pass, which carries the first touches of
+# memory, and SBS_LATER_MS, the median of the later ones.
 side_by_side() {
     local f=$1 loop=$2 pw ow w pin=()
     SBS_RECS=$("$PYTHON" "$TMP/peer.py" "$f")
@@ -220,6 +245,10 @@ side_by_side() {
     : >"$TMP/peer-runs"
     : >"$TMP/own-runs"
     : >"$TMP/ratios"
+    : >"$TMP/own-start"
+    : >"$TMP/peer-start"
+    : >"$TMP/first"
+    : >"$TMP/later"
     for ((i = 0; i < PEER_REPS; i++)); do
         command -v taskset >/dev/null 2>&1 && pin=(taskset -c $((i % NPROC)))
         run_one "${pin[@]}" "$PYTHON" "$TMP/peer.py" "$f" >"$TMP/turn"
@@ -230,12 +259,27 @@ side_by_side() {
         cat "$TMP/turn" >>"$TMP/own-runs"
         awk -v l="$loop" -v e="$SBS_OWN_EVENTS" -v n="$SBS_RECS" -v pw="$pw" -v ow="$ow" \
             'BEGIN {printf "%.4f\n", (l * e / (ow > 0 ? ow : 0.005)) / (n / pw)}' >>"$TMP/ratios"
+        loop_ms "$loop" "'$ETWCAP' --version" "${pin[@]}" >>"$TMP/own-start"
+        run_one "${pin[@]}" "$PYTHON" -c 'import dissect.etl' | cut -d' ' -f1 >>"$TMP/peer-start"
+        "${pin[@]}" "$PASSES" "$f" "$loop" >"$TMP/passes"
+        awk 'NR == 1 {print $3}' "$TMP/passes" >>"$TMP/first"
+        awk 'NR > 1 {print $3}' "$TMP/passes" | median >>"$TMP/later"
     done
+    SBS_OWN_START_MS=$(median <"$TMP/own-start")
+    SBS_PEER_START=$(median <"$TMP/peer-start")
+    SBS_FIRST_MS=$(median <"$TMP/first")
+    SBS_LATER_MS=$(median <"$TMP/later")
     SBS_RATIO=$(sort -n "$TMP/ratios" | awk '{r[NR] = $1} END {print r[int((NR + 1) / 2)]}')
     read -r SBS_PEER_W _ SBS_PEER_CPU < <(median_of <"$TMP/peer-runs")
     read -r w _ _ < <(median_of <"$TMP/own-runs")
     SBS_PEER_RPS=$(awk -v n="$SBS_RECS" -v w="$SBS_PEER_W" 'BEGIN {printf "%.0f", n / w}')
     SBS_OWN_RPS=$(awk -v l="$loop" -v e="$SBS_OWN_EVENTS" -v w="$w" 'BEGIN {printf "%.0f", l * e / (w > 0 ? w : 0.005)}')
+    SBS_BREAKDOWN=$(awk -v n="$(basename "$f")" -v l="$loop" -v w="$w" -v s="$SBS_OWN_START_MS" \
+        -v f1="$SBS_FIRST_MS" -v f2="$SBS_LATER_MS" -v pw="$SBS_PEER_W" -v ps="$SBS_PEER_START" 'BEGIN {
+        net = (pw - ps) * 1000;
+        printf "On %s a whole etwcap run took %.1f ms, of which %.1f ms is what starting any etwcap process takes (a run of `etwcap --version`); in one process the first pass took %.1f ms and each later one %.1f ms. dissect.etl took %.2f s, of which `import dissect.etl` %.2f s. Each tool net of its start-up (etwcap: its first pass; dissect.etl: its run less the import): %.0fx; etwcap'\''s later passes against the same: %.0fx.",
+            n, w * 1000 / l, s, f1, f2, pw, ps, net / f1, net / f2
+    }')
 }
 
 # Two files, each with its own verdict on the 200x target. net.4.5.2.x86.etl
@@ -259,6 +303,7 @@ print(", ".join(os.path.dirname(m.__file__) for m in (dissect.etl, dissect.cstru
     side_by_side "$SRC_CMP" 20
     recs=$SBS_RECS pw=$SBS_PEER_W pc=$SBS_PEER_CPU PEER_RPS=$SBS_PEER_RPS
     OWN_EVENTS=$SBS_OWN_EVENTS OWN_RPS=$SBS_OWN_RPS OWN_RATIO=$SBS_RATIO OWN_SAME=$SBS_SAME
+    OWN_BREAKDOWN=$SBS_BREAKDOWN
     echo "== peer: dissect.etl on cmp-32m, taking turns with etwcap stats ($PEER_REPS runs each)"
     side_by_side "$DATA/cmp-32m.etl" 10
     PEER_NOTE="dissect.etl ($("$PYTHON" --version 2>&1); from $PEER_FROM): $recs records of net.4.5.2.x86.etl in $pw s (median of $PEER_REPS; CPU $pc s) = $PEER_RPS records/s; $SBS_RECS records of cmp-32m in $SBS_PEER_W s (CPU $SBS_PEER_CPU s) = $SBS_PEER_RPS records/s.$SBS_DIFF"
@@ -352,6 +397,11 @@ echo "== vCPU speeds at the end: ${SPEED_END:-not measured}"
         echo "$PEER_REPS, taking turns with dissect.etl, both runs of a turn on the same vCPU. cmp-32m"
         echo "repeats net.4.5.2.x86.etl's data buffers seven times (30.7 MB). The x peer column divides"
         echo "by the peer's rate on cmp-32m."
+        echo
+        echo "Where the time of a run goes (medians over the same turns, on the same vCPUs; the"
+        echo "passes are bench/passes.c, \`stats\`' library calls run again and again in one process):"
+        echo "$OWN_BREAKDOWN"
+        echo "$SBS_BREAKDOWN"
     fi
     echo
     echo "Columns: wall time; CPU time (user + system, all threads); MB/s of file input;"

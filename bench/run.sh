@@ -131,6 +131,23 @@ fastest() {
     done | sort -n | head -n 1
 }
 
+# loop_ms N CMD [PIN...]: ms a run of the shell command CMD, N runs in one sh
+# loop under PIN (as side_by_side runs `stats`), timed with date: time(1)
+# counts in 10 ms steps, and a run of `etwcap --version` takes 2-3 ms.
+loop_ms() {
+    local n=$1 cmd=$2 t0 t1
+    shift 2
+    t0=$(date +%s%N)
+    "$@" sh -c "for i in \$(seq $n); do $cmd >/dev/null; done"
+    t1=$(date +%s%N)
+    awk -v d=$((t1 - t0)) -v n="$n" 'BEGIN {printf "%.3f\n", d / n / 1e6}'
+}
+
+# median: of the numbers on stdin, one per line.
+median() {
+    sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
 # vcpu_speeds: how fast each processor runs single-thread work right now:
 # ms a run of `etwcap stats --threads 1` on net.4.5.2.x86.etl pinned to it
 # (the fastest of 3 loops of 10 runs, timed with date: time(1) counts in
@@ -140,14 +157,11 @@ fastest() {
 # means little without the speed of the moment. Empty without taskset.
 vcpu_speeds() {
     command -v taskset >/dev/null 2>&1 || return 0
-    local c best t0 t1 out=""
+    local c best out=""
     for ((c = 0; c < $(nproc); c++)); do
         best=$(for _ in 1 2 3; do
-            t0=$(date +%s%N)
-            taskset -c "$c" sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do '$ETWCAP' stats --threads 1 '$SRC_CMP' >/dev/null; done"
-            t1=$(date +%s%N)
-            echo $(((t1 - t0) / 100000)) # of 10 runs: hundredths of a ms a run
-        done | sort -n | head -n 1 | awk '{printf "%.1f", $1 / 100}')
+            loop_ms 10 "'$ETWCAP' stats --threads 1 '$SRC_CMP'" taskset -c "$c"
+        done | sort -g | head -n 1 | awk '{printf "%.1f", $1}')
         out="$out${out:+, }CPU $c $best ms"
     done
     echo "$out"
@@ -196,23 +210,6 @@ with open(sys.argv[1], "rb") as f:
         n += 1
 print(n)
 EOF
-# loop_ms N CMD [PIN...]: ms a run of the shell command CMD, N runs in one sh
-# loop under PIN (as side_by_side runs `stats`), timed with date: time(1)
-# counts in 10 ms steps, and a run of `etwcap --version` takes 2-3 ms.
-loop_ms() {
-    local n=$1 cmd=$2 t0 t1
-    shift 2
-    t0=$(date +%s%N)
-    "$@" sh -c "for i in \$(seq $n); do $cmd >/dev/null; done"
-    t1=$(date +%s%N)
-    awk -v d=$((t1 - t0)) -v n="$n" 'BEGIN {printf "%.3f\n", d / n / 1e6}'
-}
-
-# median: of the numbers on stdin, one per line.
-median() {
-    sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
-}
-
 # side_by_side FILE LOOP: dissect.etl and `etwcap stats --threads 1` on FILE,
 # taking turns, run after run, so that both meet the same moments of this
 # shared VM; both runs of a turn are pinned to the same vCPU (turn i to vCPU
@@ -269,7 +266,7 @@ side_by_side() {
     SBS_PEER_START=$(median <"$TMP/peer-start")
     SBS_FIRST_MS=$(median <"$TMP/first")
     SBS_LATER_MS=$(median <"$TMP/later")
-    SBS_RATIO=$(sort -n "$TMP/ratios" | awk '{r[NR] = $1} END {print r[int((NR + 1) / 2)]}')
+    SBS_RATIO=$(median <"$TMP/ratios")
     read -r SBS_PEER_W _ SBS_PEER_CPU < <(median_of <"$TMP/peer-runs")
     read -r w _ _ < <(median_of <"$TMP/own-runs")
     SBS_PEER_RPS=$(awk -v n="$SBS_RECS" -v w="$SBS_PEER_W" 'BEGIN {printf "%.0f", n / w}')
